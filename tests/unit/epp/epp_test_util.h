@@ -234,6 +234,7 @@ struct tu_one {
 	uint64_t rej_offset;
 	char rej_path[256];
 	uint64_t end_offset;	/* fa_epp_reader_offset after the record */
+	char txn_path[256];	/* txn->pos.path, read while the reader lives */
 };
 
 static inline struct fa_epp_reader *tu_open(const char *name, const void *buf,
@@ -284,6 +285,10 @@ static inline void tu_read_one(const char *name, const void *buf, size_t len,
 		tu_copy_reject(o, &rej);
 	}
 	o->end_offset = fa_epp_reader_offset(r);
+	if (o->rc == FA_OK) {
+		snprintf(o->txn_path, sizeof(o->txn_path), "%s",
+			 txn->pos.path ? txn->pos.path : "(null)");
+	}
 	memset(&rej, 0, sizeof(rej));
 	struct fa_txn spare;
 	assert_int_equal(fa_txn_init(&spare), FA_OK);

@@ -60,13 +60,23 @@ static void test_session(void **state)
 	assert_int_equal(fa_epp_reader_format(r), FA_EPP_RFC5734);
 	assert_int_equal(fa_txn_init(&t), FA_OK);
 
-	next_txn(r, &t, greet);
-	assert_false(t.has_command);
-	assert_true(t.has_response);
-	assert_int_equal(t.nevents, 0);
-	assert_true(fa_epp_reader_offset(r) == login);
-
-	next_txn(r, &t, login);
+	/*
+	 * The greeting carries nothing an auditor needs; the format note lets
+	 * the reader either return it as a response-only transaction or pass
+	 * over it. Either way the login comes next with its exact offset.
+	 */
+	memset(&rej, 0, sizeof(rej));
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_OK);
+	if (t.pos.offset == greet) {
+		assert_false(t.has_command);
+		assert_true(t.has_response);
+		assert_string_equal(t.command, "greeting");
+		assert_int_equal(t.nevents, 0);
+		assert_true(fa_epp_reader_offset(r) == login);
+		next_txn(r, &t, login);
+	}
+	assert_true(t.pos.offset == login);
+	assert_true(t.time_us == TU_DEFAULT_TIME);
 	assert_string_equal(t.command, "login");
 	assert_string_equal(t.registrar, "reg-alpha");
 	assert_int_equal(t.result_code, 1000);
@@ -83,7 +93,7 @@ static void test_session(void **state)
 	assert_string_equal(t.key, "sv:reg-alpha:SV-U1");
 	TU_EVENTS(&t,
 		  { "domain.ns_add", "attr-upd.example", "ns5.attr-upd.example", NULL, NULL },
-		  { "host.addr_add", NULL, "ns5.attr-upd.example", NULL, "2001:db8::ff00:42:8329" },
+		  { "host.addr_add", "attr-upd.example", "ns5.attr-upd.example", NULL, "2001:db8::ff00:42:8329" },
 		  { "domain.ns_rem", "attr-upd.example", "ns4.attr-upd.example", NULL, NULL });
 	assert_true(fa_epp_reader_offset(r) == hcre);
 
@@ -92,7 +102,8 @@ static void test_session(void **state)
 	assert_string_equal(t.registrar, "reg-alpha");
 	assert_int_equal(t.result_code, 2303);
 	TU_OBJECTS(&t, "ns1.glue-test.example");
-	TU_EVENTS(&t, { "command.failed", NULL, NULL, NULL, "2303" });
+	TU_EVENTS(&t, { "command.failed", NULL, "ns1.glue-test.example", NULL,
+			"2303" });
 	assert_true(fa_epp_reader_offset(r) == del);
 
 	next_txn(r, &t, del);
