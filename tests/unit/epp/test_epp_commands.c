@@ -69,6 +69,12 @@ static const struct cmd_case cases[] = {
 		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "NS 60" },
 		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "DS 3600" },
 	  }, 2 },
+	{ "cmd_domain_update_ttl_custom.xml", "domain:update", "domain",
+	  { "low-ttl.example" }, 1,
+	  {
+		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "NS 60" },
+		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "TXT 600" },
+	  }, 2 },
 	{ "cmd_domain_update_dsall.xml", "domain:update", "domain",
 	  { "unsigned.example" }, 1,
 	  { { "domain.ds_rem", "unsigned.example", NULL, NULL, "*" } }, 1 },

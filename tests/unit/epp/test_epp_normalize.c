@@ -195,6 +195,21 @@ static void test_long_sv_key(void **state)
 	assert_int_equal(o.rc, FA_OK);
 	assert_string_equal(t.key, first);
 
+	/* found by fuzz_epp: a 100-character clID with a short svTRID */
+	char clid[128];
+	memset(clid, 'c', 100);
+	clid[100] = '\0';
+	free(r);
+	r = tu_rsp("rsp_1000.xml", "SV-1", &rl);
+	snprintf(hdr, sizeof(hdr), "time=2026-11-02T09:15:04Z clid=%s", clid);
+	tu_buf_free(&b);
+	tu_env_record(&b, hdr, c, cl, r, rl);
+	tu_read_one("k3.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_string_equal(t.registrar, clid);
+	assert_int_equal(strncmp(t.key, "svh:", 4), 0);
+	assert_int_equal(strlen(t.key), 4 + 64);
+
 	fa_txn_deinit(&t);
 	tu_buf_free(&b);
 	free(c);
