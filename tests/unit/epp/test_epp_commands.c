@@ -275,7 +275,12 @@ static void check_response(const char *file, const char *command,
 	fa_txn_deinit(&txn);
 }
 
-/* A lone info response teaches the current state. */
+/*
+ * A lone info response teaches the current state.
+ * KNOWN PARSER BUG (open at 16:45 UTC): a lone response lists no objects
+ * (epp_normalize() names the response by its resData but never reads the
+ * names in it), so TU_OBJECTS below fails. Do not weaken.
+ */
 static void test_infdata_responses(void **state)
 {
 	const struct tu_ev dom = { "domain.info", "info-me.example", NULL, NULL,
