@@ -23,12 +23,12 @@ struct cmd_case {
 static const struct cmd_case cases[] = {
 	{ "cmd_logout.xml", "logout", NULL, { NULL }, 0,
 	  { { "logout", NULL, NULL, NULL, NULL } }, 1 },
-	{ "cmd_poll.xml", "poll", NULL, { NULL }, 0, { { NULL } }, 0 },
+	{ "cmd_poll.xml", "poll", NULL, { NULL }, 0, { { 0 } }, 0 },
 	{ "cmd_domain_check.xml", "domain:check", "domain",
 	  { "alpha.example", "beta.example", "gamma.example" }, 3,
-	  { { NULL } }, 0 },
+	  { { 0 } }, 0 },
 	{ "cmd_domain_info.xml", "domain:info", "domain",
-	  { "info-me.example" }, 1, { { NULL } }, 0 },
+	  { "info-me.example" }, 1, { { 0 } }, 0 },
 	{ "cmd_domain_create.xml", "domain:create", "domain",
 	  { "flux-test.example" }, 1,
 	  {
@@ -104,7 +104,7 @@ static const struct cmd_case cases[] = {
 	  { "moving.example" }, 1,
 	  { { "domain.transfer_cancel", "moving.example", NULL, NULL, NULL } }, 1 },
 	{ "cmd_domain_transfer_query.xml", "domain:transfer", "domain",
-	  { "moving.example" }, 1, { { NULL } }, 0 },
+	  { "moving.example" }, 1, { { 0 } }, 0 },
 	{ "cmd_host_create.xml", "host:create", "host",
 	  { "ns1.glue-test.example" }, 1,
 	  {
