@@ -153,7 +153,9 @@ static void test_names_refused(void **state)
 	const char *const ascii[] = { "ascii", "a-label", "character", NULL };
 	const char *const empty[] = { "empty", "label", NULL };
 
-	check_name_refused("ns1.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.example",
+	check_name_refused("ns1."
+			   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+			   ".example",
 			   label);
 	check_name_refused("ns1.b\xc3\xbc" "cher.example", ascii);
 	check_name_refused("ns1..example", empty);
