@@ -14,7 +14,8 @@ cd "$repo"
 # shellcheck source=../deploy/lib/common.sh
 . deploy/lib/common.sh
 
-fa_install_packages
+# python3 runs the independent oracle of the real-corpus ingest test.
+fa_install_packages python3
 
 build="$repo/build-test"
 fa_say "building with sanitizers in $build"
