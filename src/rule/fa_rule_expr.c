@@ -217,8 +217,10 @@ static int number(struct parser *p, const char *s, size_t len, size_t pos,
 	return FA_OK;
 }
 
-static int add_ref(struct parser *p, int metric, int64_t window_us, size_t pos,
-		   size_t *out)
+/* Labels keep the window as the rule spells it, so evidence reads like
+ * the condition; the same window spelt two ways is one reference. */
+static int add_ref(struct parser *p, int metric, int64_t window_us, const char *wtext,
+		   size_t wlen, size_t pos, size_t *out)
 {
 	struct fa_rule *r = p->rule;
 	for (size_t i = 0; i < r->nrefs; i++) {
@@ -235,13 +237,14 @@ static int add_ref(struct parser *p, int metric, int64_t window_us, size_t pos,
 	struct fa_rule_ref *ref = &r->refs[r->nrefs];
 	ref->metric = metric;
 	ref->window_us = window_us;
-	ref->window[0] = '\0';
+	if (wlen >= sizeof(ref->window)) {
+		wlen = sizeof(ref->window) - 1;
+	}
+	memcpy(ref->window, wtext, wlen);
+	ref->window[wlen] = '\0';
 	if (window_us > 0) {
-		char w[sizeof(ref->window)];
-		fa_rule_duration_format(window_us, w, sizeof(w));
-		memcpy(ref->window, w, sizeof(w));
-		snprintf(ref->label, sizeof(ref->label), "%s[%s]",
-			 fa_rule_metrics[metric].name, w);
+		snprintf(ref->label, sizeof(ref->label), "%s[%.*s]",
+			 fa_rule_metrics[metric].name, (int)wlen, wtext);
 	} else {
 		snprintf(ref->label, sizeof(ref->label), "%s",
 			 fa_rule_metrics[metric].name);
@@ -251,10 +254,11 @@ static int add_ref(struct parser *p, int metric, int64_t window_us, size_t pos,
 }
 
 /* Optional "[duration]" after a metric name. */
-static int window(struct parser *p, int64_t *window_us, size_t *wpos)
+static int window(struct parser *p, int64_t *window_us, size_t *wpos, size_t *wlen)
 {
 	char buf[64];
 	*window_us = 0;
+	*wlen = 0;
 	if (p->tok != T_LBRACK) {
 		return FA_OK;
 	}
@@ -287,6 +291,7 @@ static int window(struct parser *p, int64_t *window_us, size_t *wpos)
 			    (int)p->tlen, p->s + p->tpos, max);
 	}
 	*window_us = v;
+	*wlen = p->tlen;
 	next(p);
 	if (p->tok != T_RBRACK) {
 		return fail(p, p->tpos, "expected \"]\", found %s",
@@ -330,8 +335,8 @@ static int metric(struct parser *p, struct fa_rule_node **out)
 	next(p);
 
 	int64_t window_us = 0;
-	size_t wpos = pos;
-	int rc = window(p, &window_us, &wpos);
+	size_t wpos = pos, wlen = 0;
+	int rc = window(p, &window_us, &wpos, &wlen);
 	if (rc != FA_OK) {
 		return rc;
 	}
@@ -348,7 +353,7 @@ static int metric(struct parser *p, struct fa_rule_node **out)
 	if (n == NULL) {
 		return FA_ENOMEM;
 	}
-	rc = add_ref(p, m, window_us, pos, &n->ref);
+	rc = add_ref(p, m, window_us, p->s + wpos, wlen, pos, &n->ref);
 	*out = n;
 	return rc;
 }
