@@ -24,6 +24,8 @@ static void usage(FILE *out, const char *prog)
 
 static void print_diag(struct fa_rule_diag *diag)
 {
+	/* Keep "ok" lines and errors in file order when both go to one place. */
+	fflush(stdout);
 	for (size_t i = 0; i < diag->count; i++) {
 		fprintf(stderr, "%s\n", diag->msgs[i]);
 	}

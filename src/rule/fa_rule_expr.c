@@ -375,9 +375,8 @@ static int primary(struct parser *p, struct fa_rule_node **out)
 			return rc;
 		}
 		if (p->tok != T_RPAREN) {
-			return fail(p, p->tpos,
-				    "expected \")\" to close the \"(\" at offset %zu, found %s",
-				    open + 1, found(p, buf, sizeof(buf)));
+			return fail(p, p->tpos, "expected \")\" to close \"(\", found %s",
+				    found(p, buf, sizeof(buf)));
 		}
 		p->depth--;
 		next(p);
