@@ -530,9 +530,11 @@ static void fmt_time(int64_t us, char *out, size_t len)
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)((us / 1000) % 1000));
+	if (snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     (int)((us / 1000) % 1000)) >= (int)len) {
+		die("time %lld does not fit the log format", (long long)us);
+	}
 }
 
 /* The expiry date of a domain as "YYYY-MM-DD" (curExpDate form) or with
