@@ -87,7 +87,17 @@ int fa_store_check(PGresult *res, ExecStatusType want, PGconn *conn,
 	if (res != NULL && PQresultStatus(res) == want) {
 		return FA_OK;
 	}
-	if (res != NULL && PQresultErrorMessage(res)[0] != '\0') {
+	const char *primary = res != NULL ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res != NULL ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	if (primary != NULL) {
+		/* The server's primary message, and its detail when it has
+		 * one: that is where the reason of a constraint error is. */
+		snprintf(err, errlen, "%s: %s%s%s", what, primary,
+			 detail != NULL ? ": " : "", detail != NULL ? detail : "");
+		one_line(err);
+	} else if (res != NULL && PQresultErrorMessage(res)[0] != '\0') {
 		snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
 		one_line(err);
 	} else {
@@ -251,12 +261,13 @@ int fa_store_copy_field(struct fa_store_buf *b, const char *s, char sep)
 		memcpy(b->data + b->len, "\\N", 2);
 		b->data[b->len + 2] = sep;
 		b->len += 3;
+		b->data[b->len] = '\0';
 		return FA_OK;
 	}
 
 	size_t n = strlen(s);
 	/* Worst case every byte needs a backslash. */
-	if (fa_store_buf_reserve(b, 2 * n + 1) != FA_OK) {
+	if (fa_store_buf_reserve(b, 2 * n + 2) != FA_OK) {
 		return FA_ENOMEM;
 	}
 	char *o = b->data + b->len;
@@ -284,6 +295,7 @@ int fa_store_copy_field(struct fa_store_buf *b, const char *s, char sep)
 		}
 	}
 	*o++ = sep;
+	*o = '\0';
 	b->len = (size_t)(o - b->data);
 	return FA_OK;
 }
