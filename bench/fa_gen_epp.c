@@ -1978,7 +1978,7 @@ static void rand_transfer_request(struct gen *g, struct session *s)
 	}
 	int fail = 0;
 	if (g->doms[di].pending_to >= 0) {
-		fail = 2300 + 6; /* already pending: a policy refusal */
+		fail = 2306; /* already pending: a policy refusal */
 	} else if (chance(g, 12)) {
 		fail = 2202;
 	}
