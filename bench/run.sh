@@ -68,6 +68,11 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFA_TESTS=OFF \
 	-DFA_SANITIZE=OFF >"$out/build.log" 2>&1 &&
 	cmake --build "$build" -j2 >>"$out/build.log" 2>&1 ||
 	{ say "bench: the build failed, see $out/build.log"; exit 1; }
+# The server's own psql, not the Debian wrapper script, so that (d) does
+# not time a Perl start-up; notices (DROP ... IF EXISTS) are noise here.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+psql() { "${pgbin:-/usr/bin}/psql" "$@"; }
+export PGOPTIONS="-c client_min_messages=warning"
 gen="$build/bench/fa-gen-epp"
 parse="$build/bench/fa-bench-parse"
 fluxaudit="$build/fluxaudit"
@@ -166,7 +171,7 @@ for n in $sizes; do
 		-c "DROP TABLE IF EXISTS bench_events_copy" \
 		-c "CREATE TABLE bench_events_copy (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)" \
 		-c "CHECKPOINT" >/dev/null
-	if run_timed "copy-$n" psql "$dbci" -qX -v ON_ERROR_STOP=1 \
+	if run_timed "copy-$n" "${pgbin:-/usr/bin}/psql" "$dbci" -qX -v ON_ERROR_STOP=1 \
 		-c "\\copy bench_events_copy FROM '$copyfile'"; then
 		D_EPS[$n]=$(calc "${EVENTS[$n]} / $secs")
 		D_TPS[$n]=$(calc "$n / $secs")
