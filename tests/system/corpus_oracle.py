@@ -64,6 +64,21 @@ EE_ROOT = 'internetee-registry-ee'
 
 SELECTED_OPS = ('create', 'update', 'delete', 'check', 'info', 'renew')
 
+# Status values of RFC 5731 section 2.3 and RFC 5732 section 2.3.
+DOMAIN_STATUSES = {
+    'clientDeleteProhibited', 'clientHold', 'clientRenewProhibited',
+    'clientTransferProhibited', 'clientUpdateProhibited', 'inactive', 'ok',
+    'pendingCreate', 'pendingDelete', 'pendingRenew', 'pendingTransfer',
+    'pendingUpdate', 'serverDeleteProhibited', 'serverHold',
+    'serverRenewProhibited', 'serverTransferProhibited',
+    'serverUpdateProhibited',
+}
+HOST_STATUSES = {
+    'clientDeleteProhibited', 'clientUpdateProhibited', 'linked', 'ok',
+    'pendingCreate', 'pendingDelete', 'pendingTransfer', 'pendingUpdate',
+    'serverDeleteProhibited', 'serverUpdateProhibited',
+}
+
 TEMPLATE_RE = re.compile(rb'%[A-Za-z][A-Za-z0-9_-]*%')
 LABEL_RE = re.compile(r'^[a-z0-9]([a-z0-9-]*[a-z0-9])?$')
 
@@ -141,6 +156,14 @@ def norm_addr(raw, family):
     except ValueError:
         pass
     raise Excluded('invalid address "%s" for ip="%s"' % (raw, family))
+
+
+def status(el, allowed):
+    s = el.get('s', '')
+    if s not in allowed:
+        raise Excluded('invalid status "%s": not a status value of RFC 5731 '
+                       'or 5732' % s)
+    return s
 
 
 def addr_family(el):
@@ -229,7 +252,7 @@ def domain_intent(op, obj, ext):
                 if el is not None else []
             it['ns_' + side] = uniq(h for h, _ in ns)
             it['glue_' + side] = [(h, a) for h, addrs in ns for a in addrs]
-            it['st_' + side] = uniq(s.get('s', '') for s in
+            it['st_' + side] = uniq(status(s, DOMAIN_STATUSES) for s in
                                     kids(el, DOMAIN_URIS, 'status')) \
                 if el is not None else []
             it['ct_' + side] = uniq((text(c), c.get('type', ''))
@@ -285,7 +308,7 @@ def host_intent(op, obj):
                 continue
             it['addr_' + side] = uniq(norm_addr(text(a), addr_family(a))
                                       for a in kids(el, HOST_URIS, 'addr'))
-            it['st_' + side] = uniq(s.get('s', '')
+            it['st_' + side] = uniq(status(s, HOST_STATUSES)
                                     for s in kids(el, HOST_URIS, 'status'))
         chg = kid(obj, HOST_URIS, 'chg')
         new = kid(chg, HOST_URIS, 'name') if chg is not None else None
