@@ -21,6 +21,9 @@ URI, and the state is a replay with set semantics.
       (events.jsonl, txns.jsonl, domains.jsonl, hosts.jsonl, rejects.jsonl)
       with the expectations; prints a readable diff; exit status 1 on any
       difference
+  corpus_oracle.py compare-parse WORK_DIR PARSE_JSONL
+      the same for the events of `fluxaudit parse epp` (no database), so a
+      difference can be told to be the reader's or the store's
 
 Python 3 standard library only.
 """
@@ -514,12 +517,18 @@ def events_of(it):
         if op == 'create':
             out.append(ev('domain.create', d, contact=it['registrant']))
             out += [ev('domain.ns_add', d, host=h) for h in it['ns']]
+            # hostAttr glue: an address of that name server, seen through
+            # this domain
+            out += [ev('host.addr_add', d, host=h, value=a)
+                    for h, a in uniq(it['glue'])]
             out += [ev('domain.contact_add', d, contact=c, value=ty)
                     for c, ty in it['contacts']]
             out += [ev('domain.ds_add', d, value=v) for v in it['ds_add']]
             out += [ev('domain.ttl_set', d, value=v) for v in it['ttls']]
         elif op == 'update':
             out += [ev('domain.ns_add', d, host=h) for h in it['ns_add']]
+            out += [ev('host.addr_add', d, host=h, value=a)
+                    for h, a in uniq(it['glue_add'])]
             out += [ev('domain.ns_rem', d, host=h) for h in it['ns_rem']]
             out += [ev('domain.status_add', d, value=s) for s in it['st_add']]
             out += [ev('domain.status_rem', d, value=s) for s in it['st_rem']]
@@ -832,13 +841,54 @@ def compare(work, actual_dir):
     return 1 if bad else 0
 
 
+def compare_parse(work, parse_out):
+    """Compare `fluxaudit parse epp` output (no database) with the
+    expectations, to tell the reader's share of a difference from the
+    store's."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        exp = json.load(f)
+    by_offset = {r['offset']: r for r in exp['records']}
+    txns, events, rejects = [], [], []
+    for o in load_jsonl(parse_out):
+        if 'error' in o:
+            rejects.append({'offset': o.get('offset'), 'reason': o['error']})
+            continue
+        txns.append({'offset': o.get('offset'), 'key': o.get('key'),
+                     'time': o.get('time'), 'registrar': o.get('registrar'),
+                     'command': o.get('command'),
+                     'result_code': o.get('result')})
+        for e in o.get('events', []):
+            row = {k: e.get(k) for k in ('kind', 'domain', 'host', 'contact',
+                                         'value')}
+            row['offset'] = o.get('offset')
+            events.append(row)
+
+    def where(row):
+        r = by_offset.get(row[0])
+        return '   <- %s %s' % (r['command'], r['path']) if r else ''
+
+    bad = multiset_diff(
+        'parse epp: transactions', exp['records'], txns,
+        ['offset', 'key', 'time', 'registrar', 'command', 'result_code'])
+    bad += multiset_diff(
+        'parse epp: events at their records', exp['events'], events,
+        ['offset', 'kind', 'domain', 'host', 'contact', 'value'],
+        describe=where)
+    bad += multiset_diff('parse epp: rejects', exp['rejects'], rejects,
+                         ['offset', 'reason'])
+    return 1 if bad else 0
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == 'assemble':
         return assemble(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare':
         return compare(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-parse':
+        return compare_parse(argv[2], argv[3])
     sys.stderr.write('usage: %s assemble CORPUS_DIR WORK_DIR | '
-                     'compare WORK_DIR ACTUAL_DIR\n' % argv[0])
+                     'compare WORK_DIR ACTUAL_DIR | '
+                     'compare-parse WORK_DIR PARSE_JSONL\n' % argv[0])
     return 2
 
 

@@ -69,6 +69,14 @@ python3 "$oracle" assemble "$FA_CORPUS_DIR" "$work" ||
 	fail "the oracle could not assemble the log"
 log="$work/corpus.log"
 
+status=0
+
+# The reader alone first (no database), so that a difference below can be
+# told to be the reader's or the store's.
+echo "== parse epp (no database)"
+"$FA_BIN" parse epp "$log" >"$work/parse.jsonl" || fail "parse epp failed"
+python3 "$oracle" compare-parse "$work" "$work/parse.jsonl" || status=1
+
 echo "== db migrate"
 "$FA_BIN" --db "$db" db migrate || fail "db migrate failed"
 
@@ -118,7 +126,6 @@ dump() {
 		>"$out/unsorted" || return 1
 }
 
-status=0
 echo "== comparing the database with the oracle"
 dump "$work/first" || fail "could not read the database"
 python3 "$oracle" compare "$work" "$work/first" || status=1
