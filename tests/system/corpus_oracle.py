@@ -582,6 +582,17 @@ def new_host(registrar, when):
             'deleted': False, 'updated': when}
 
 
+def add_glue(hosts, glue, clid, when):
+    """hostAttr addresses are addresses of that host name, whichever
+    domain carried them. Removing a hostAttr says nothing about them."""
+    for hname, addr in glue:
+        h = hosts.get(hname)
+        if h is None:
+            h = hosts[hname] = new_host(clid, when)
+        h['addrs'].add(addr)
+        h['updated'] = when
+
+
 def apply(state, it, clid, when):
     """Replay one successful transaction on the state."""
     doms, hosts = state['domains'], state['hosts']
@@ -597,6 +608,7 @@ def apply(state, it, clid, when):
             d['ns'] = set(it['ns'])
             d['ds'] = set(it['ds_add'])
             doms[name] = d
+            add_glue(hosts, it['glue'], clid, when)
             return
         d = doms.get(name)
         if d is None or (d['deleted'] and op != 'delete'):
@@ -610,6 +622,7 @@ def apply(state, it, clid, when):
         if op == 'renew':
             return
         d['ns'] = (d['ns'] - set(it['ns_rem'])) | set(it['ns_add'])
+        add_glue(hosts, it['glue_add'], clid, when)
         d['statuses'] = ((d['statuses'] - set(it['st_rem'])) |
                          set(it['st_add']))
         if it['registrant_chg']:
@@ -635,14 +648,12 @@ def apply(state, it, clid, when):
     h['statuses'] = (h['statuses'] - set(it['st_rem'])) | set(it['st_add'])
     if it['new_name']:
         # The host object keeps its data under the new name; the old name
-        # no longer names a host. Domains delegated to the host by
-        # reference (hostObj) now name it by its new name.
+        # no longer names anything, so it has no row. Domains delegated to
+        # the host by reference (hostObj) now name it by its new name.
         hosts[it['new_name']] = h
-        old = new_host(h['registrar'], when)
-        old['deleted'] = True
-        hosts[name] = old
+        del hosts[name]
         for dname, d in sorted(doms.items()):
-            if not d['deleted'] and name in d['ns']:
+            if name in d['ns']:
                 d['ns'] = (d['ns'] - {name}) | {it['new_name']}
                 state['notes'].append('rename of host %s changes the NS set '
                                       'of domain %s' % (name, dname))
