@@ -251,12 +251,13 @@ int fa_store_copy_field(struct fa_store_buf *b, const char *s, char sep)
 		memcpy(b->data + b->len, "\\N", 2);
 		b->data[b->len + 2] = sep;
 		b->len += 3;
+		b->data[b->len] = '\0';
 		return FA_OK;
 	}
 
 	size_t n = strlen(s);
 	/* Worst case every byte needs a backslash. */
-	if (fa_store_buf_reserve(b, 2 * n + 1) != FA_OK) {
+	if (fa_store_buf_reserve(b, 2 * n + 2) != FA_OK) {
 		return FA_ENOMEM;
 	}
 	char *o = b->data + b->len;
@@ -284,6 +285,7 @@ int fa_store_copy_field(struct fa_store_buf *b, const char *s, char sep)
 		}
 	}
 	*o++ = sep;
+	*o = '\0';
 	b->len = (size_t)(o - b->data);
 	return FA_OK;
 }
