@@ -274,9 +274,12 @@ static int make_key(struct fa_txn *t, const char *cmd, size_t clen,
 {
 	const char *clid = t->registrar ? t->registrar : "";
 	if (t->svtrid != NULL && *t->svtrid != '\0') {
-		int n = snprintf(t->key, sizeof(t->key), "sv:%s:%s", clid,
-				 t->svtrid);
-		if (n > 0 && (size_t)n < sizeof(t->key)) {
+		size_t lc = strlen(clid), ls = strlen(t->svtrid);
+		if (3 + lc + 1 + ls < sizeof(t->key)) {
+			memcpy(t->key, "sv:", 3);
+			memcpy(t->key + 3, clid, lc);
+			t->key[3 + lc] = ':';
+			memcpy(t->key + 4 + lc, t->svtrid, ls + 1);
 			return FA_OK;
 		}
 		const char *parts[] = { clid, t->svtrid };
