@@ -118,15 +118,18 @@ static size_t uniq(const char **v, size_t n)
 static int seed_domains(struct run *r, const char **names, size_t n, const char *from)
 {
 	static const char sql[] =
-		"SELECT d.name,"
-		" CASE WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.domain = d.name"
-		"   AND e.kind = 'domain.create' AND e.ts >= $2::timestamptz)"
+		"WITH later AS (SELECT domain,"
+		"  bool_or(kind = 'domain.create') AS created,"
+		"  bool_or(kind = 'domain.ttl_set') AS ttl"
+		" FROM events WHERE domain = ANY($1::text[]) AND ts >= $2::timestamptz"
+		"  AND kind IN ('domain.create', 'domain.ttl_set') GROUP BY domain)"
+		" SELECT d.name,"
+		" CASE WHEN NOT coalesce(l.created, false)"
 		"  THEN (extract(epoch FROM d.created) * 1000000)::bigint END,"
-		" CASE WHEN jsonb_typeof(d.ttls->'NS') = 'number' AND NOT EXISTS"
-		"   (SELECT 1 FROM events e WHERE e.domain = d.name"
-		"    AND e.kind = 'domain.ttl_set' AND e.ts >= $2::timestamptz)"
+		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
 		"  THEN (d.ttls->>'NS')::numeric::bigint END"
-		" FROM domains d WHERE d.name = ANY($1::text[])";
+		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
+		" WHERE d.name = ANY($1::text[])";
 	struct fa_rule_sb arr = { 0 };
 	array_literal(&arr, names, n);
 	if (arr.oom) {
