@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "cli/fa_cli.h"
 #include "common/fa_time.h"
 #include "rule/fa_rule.h"
+#include "store/fa_store.h"
 
 #define MAX_POLICY_PATHS 64
 
@@ -147,17 +146,16 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 	}
 
 	int status = FA_EXIT_OK;
-	PGconn *conn = PQconnectdb(cli->db != NULL ? cli->db : "");
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "%s: could not connect to the database: %s", cli->prog,
-			PQerrorMessage(conn));
+	struct fa_store *store = NULL;
+	char err[1024];
+	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "%s: %s\n", cli->prog, err);
 		status = FA_EXIT_FAIL;
 		goto out;
 	}
 
 	struct fa_rule_eval_result res;
-	char err[1024];
-	if (fa_rule_evaluate(conn, set, &eo, &res, err, sizeof(err)) != FA_OK) {
+	if (fa_rule_evaluate(fa_store_conn(store), set, &eo, &res, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "%s: evaluate: %s\n", cli->prog, err);
 		status = FA_EXIT_FAIL;
 		goto out;
@@ -165,7 +163,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 	summary(set, &res);
 
 out:
-	PQfinish(conn);
+	fa_store_close(store);
 	fa_rule_set_free(set);
 	return status;
 }

@@ -776,7 +776,9 @@ int fa_rule_expand_path(const char *path, char ***files, size_t *n, char *err,
 		snprintf(list[count], len, "%s%s%s", path, slash ? "" : "/", de->d_name);
 		count++;
 	}
-	qsort(list, count, sizeof(*list), cmp_str);
+	if (count > 1) {
+		qsort(list, count, sizeof(*list), cmp_str);
+	}
 
 out:
 	closedir(dir);
