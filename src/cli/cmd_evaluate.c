@@ -18,7 +18,7 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s [--db CONNINFO] evaluate [--policy FILE|DIR]... [--since TIME]\n"
-		"       [--until TIME]\n"
+		"       [--until TIME] [--dry-run]\n"
 		"\n"
 		"Run the policies over the stored events and write findings: one open\n"
 		"finding per policy and entity, updated while it stays open.\n"
@@ -27,6 +27,7 @@ static void usage(FILE *out, const char *prog)
 		"                     default: %s\n"
 		"  --since TIME       evaluate at events at or after TIME (RFC 3339)\n"
 		"  --until TIME       and before TIME\n"
+		"  --dry-run          evaluate and report, but write nothing (a backtest)\n"
 		"\n"
 		"Without --since and --until, evaluates the events that the policies\n"
 		"have not evaluated yet (plus the lookback of the longest window) and\n"
@@ -63,7 +64,8 @@ static struct fa_rule_set *load(const struct fa_cli *cli, const char *const *pat
 	return set;
 }
 
-static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_result *res)
+static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_result *res,
+		    bool dry_run)
 {
 	char t[FA_TIME_BUFSZ];
 	printf("policies: %zu (%zu rules)\n", fa_rule_set_policy_count(set),
@@ -78,9 +80,10 @@ static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_res
 	       (unsigned long long)res->stats.evaluated);
 	printf("entities: %llu\n", (unsigned long long)res->stats.entities);
 	printf("rules fired: %llu\n", (unsigned long long)res->stats.fired);
-	printf("findings: %llu opened, %llu updated, %llu unchanged\n",
+	printf("findings: %llu opened, %llu updated, %llu unchanged%s\n",
 	       (unsigned long long)res->opened, (unsigned long long)res->updated,
-	       (unsigned long long)res->unchanged);
+	       (unsigned long long)res->unchanged,
+	       dry_run ? " (dry run: nothing written)" : "");
 }
 
 int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
@@ -89,6 +92,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -118,6 +122,9 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 			if (parse_time(cli, "--until", optarg, &eo.until_us) != FA_EXIT_OK) {
 				return FA_EXIT_USAGE;
 			}
+			break;
+		case 'n':
+			eo.dry_run = true;
 			break;
 		case 'h':
 			usage(stdout, cli->prog);
@@ -160,7 +167,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		status = FA_EXIT_FAIL;
 		goto out;
 	}
-	summary(set, &res);
+	summary(set, &res, eo.dry_run);
 
 out:
 	fa_store_close(store);

@@ -270,6 +270,7 @@ struct fa_rule_eval_opts {
 	bool has_until;		/**< and ts < until */
 	int64_t until_us;
 	size_t fetch_rows;	/**< cursor batch, 0: default */
+	bool dry_run;		/**< do everything, then roll back (backtest) */
 };
 
 /** What an evaluation did. */

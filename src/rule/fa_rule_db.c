@@ -620,7 +620,9 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 		rc = store_checkpoints(r, new_id);
 		r->res->checkpoint_id = new_id;
 	}
-	if (rc == FA_OK) {
+	if (rc == FA_OK && opts->dry_run) {
+		rc = exec_cmd(r, "ROLLBACK", 0, NULL, "roll back the trial evaluation");
+	} else if (rc == FA_OK) {
 		rc = exec_cmd(r, "COMMIT", 0, NULL, "commit the findings");
 	}
 	if (rc != FA_OK) {

@@ -90,6 +90,14 @@ test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY
 q "INSERT INTO events (ts, txn_key, seq, kind, registrar, domain, host, source, source_offset)
    VALUES ('2026-11-10T12:00:00Z', 'test:late', 0, 'domain.ns_rem', 'reg-beta',
    'fluxy.example', 'ns6.other.example', 'crafted', 999)" >/dev/null
+before=$(q "$dump_q")
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --dry-run)
+expect "dry run reports" "findings: 0 opened, 2 updated, 4 unchanged (dry run: nothing written)" \
+	"$(printf '%s\n' "$out" | tail -n 1)"
+expect "dry run writes nothing" "$before" "$(q "$dump_q")"
+expect "dry run leaves the checkpoints" "default|77
+test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY policy")"
+
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol")
 expect "incremental run" "policies: 2 (8 rules)
 evaluated from: 2026-11-10T12:00:00Z
