@@ -4,6 +4,7 @@
  * the policies over stored events and write findings.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,6 +73,8 @@ static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_res
 	       fa_rule_set_size(set));
 	if (res->nothing_new) {
 		printf("no events to evaluate since the last evaluation\n");
+	} else if (res->from_us == INT64_MIN) {
+		printf("evaluated from: the first event\n");
 	} else {
 		printf("evaluated from: %s\n", fa_time_format(res->from_us, t, sizeof(t)));
 	}

@@ -280,7 +280,7 @@ struct fa_rule_eval_result {
 	uint64_t updated;	/**< open findings changed */
 	uint64_t unchanged;	/**< open findings the run confirmed */
 	bool nothing_new;	/**< checkpoint mode found no new events */
-	int64_t from_us;	/**< evaluated from (ts), when events */
+	int64_t from_us;	/**< evaluated from (ts); INT64_MIN: from the first event */
 	int64_t checkpoint_id;	/**< checkpoint after the run */
 };
 

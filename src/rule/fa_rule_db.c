@@ -375,7 +375,11 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		int64_t until_us, size_t fetch_rows)
 {
 	char warm[FA_TIME_BUFSZ], until[FA_TIME_BUFSZ], fetch[64];
-	fa_time_format(warm_us, warm, sizeof(warm));
+	if (warm_us == INT64_MIN) {
+		snprintf(warm, sizeof(warm), "-infinity");
+	} else {
+		fa_time_format(warm_us, warm, sizeof(warm));
+	}
 	fa_time_format(until_us, until, sizeof(until));
 	snprintf(fetch, sizeof(fetch), "FETCH %zu FROM fa_rule_events", fetch_rows);
 
@@ -590,7 +594,7 @@ static int store_checkpoints(struct run *r, int64_t id)
 static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 {
 	bool checkpoint_mode = !opts->has_since && !opts->has_until;
-	int64_t eval_from = opts->has_since ? opts->since_us : INT64_MIN / 2;
+	int64_t eval_from = opts->has_since ? opts->since_us : INT64_MIN;
 	int64_t new_id = 0;
 	int rc;
 
@@ -608,7 +612,7 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 	if (rc == FA_OK && !r->res->nothing_new) {
 		/* Warm the windows up with the lookback before the first point. */
 		int64_t lookback = fa_rule_set_lookback(r->set);
-		int64_t warm = eval_from - lookback;
+		int64_t warm = eval_from == INT64_MIN ? INT64_MIN : eval_from - lookback;
 		size_t fetch = opts->fetch_rows ? opts->fetch_rows : FETCH_DEFAULT;
 		r->res->from_us = eval_from;
 		rc = scan(r, warm, eval_from, opts->has_until, opts->until_us, fetch);
