@@ -40,6 +40,9 @@ results="$out/results.txt"
 
 say() { printf '%s\n' "$*" >&2; }
 
+# The last non-empty line of some files (what a failed tool said last).
+last_line() { cat "$@" 2>/dev/null | grep . | tail -n 1; }
+
 cleanup() {
 	if [ "$pg_started" -eq 1 ]; then
 		"$root/deploy/pg-private.sh" stop "$pgdir" || true
@@ -58,7 +61,10 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 		say "bench: installing ${need_pkgs[*]}"
 		apt-get install -y -q "${need_pkgs[@]}" >/dev/null ||
-			{ apt-get update -q >/dev/null && apt-get install -y -q "${need_pkgs[@]}" >/dev/null; }
+			{
+				apt-get update -q >/dev/null &&
+					apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+			}
 	else
 		say "bench: missing ${need_pkgs[*]}; install them (as root: apt-get install ${need_pkgs[*]})"
 		exit 1
@@ -168,7 +174,8 @@ for n in $sizes; do
 			"${B_TPS[$n]} tx/s, $(sed -n 's/^events=//p' "$out/parse-$n.out") events," \
 			"$(sed -n 's/^rejects=//p' "$out/parse-$n.out") rejects, peak ${B_KIB[$n]} KiB"
 	else
-		[ -x "$parse" ] || say "bench: N=$n: (b) not run: fa-bench-parse was not built (no EPP reader)"
+		[ -x "$parse" ] ||
+			say "bench: N=$n: (b) not run: fa-bench-parse was not built (no EPP reader)"
 		missing=1
 	fi
 
@@ -181,7 +188,7 @@ for n in $sizes; do
 	db="bench_$n"
 	dbci=${conninfo/dbname=fluxaudit/dbname=$db}
 	if ! best_of "ingest-$n" fresh_db "$fluxaudit" --db "$dbci" ingest epp "$log"; then
-		say "bench: N=$n: (c), (d) not run: $(cat "$out/migrate-$n.out" "$out/ingest-$n.err" 2>/dev/null | grep . | tail -n 1)"
+		say "bench: N=$n: (c), (d) not run: $(last_line "$out/migrate-$n.out" "$out/ingest-$n.err")"
 		missing=1
 		continue
 	fi
@@ -189,7 +196,7 @@ for n in $sizes; do
 	C_KIB[$n]=$peak_kib
 	EVENTS[$n]=$(psql "$dbci" -AtqX -c "SELECT count(*) FROM events")
 	say "bench: N=$n: (c) ingest ${secs} s, ${C_TPS[$n]} tx/s, ${EVENTS[$n]} events," \
-		"peak ${C_KIB[$n]} KiB; it said: $(cat "$out/ingest-$n.out" "$out/ingest-$n.err" | grep . | tail -n 1)"
+		"peak ${C_KIB[$n]} KiB; it said: $(last_line "$out/ingest-$n.out" "$out/ingest-$n.err")"
 
 	# (d) COPY of the same events into an unpartitioned table with the
 	# same columns, defaults, primary key and indexes as events (the
@@ -198,7 +205,8 @@ for n in $sizes; do
 	psql "$dbci" -qX -v ON_ERROR_STOP=1 \
 		-c "\\copy (SELECT * FROM events ORDER BY ts, txn_key, seq) TO '$copyfile'" \
 		-c "DROP TABLE IF EXISTS bench_events_copy" \
-		-c "CREATE TABLE bench_events_copy (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)" \
+		-c "CREATE TABLE bench_events_copy (LIKE events INCLUDING DEFAULTS
+		    INCLUDING CONSTRAINTS INCLUDING INDEXES)" \
 		>/dev/null
 	if best_of "copy-$n" empty_copy "${pgbin:-/usr/bin}/psql" "$dbci" -qX -v ON_ERROR_STOP=1 \
 		-c "\\copy bench_events_copy FROM '$copyfile'"; then
@@ -249,7 +257,13 @@ verdict() { # verdict CONDITION-AWK-EXPR (empty operands: not measured)
 	lo=$1
 	hi=${!#}
 	for tool in b c; do
-		if [ "$tool" = b ]; then l=${B_KIB[$lo]:-}; h=${B_KIB[$hi]:-}; else l=${C_KIB[$lo]:-}; h=${C_KIB[$hi]:-}; fi
+		if [ "$tool" = b ]; then
+			l=${B_KIB[$lo]:-}
+			h=${B_KIB[$hi]:-}
+		else
+			l=${C_KIB[$lo]:-}
+			h=${C_KIB[$hi]:-}
+		fi
 		l=$(val "$l"); h=$(val "$h")
 		printf '  (%s) peak memory flat:   %s KiB at N=%s, %s KiB at N=%s  %s\n' "$tool" "$l" "$lo" \
 			"$h" "$hi" "$(verdict "$h <= $l * 1.25 + 8192")"
