@@ -21,6 +21,10 @@ URI, and the state is a replay with set semantics.
       (events.jsonl, txns.jsonl, domains.jsonl, hosts.jsonl, rejects.jsonl)
       with the expectations; prints a readable diff; exit status 1 on any
       difference
+  corpus_oracle.py compare-states WORK_DIR GROW_DIR
+      the growing-log check: GROW_DIR/K/{domains,hosts}.jsonl were dumped
+      after ingesting the log cut K (the cuts are in snapshots.txt, one
+      after every SNAPSHOT_EVERY records)
   corpus_oracle.py compare-parse WORK_DIR PARSE_JSONL
       the same for the events of `fluxaudit parse epp` (no database), so a
       difference can be told to be the reader's or the store's
@@ -61,6 +65,11 @@ CLID = {'nomulus': 'corpus-nomulus', 'ee': 'corpus-ee'}
 # a month boundary so that the events span two monthly partitions.
 START = datetime.datetime(2026, 10, 31, 20, 0, 0,
                           tzinfo=datetime.timezone.utc)
+
+# The growing-log check ingests the log cut after every this many records
+# and compares the state at each cut; 8 records are ~8 KiB, more than the
+# 4096 bytes that give a log its identity, so the file keeps it as it grows.
+SNAPSHOT_EVERY = 8
 
 NOMULUS_ROOT = 'nomulus/core/src/test/resources/google/registry'
 EE_ROOT = 'internetee-registry-ee'
@@ -708,7 +717,7 @@ def assemble(corpus, work):
     seq = order(used)
     state = {'domains': {}, 'hosts': {}, 'notes': []}
     log_path = os.path.join(work, 'corpus.log')
-    records, events = [], []
+    records, events, snapshots = [], [], []
     with open(log_path, 'wb') as out:
         out.write(b'#fluxaudit-epp-log v1\n')
         out.write(b'# assembled by tests/system/corpus_oracle.py from the '
@@ -743,10 +752,21 @@ def assemble(corpus, work):
                 e['offset'] = offset
                 events.append(e)
             apply(state, it, clid, when)
+            if i % SNAPSHOT_EVERY == 0:
+                doms, hosts = state_rows(state)
+                snapshots.append({'end': out.tell(), 'records': i,
+                                  'domains': doms, 'hosts': hosts})
 
     doms, hosts = state_rows(state)
+    if not snapshots or snapshots[-1]['records'] != len(records):
+        snapshots.append({'end': os.path.getsize(log_path),
+                          'records': len(records), 'domains': doms,
+                          'hosts': hosts})
     expected = {'records': records, 'events': events, 'domains': doms,
-                'hosts': hosts, 'rejects': []}
+                'hosts': hosts, 'rejects': [], 'snapshots': snapshots}
+    with open(os.path.join(work, 'snapshots.txt'), 'w') as f:
+        for k, snap in enumerate(snapshots):
+            f.write('%d %d %d\n' % (k, snap['end'], snap['records']))
     with open(os.path.join(work, 'expected.json'), 'w') as f:
         json.dump(expected, f, indent=1, sort_keys=True)
 
@@ -786,14 +806,16 @@ def canon(row, keys):
     return json.dumps([row.get(k) for k in keys], ensure_ascii=False)
 
 
-def multiset_diff(title, expected, actual, keys, describe=None, limit=200):
+def multiset_diff(title, expected, actual, keys, describe=None, limit=200,
+                  quiet=False):
     """Print what is missing and what is unexpected; return the count."""
     e = collections.Counter(canon(r, keys) for r in expected)
     a = collections.Counter(canon(r, keys) for r in actual)
     missing = e - a
     extra = a - e
     if not missing and not extra:
-        print('ok: %s: %d rows match exactly' % (title, len(expected)))
+        if not quiet:
+            print('ok: %s: %d rows match exactly' % (title, len(expected)))
         return 0
     print('MISMATCH: %s: expected %d rows, got %d; %d missing, %d unexpected'
           % (title, len(expected), len(actual), sum(missing.values()),
@@ -852,6 +874,39 @@ def compare(work, actual_dir):
     return 1 if bad else 0
 
 
+def compare_states(work, grow_dir):
+    """Compare the domains and hosts dumped after every cut of the growing
+    log (grow_dir/K/) with the oracle's state at that point."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        exp = json.load(f)
+    nbad = 0
+    for k, snap in enumerate(exp['snapshots']):
+        actual = os.path.join(grow_dir, str(k))
+        title = 'after %d records (byte %d)' % (snap['records'], snap['end'])
+        bad = multiset_diff(
+            'domains ' + title, snap['domains'],
+            load_jsonl(os.path.join(actual, 'domains.jsonl')),
+            ['name', 'deleted', 'registrar', 'registrant', 'created', 'ns',
+             'statuses', 'ds'], quiet=True)
+        bad += multiset_diff(
+            'hosts ' + title, snap['hosts'],
+            load_jsonl(os.path.join(actual, 'hosts.jsonl')),
+            ['name', 'deleted', 'registrar', 'addrs', 'statuses'],
+            quiet=True)
+        if bad:
+            nbad += 1
+            print('  the last records before this cut:')
+            for r in exp['records'][:snap['records']][-SNAPSHOT_EVERY:]:
+                print('    %d %s %s' % (r['offset'], r['command'], r['path']))
+    n = len(exp['snapshots'])
+    if nbad:
+        print('MISMATCH: growing log: the state differs at %d of %d cuts'
+              % (nbad, n))
+        return 1
+    print('ok: growing log: domains and hosts match at all %d cuts' % n)
+    return 0
+
+
 def compare_parse(work, parse_out):
     """Compare `fluxaudit parse epp` output (no database) with the
     expectations, to tell the reader's share of a difference from the
@@ -895,11 +950,14 @@ def main(argv):
         return assemble(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare':
         return compare(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-states':
+        return compare_states(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-parse':
         return compare_parse(argv[2], argv[3])
     sys.stderr.write('usage: %s assemble CORPUS_DIR WORK_DIR | '
                      'compare WORK_DIR ACTUAL_DIR | '
-                     'compare-parse WORK_DIR PARSE_JSONL\n' % argv[0])
+                     'compare-parse WORK_DIR PARSE_JSONL | '
+                     'compare-states WORK_DIR GROW_DIR\n' % argv[0])
     return 2
 
 
