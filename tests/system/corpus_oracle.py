@@ -25,6 +25,9 @@ URI, and the state is a replay with set semantics.
       the growing-log check: GROW_DIR/K/{domains,hosts}.jsonl were dumped
       after ingesting the log cut K (the cuts are in snapshots.txt, one
       after every SNAPSHOT_EVERY records)
+  corpus_oracle.py compare-cli WORK_DIR CLI_DIR
+      `fluxaudit events --domain/--host NAME --format json` output for the
+      names in cli-queries.txt, saved as CLI_DIR/{domain,host}-NAME.jsonl
   corpus_oracle.py compare-parse WORK_DIR PARSE_JSONL
       the same for the events of `fluxaudit parse epp` (no database), so a
       difference can be told to be the reader's or the store's
@@ -750,6 +753,8 @@ def assemble(corpus, work):
                             'path': x['path']})
             for e in events_of(it):
                 e['offset'] = offset
+                e['time'] = rfc3339(when)
+                e['registrar'] = clid
                 events.append(e)
             apply(state, it, clid, when)
             if i % SNAPSHOT_EVERY == 0:
@@ -764,6 +769,16 @@ def assemble(corpus, work):
                           'hosts': hosts})
     expected = {'records': records, 'events': events, 'domains': doms,
                 'hosts': hosts, 'rejects': [], 'snapshots': snapshots}
+    # The names whose history the test also reads back through
+    # `fluxaudit events`: the busiest domains and every host.
+    busy = collections.Counter(e['domain'] for e in events if e['domain'])
+    with open(os.path.join(work, 'cli-queries.txt'), 'w') as f:
+        for name, _ in sorted(busy.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
+            f.write('domain %s\n' % name)
+        for name in sorted(set(e['host'] for e in events if e['host'])):
+            if any(e['host'] == name and e['kind'].startswith('host.')
+                   for e in events):
+                f.write('host %s\n' % name)
     with open(os.path.join(work, 'snapshots.txt'), 'w') as f:
         for k, snap in enumerate(snapshots):
             f.write('%d %d %d\n' % (k, snap['end'], snap['records']))
@@ -856,8 +871,8 @@ def compare(work, actual_dir):
     bad += multiset_diff(
         'events at their records (byte offset of the record first)',
         exp['events'], events,
-        ['offset', 'kind', 'domain', 'host', 'contact', 'value'],
-        describe=where)
+        ['offset', 'time', 'registrar', 'kind', 'domain', 'host', 'contact',
+         'value'], describe=where)
     bad += multiset_diff(
         'domains', exp['domains'],
         load_jsonl(os.path.join(actual_dir, 'domains.jsonl')),
@@ -907,6 +922,29 @@ def compare_states(work, grow_dir):
     return 0
 
 
+def compare_cli(work, cli_dir):
+    """`fluxaudit events --domain NAME` / `--host NAME` (JSON) must list
+    exactly the oracle's events of that name, in time order."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        exp = json.load(f)
+    keys = ['offset', 'time', 'registrar', 'kind', 'domain', 'host',
+            'contact', 'value']
+    bad = 0
+    with open(os.path.join(work, 'cli-queries.txt')) as f:
+        queries = [line.split() for line in f if line.strip()]
+    for what, name in queries:
+        rows = load_jsonl(os.path.join(cli_dir, '%s-%s.jsonl' % (what, name)))
+        want = [e for e in exp['events'] if e[what] == name]
+        bad += multiset_diff('fluxaudit events --%s %s' % (what, name),
+                             want, rows, keys)
+        times = [r.get('time') or '' for r in rows]
+        if times != sorted(times):
+            print('MISMATCH: fluxaudit events --%s %s: not in time order'
+                  % (what, name))
+            bad += 1
+    return 1 if bad else 0
+
+
 def compare_parse(work, parse_out):
     """Compare `fluxaudit parse epp` output (no database) with the
     expectations, to tell the reader's share of a difference from the
@@ -952,12 +990,15 @@ def main(argv):
         return compare(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-states':
         return compare_states(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-cli':
+        return compare_cli(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-parse':
         return compare_parse(argv[2], argv[3])
     sys.stderr.write('usage: %s assemble CORPUS_DIR WORK_DIR | '
                      'compare WORK_DIR ACTUAL_DIR | '
                      'compare-parse WORK_DIR PARSE_JSONL | '
-                     'compare-states WORK_DIR GROW_DIR\n' % argv[0])
+                     'compare-states WORK_DIR GROW_DIR | '
+                     'compare-cli WORK_DIR CLI_DIR\n' % argv[0])
     return 2
 
 

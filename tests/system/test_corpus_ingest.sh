@@ -127,7 +127,9 @@ dump() {
 		>"$out/txns.jsonl" || return 1
 	q "$conn" "SELECT count(*) FROM txns WHERE source <> '$log'" \
 		>"$out/txns-other" || return 1
-	q "$conn" "SELECT json_build_object('offset', source_offset, 'kind', kind,
+	q "$conn" "SELECT json_build_object('offset', source_offset,
+		'time', to_char(ts AT TIME ZONE 'UTC', $utc),
+		'registrar', registrar, 'kind', kind,
 		'domain', domain, 'host', host, 'contact', contact, 'value', value)
 	   FROM events ORDER BY source, source_offset, seq" \
 		>"$out/events.jsonl" || return 1
@@ -160,6 +162,16 @@ python3 "$oracle" compare "$work" "$work/first" || status=1
 	status=1
 }
 echo "stored: $(cat "$work/first/counts")"
+
+# The analyst's view of the same data.
+echo "== fluxaudit events --domain/--host NAME"
+mkdir -p "$work/cli"
+while read -r what name; do
+	"$FA_BIN" --db "$db" events --"$what" "$name" --format json \
+		>"$work/cli/$what-$name.jsonl" ||
+		fail "fluxaudit events --$what $name failed"
+done <"$work/cli-queries.txt"
+python3 "$oracle" compare-cli "$work" "$work/cli" || status=1
 
 # Once more: the checkpoint says the file is done.
 echo "== ingest epp again (same file)"
