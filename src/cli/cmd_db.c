@@ -26,6 +26,7 @@ static void usage(FILE *out, const char *prog)
 static void print_applied(const struct fa_store_migration *m, void *arg)
 {
 	printf("applied %s\n", m->name);
+	fflush(stdout);	/* in order with an error that may follow */
 }
 
 static int do_status(struct fa_store *store, const char *dir, const char *prog)

@@ -64,9 +64,13 @@ static void print_counts(const char *what, const struct counts *c)
 		c->rejected);
 }
 
+/* Batches in the middle of a file commit without waiting for the disk
+ * (a crash loses them together with their checkpoint, so they are read
+ * again); the last one of each file waits, and with it all before it. */
 static int commit(struct ingest *in, struct fa_epp_reader *r, const char *path,
-		  struct counts *fc)
+		  struct counts *fc, bool last)
 {
+	fa_store_batch_set_durable(in->batch, last);
 	int rc = fa_store_batch_set_checkpoint(in->batch, fa_epp_reader_identity(r),
 					       path, fa_epp_reader_offset(r));
 	if (rc != FA_OK) {
@@ -168,7 +172,7 @@ static int ingest_file(struct ingest *in, const char *path)
 			goto out;
 		}
 		if (fa_store_batch_count(in->batch) >= in->batch_size) {
-			rc = commit(in, r, path, &fc);
+			rc = commit(in, r, path, &fc, false);
 			if (rc != FA_OK) {
 				fprintf(stderr, "%s: %s\n", in->prog, in->err);
 				status = FA_EDB;
@@ -176,7 +180,7 @@ static int ingest_file(struct ingest *in, const char *path)
 			}
 		}
 	}
-	rc = commit(in, r, path, &fc);
+	rc = commit(in, r, path, &fc, true);
 	if (rc != FA_OK) {
 		fprintf(stderr, "%s: %s\n", in->prog, in->err);
 		status = FA_EDB;

@@ -87,7 +87,17 @@ int fa_store_check(PGresult *res, ExecStatusType want, PGconn *conn,
 	if (res != NULL && PQresultStatus(res) == want) {
 		return FA_OK;
 	}
-	if (res != NULL && PQresultErrorMessage(res)[0] != '\0') {
+	const char *primary = res != NULL ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res != NULL ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	if (primary != NULL) {
+		/* The server's primary message, and its detail when it has
+		 * one: that is where the reason of a constraint error is. */
+		snprintf(err, errlen, "%s: %s%s%s", what, primary,
+			 detail != NULL ? ": " : "", detail != NULL ? detail : "");
+		one_line(err);
+	} else if (res != NULL && PQresultErrorMessage(res)[0] != '\0') {
 		snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
 		one_line(err);
 	} else {
