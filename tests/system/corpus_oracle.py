@@ -191,7 +191,7 @@ def addr_family(el):
 # ---------------------------------------------------------------------------
 # Reading one command frame into what it says
 
-def read_ns(ns_el, dom):
+def read_ns(ns_el):
     """hostObj and hostAttr forms: list of (host, [addresses])."""
     out = []
     if ns_el is None:
@@ -224,7 +224,17 @@ def read_ds(parent):
     for ds in kids(parent, SECDNS_URIS, 'dsData'):
         parts = [text(kid(ds, SECDNS_URIS, n))
                  for n in ('keyTag', 'alg', 'digestType', 'digest')]
-        out.append(' '.join(parts[:3] + [parts[3].upper()]))
+        nums = []
+        for v, top in zip(parts[:3], (65535, 255, 255)):
+            if not v.isdigit() or int(v) > top:
+                raise Excluded('invalid DS record: "%s" out of range' % v)
+            nums.append(str(int(v)))
+        digest = parts[3].upper()
+        if not digest or len(digest) % 2 or \
+                any(ch not in '0123456789ABCDEF' for ch in digest):
+            raise Excluded('invalid DS record: digest "%s" is not hex '
+                           'octets' % parts[3])
+        out.append(' '.join(nums + [digest]))
     return out
 
 
@@ -251,7 +261,7 @@ def domain_intent(op, obj, ext):
             if uri(c.tag) in SECDNS_URIS:
                 secdns = c
     if op == 'create':
-        ns = read_ns(kid(obj, DOMAIN_URIS, 'ns'), it['name'])
+        ns = read_ns(kid(obj, DOMAIN_URIS, "ns"))
         it['ns'] = uniq(h for h, _ in ns)
         it['glue'] = [(h, a) for h, addrs in ns for a in addrs]
         reg = kid(obj, DOMAIN_URIS, 'registrant')
@@ -263,7 +273,7 @@ def domain_intent(op, obj, ext):
     elif op == 'update':
         for side in ('add', 'rem'):
             el = kid(obj, DOMAIN_URIS, side)
-            ns = read_ns(kid(el, DOMAIN_URIS, 'ns'), it['name']) \
+            ns = read_ns(kid(el, DOMAIN_URIS, "ns")) \
                 if el is not None else []
             it['ns_' + side] = uniq(h for h, _ in ns)
             it['glue_' + side] = [(h, a) for h, addrs in ns for a in addrs]
