@@ -28,6 +28,9 @@ URI, and the state is a replay with set semantics.
   corpus_oracle.py compare-cli WORK_DIR CLI_DIR
       `fluxaudit events --domain/--host NAME --format json` output for the
       names in cli-queries.txt, saved as CLI_DIR/{domain,host}-NAME.jsonl
+  corpus_oracle.py compare-raw WORK_DIR ACTUAL_DIR
+      the database after ingesting the same transactions as raw RFC 5734
+      captures (WORK_DIR/<clid>.rfc5734, listed in raw-files.txt)
   corpus_oracle.py compare-parse WORK_DIR PARSE_JSONL
       the same for the events of `fluxaudit parse epp` (no database), so a
       difference can be told to be the reader's or the store's
@@ -522,6 +525,99 @@ def xml_escape(s):
             .replace('>', '&gt;'))
 
 
+def frame5734(data):
+    """RFC 5734 section 4: a 32-bit total length, then the frame."""
+    return (len(data) + 4).to_bytes(4, 'big') + data
+
+
+def session_frames(eppns, clid):
+    """Greeting, login with its response, and logout with its response,
+    for one session of a registrar."""
+    objs = ''.join('<objURI>%s</objURI>' % u for u in sorted(
+        DOMAIN_URIS | HOST_URIS))
+    greeting = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<epp xmlns="%s"><greeting><svID>corpus</svID>'
+                '<svDate>2026-11-02T00:00:00Z</svDate><svcMenu>'
+                '<version>1.0</version><lang>en</lang>%s</svcMenu><dcp>'
+                '<access><all/></access><statement><purpose><admin/>'
+                '</purpose><recipient><ours/></recipient><retention>'
+                '<stated/></retention></statement></dcp></greeting></epp>\n'
+                % (eppns, objs))
+    login = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<epp xmlns="%s"><command><login><clID>%s</clID>'
+             '<pw>corpus-pw</pw><options><version>1.0</version>'
+             '<lang>en</lang></options><svcs>%s</svcs></login>'
+             '<clTRID>%s-login</clTRID></command></epp>\n'
+             % (eppns, clid, objs, clid))
+    logout = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+              '<epp xmlns="%s"><command><logout/>'
+              '<clTRID>%s-logout</clTRID></command></epp>\n' % (eppns, clid))
+
+    def result(code, msg, what):
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<epp xmlns="%s"><response><result code="%d"><msg>%s</msg>'
+                '</result><trID><clTRID>%s-%s</clTRID>'
+                '<svTRID>%s-%s</svTRID></trID></response></epp>\n'
+                % (eppns, code, msg, clid, what, clid, what))
+    return ([greeting.encode(), login.encode(),
+             result(1000, 'Command completed successfully', 'login').encode()],
+            [logout.encode(),
+             result(1500, 'Command completed successfully; ending session',
+                    'logout').encode()])
+
+
+def captures(work, sent):
+    """Write the same transactions as raw RFC 5734 captures, one session
+    per registrar, and return what ingesting them (in CLID order, one after
+    the other) must store. Such captures carry no times, so the test gives
+    one with --time; the state replays the transactions in capture order."""
+    out = {'files': [], 'records': [], 'events': []}
+    state = {'domains': {}, 'hosts': {}, 'notes': []}
+    for source in sorted(CLID):
+        clid = CLID[source]
+        mine = [t for t in sent if t[3] == clid]
+        if not mine:
+            continue
+        eppns = mine[0][0]['it']['eppns']
+        head, tail = session_frames(eppns, clid)
+        path = os.path.join(work, '%s.rfc5734' % clid)
+        with open(path, 'wb') as f:
+            for fr in head:
+                f.write(frame5734(fr))
+            for x, cmd, rsp, _, when in mine:
+                f.write(frame5734(cmd))
+                f.write(frame5734(rsp))
+                apply(state, x['it'], clid, when)
+            for fr in tail:
+                f.write(frame5734(fr))
+        out['files'].append(path)
+        out['records'].append({'registrar': clid, 'command': 'login',
+                               'result_code': 1000,
+                               'key': 'sv:%s:%s-login' % (clid, clid)})
+        out['events'].append(ev('login'))
+        out['events'][-1]['registrar'] = clid
+        for x, cmd, rsp, _, when in mine:
+            it = x['it']
+            svtrid = re.search(rb'<svTRID>([^<]*)</svTRID>', rsp).group(1)
+            out['records'].append({
+                'registrar': clid, 'command': '%s:%s' % (it['type'], it['op']),
+                'result_code': 1000,
+                'key': 'sv:%s:%s' % (clid, svtrid.decode())})
+            for e in events_of(it):
+                e['registrar'] = clid
+                out['events'].append(e)
+        out['records'].append({'registrar': clid, 'command': 'logout',
+                               'result_code': 1500,
+                               'key': 'sv:%s:%s-logout' % (clid, clid)})
+        out['events'].append(ev('logout'))
+        out['events'][-1]['registrar'] = clid
+    out['domains'], out['hosts'] = state_rows(state)
+    with open(os.path.join(work, 'raw-files.txt'), 'w') as f:
+        for path in out['files']:
+            f.write(path + '\n')
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Expected events and state
 
@@ -730,7 +826,7 @@ def assemble(corpus, work):
     seq = order(used)
     state = {'domains': {}, 'hosts': {}, 'notes': []}
     log_path = os.path.join(work, 'corpus.log')
-    records, events, snapshots = [], [], []
+    records, events, snapshots, sent = [], [], [], []
     with open(log_path, 'wb') as out:
         out.write(b'#fluxaudit-epp-log v1\n')
         out.write(b'# assembled by tests/system/corpus_oracle.py from the '
@@ -767,6 +863,7 @@ def assemble(corpus, work):
                 e['registrar'] = clid
                 events.append(e)
             apply(state, it, clid, when)
+            sent.append((x, cmd, rsp, clid, when))
             if i % SNAPSHOT_EVERY == 0:
                 doms, hosts = state_rows(state)
                 snapshots.append({'end': out.tell(), 'records': i,
@@ -778,7 +875,8 @@ def assemble(corpus, work):
                           'records': len(records), 'domains': doms,
                           'hosts': hosts})
     expected = {'records': records, 'events': events, 'domains': doms,
-                'hosts': hosts, 'rejects': [], 'snapshots': snapshots}
+                'hosts': hosts, 'rejects': [], 'snapshots': snapshots,
+                'raw': captures(work, sent)}
     # The names whose history the test also reads back through
     # `fluxaudit events`: the busiest domains and every host.
     busy = collections.Counter(e['domain'] for e in events if e['domain'])
@@ -955,6 +1053,37 @@ def compare_cli(work, cli_dir):
     return 1 if bad else 0
 
 
+def compare_raw(work, actual_dir):
+    """The database after ingesting the RFC 5734 captures: the same
+    transactions (by key), events and state as the envelope log, plus the
+    logins and logouts; record times are the --time given, so positions and
+    times are not compared."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        raw = json.load(f)['raw']
+    bad = multiset_diff(
+        'raw RFC 5734: transactions', raw['records'],
+        load_jsonl(os.path.join(actual_dir, 'txns.jsonl')),
+        ['key', 'registrar', 'command', 'result_code'])
+    bad += multiset_diff(
+        'raw RFC 5734: events', raw['events'],
+        load_jsonl(os.path.join(actual_dir, 'events.jsonl')),
+        ['registrar', 'kind', 'domain', 'host', 'contact', 'value'])
+    bad += multiset_diff(
+        'raw RFC 5734: domains', raw['domains'],
+        load_jsonl(os.path.join(actual_dir, 'domains.jsonl')),
+        ['name', 'deleted', 'registrar', 'registrant', 'created', 'ns',
+         'statuses', 'ds'])
+    bad += multiset_diff(
+        'raw RFC 5734: hosts', raw['hosts'],
+        load_jsonl(os.path.join(actual_dir, 'hosts.jsonl')),
+        ['name', 'deleted', 'registrar', 'addrs', 'statuses'])
+    bad += multiset_diff(
+        'raw RFC 5734: rejects', [],
+        load_jsonl(os.path.join(actual_dir, 'rejects.jsonl')),
+        ['offset', 'reason'])
+    return 1 if bad else 0
+
+
 def compare_parse(work, parse_out):
     """Compare `fluxaudit parse epp` output (no database) with the
     expectations, to tell the reader's share of a difference from the
@@ -1002,13 +1131,16 @@ def main(argv):
         return compare_states(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-cli':
         return compare_cli(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-raw':
+        return compare_raw(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-parse':
         return compare_parse(argv[2], argv[3])
     sys.stderr.write('usage: %s assemble CORPUS_DIR WORK_DIR | '
                      'compare WORK_DIR ACTUAL_DIR | '
                      'compare-parse WORK_DIR PARSE_JSONL | '
                      'compare-states WORK_DIR GROW_DIR | '
-                     'compare-cli WORK_DIR CLI_DIR\n' % argv[0])
+                     'compare-cli WORK_DIR CLI_DIR | '
+                     'compare-raw WORK_DIR ACTUAL_DIR\n' % argv[0])
     return 2
 
 

@@ -10,7 +10,8 @@
 # ingested as it grows (cut after every 8 records, ingested after each
 # cut, resuming at the checkpoint), and the domains and hosts must match
 # the oracle's state at every cut, which also catches a wrong step that a
-# later command would hide.
+# later command would hide. Last, the same transactions as raw RFC 5734
+# session captures must give the same events and state.
 #
 # Environment (set by ctest and tests/run.sh): FA_BIN, FA_SOURCE_DIR,
 # FA_CORPUS_DIR, FA_TEST_DB. Exits 77 (not run) without the corpus or the
@@ -43,7 +44,7 @@ command -v psql >/dev/null || fail "psql is missing"
 oracle="$FA_SOURCE_DIR/tests/system/corpus_oracle.py"
 work=$(mktemp -d "${TMPDIR:-/tmp}/fa-corpus-ingest.XXXXXX") ||
 	fail "could not create a work directory"
-dbnames=("fa_corpus_ingest_$$" "fa_corpus_grow_$$")
+dbnames=("fa_corpus_ingest_$$" "fa_corpus_grow_$$" "fa_corpus_raw_$$")
 
 # Our own databases on the FA_TEST_DB server.
 conninfo() {
@@ -71,6 +72,7 @@ for n in "${dbnames[@]}"; do
 done
 db=$(conninfo "${dbnames[0]}")
 growdb=$(conninfo "${dbnames[1]}")
+rawdb=$(conninfo "${dbnames[2]}")
 
 echo "== assembling the log from the corpus (every left-out file is listed)"
 python3 "$oracle" assemble "$FA_CORPUS_DIR" "$work" ||
@@ -237,6 +239,37 @@ nev1=$(q "$db" "SELECT count(*) FROM events") || fail "could not read the databa
 	echo "MISMATCH: the growing log gave $nev events, the whole log $nev1"
 	status=1
 }
+
+# The same transactions as raw RFC 5734 captures of two sessions (one per
+# registrar, greeting, login, the commands with their responses, logout):
+# the same keys, events and state, plus the logins and logouts. Then the
+# envelope log on top adds nothing: its transactions are the same ones.
+echo "== ingest epp of the same transactions as raw RFC 5734 captures"
+"$FA_BIN" --db "$rawdb" db migrate >/dev/null || fail "db migrate failed"
+mapfile -t raws <"$work/raw-files.txt"
+"$FA_BIN" --db "$rawdb" ingest epp --time 2026-11-02T00:00:00Z "${raws[@]}" ||
+	fail "ingest epp of the RFC 5734 captures failed"
+dump_state "$rawdb" "$work/raw" || fail "could not read the database"
+q "$rawdb" "SELECT json_build_object('key', key, 'registrar', registrar,
+	'command', command, 'result_code', result_code) FROM txns ORDER BY key" \
+	>"$work/raw/txns.jsonl" || fail "could not read the database"
+q "$rawdb" "SELECT json_build_object('registrar', registrar, 'kind', kind,
+	'domain', domain, 'host', host, 'contact', contact, 'value', value)
+   FROM events ORDER BY source, source_offset, seq" \
+	>"$work/raw/events.jsonl" || fail "could not read the database"
+q "$rawdb" "SELECT json_build_object('offset', source_offset, 'reason', reason)
+   FROM rejects ORDER BY source_offset" >"$work/raw/rejects.jsonl" ||
+	fail "could not read the database"
+python3 "$oracle" compare-raw "$work" "$work/raw" || status=1
+before=$(q "$rawdb" "SELECT count(*) || ' txns, ' || (SELECT count(*) FROM events) || ' events' FROM txns")
+"$FA_BIN" --db "$rawdb" ingest epp "$log" || fail "ingest epp of the log after the captures failed"
+after=$(q "$rawdb" "SELECT count(*) || ' txns, ' || (SELECT count(*) FROM events) || ' events' FROM txns")
+if [ "$before" = "$after" ]; then
+	echo "ok: the envelope log after the captures added nothing ($after)"
+else
+	echo "MISMATCH: the envelope log after the captures changed $before into $after"
+	status=1
+fi
 
 if [ "$status" -ne 0 ]; then
 	echo "FAIL: the stored data differs from what the corpus frames say"
