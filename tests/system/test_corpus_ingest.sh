@@ -64,9 +64,11 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 
 for n in "${dbnames[@]}"; do
-	psql "$FA_TEST_DB" -qX -v ON_ERROR_STOP=1 \
+	PGOPTIONS="-c client_min_messages=warning" psql "$FA_TEST_DB" -qX \
+		-v ON_ERROR_STOP=1 \
 		-c "DROP DATABASE IF EXISTS $n" -c "CREATE DATABASE $n" ||
 		fail "could not create database $n on the FA_TEST_DB server"
 done
