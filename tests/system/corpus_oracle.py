@@ -695,18 +695,32 @@ def new_domain(registrar, when):
             'updated': when}
 
 
-def new_host(registrar, when):
+def new_host(registrar, when, doms, name):
     return {'registrar': registrar, 'addrs': set(), 'statuses': set(),
-            'deleted': False, 'updated': when}
+            'deleted': False, 'updated': when,
+            'superordinate': superordinate(doms, name)}
 
 
-def add_glue(hosts, glue, clid, when):
+def superordinate(doms, name):
+    """The in-zone parent as docs/store.md defines it: the longest live
+    domain the host name ends with, label by label, the name itself
+    included; else the name without its first label. Fixed when the host
+    row starts, or moves by a rename."""
+    labels = name.split('.')
+    for i in range(len(labels)):
+        d = doms.get('.'.join(labels[i:]))
+        if d is not None and not d['deleted']:
+            return '.'.join(labels[i:])
+    return '.'.join(labels[1:]) or None
+
+
+def add_glue(doms, hosts, glue, clid, when):
     """hostAttr addresses are addresses of that host name, whichever
     domain carried them. Removing a hostAttr says nothing about them."""
     for hname, addr in glue:
         h = hosts.get(hname)
         if h is None:
-            h = hosts[hname] = new_host(clid, when)
+            h = hosts[hname] = new_host(clid, when, doms, hname)
         h['addrs'].add(addr)
         h['updated'] = when
 
@@ -726,7 +740,7 @@ def apply(state, it, clid, when):
             d['ns'] = set(it['ns'])
             d['ds'] = set(it['ds_add'])
             doms[name] = d
-            add_glue(hosts, it['glue'], clid, when)
+            add_glue(doms, hosts, it['glue'], clid, when)
             return
         d = doms.get(name)
         if d is None or (d['deleted'] and op != 'delete'):
@@ -740,7 +754,7 @@ def apply(state, it, clid, when):
         if op == 'renew':
             return
         d['ns'] = (d['ns'] - set(it['ns_rem'])) | set(it['ns_add'])
-        add_glue(hosts, it['glue_add'], clid, when)
+        add_glue(doms, hosts, it['glue_add'], clid, when)
         d['statuses'] = ((d['statuses'] - set(it['st_rem'])) |
                          set(it['st_add']))
         if it['registrant_chg']:
@@ -751,13 +765,13 @@ def apply(state, it, clid, when):
         return
     name = it['name']
     if op == 'create':
-        h = new_host(clid, when)
+        h = new_host(clid, when, doms, name)
         h['addrs'] = set(it['addrs'])
         hosts[name] = h
         return
     h = hosts.get(name)
     if h is None or (h['deleted'] and op != 'delete'):
-        h = hosts[name] = new_host(clid, when)
+        h = hosts[name] = new_host(clid, when, doms, name)
     h['updated'] = when
     if op == 'delete':
         h['deleted'] = True
@@ -770,6 +784,7 @@ def apply(state, it, clid, when):
         # the host by reference (hostObj) now name it by its new name.
         hosts[it['new_name']] = h
         del hosts[name]
+        h['superordinate'] = superordinate(doms, it['new_name'])
         for dname, d in sorted(doms.items()):
             if name in d['ns']:
                 d['ns'] = (d['ns'] - {name}) | {it['new_name']}
@@ -802,6 +817,7 @@ def state_rows(state):
     for name in sorted(state['hosts']):
         h = state['hosts'][name]
         hosts.append({'name': name, 'registrar': h['registrar'],
+                      'superordinate': h['superordinate'],
                       'addrs': sorted(h['addrs']),
                       'statuses': sorted(h['statuses']),
                       'deleted': h['deleted']})
@@ -989,7 +1005,8 @@ def compare(work, actual_dir):
     bad += multiset_diff(
         'hosts', exp['hosts'],
         load_jsonl(os.path.join(actual_dir, 'hosts.jsonl')),
-        ['name', 'deleted', 'registrar', 'addrs', 'statuses'])
+        ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'])
     bad += multiset_diff(
         'rejects', exp['rejects'],
         load_jsonl(os.path.join(actual_dir, 'rejects.jsonl')),
@@ -1014,7 +1031,8 @@ def compare_states(work, grow_dir):
         bad += multiset_diff(
             'hosts ' + title, snap['hosts'],
             load_jsonl(os.path.join(actual, 'hosts.jsonl')),
-            ['name', 'deleted', 'registrar', 'addrs', 'statuses'],
+            ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'],
             quiet=True)
         if bad:
             nbad += 1
@@ -1076,7 +1094,8 @@ def compare_raw(work, actual_dir):
     bad += multiset_diff(
         'raw RFC 5734: hosts', raw['hosts'],
         load_jsonl(os.path.join(actual_dir, 'hosts.jsonl')),
-        ['name', 'deleted', 'registrar', 'addrs', 'statuses'])
+        ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'])
     bad += multiset_diff(
         'raw RFC 5734: rejects', [],
         load_jsonl(os.path.join(actual_dir, 'rejects.jsonl')),

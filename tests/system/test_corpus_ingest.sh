@@ -115,7 +115,8 @@ dump_state() {
 		    FROM domains ORDER BY name" \
 		-c "\\o $out/hosts.jsonl" \
 		-c "SELECT json_build_object('name', name, 'deleted', deleted,
-			'registrar', registrar, 'addrs', addrs, 'statuses', statuses)
+			'registrar', registrar, 'superordinate', superordinate,
+			'addrs', addrs, 'statuses', statuses)
 		    FROM hosts ORDER BY name"
 }
 
