@@ -38,7 +38,9 @@ dbname=fluxaudit
 
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		# From /, which the postgres user can always enter: the caller's
+		# working directory may be a checkout under /root.
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -50,7 +52,7 @@ real_dir() {
 		readlink "$dir/cluster"
 		return
 	fi
-	if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$dir"; then
+	if [ "$(id -u)" -eq 0 ] && ! (cd / && runuser -u postgres -- test -x "$dir"); then
 		local h
 		h=$(printf '%s' "$dir" | sha256sum | cut -c1-12)
 		mkdir -p "/var/tmp/fluxaudit-pg-$h"

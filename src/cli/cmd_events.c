@@ -1,11 +1,171 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SCAFFOLD: replaced by the module owner. */
+/* fluxaudit events: list stored events, filtered, as table, csv or json. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/fa_cli.h"
+#include "cli/fa_out.h"
+#include "common/fa_time.h"
+#include "model/fa_event.h"
+#include "store/fa_store.h"
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [--db CONNINFO] events [OPTIONS]\n"
+		"\n"
+		"List stored events in time order.\n"
+		"\n"
+		"  --domain NAME     events of this domain\n"
+		"  --registrar CLID  events of this registrar's sessions\n"
+		"  --host NAME       events of this name-server host\n"
+		"  --kind KIND       one kind (e.g. domain.ns_add) or a family (domain.*)\n"
+		"  --since T         from T on (RFC 3339 time, or a duration such as 24h\n"
+		"                    meaning that long ago)\n"
+		"  --until T         before T (same forms)\n"
+		"  --limit N         only the N most recent\n"
+		"  --format F        table (default), csv or json (one object a line)\n",
+		prog);
+}
+
+/* An RFC 3339 time, or a duration counted back from now. */
+static int parse_when(const char *s, int64_t *out)
+{
+	int64_t d;
+	if (fa_time_parse(s, strlen(s), out) == FA_OK) {
+		return FA_OK;
+	}
+	if (fa_duration_parse(s, &d) == FA_OK) {
+		*out = fa_time_now() - d;
+		return FA_OK;
+	}
+	return FA_EINVAL;
+}
+
+static int parse_count(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0) {
+		return FA_EINVAL;
+	}
+	*out = v;
+	return FA_OK;
+}
 
 int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv)
 {
-	fprintf(stderr, "%s: %s: not built yet\n", cli->prog, argv[0]);
-	return FA_EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "registrar", required_argument, NULL, 'r' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fa_store_event_filter f = { 0 };
+	enum fa_out_format fmt = FA_OUT_TABLE;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			f.domain = optarg;
+			break;
+		case 'r':
+			f.registrar = optarg;
+			break;
+		case 'H':
+			f.host = optarg;
+			break;
+		case 'k': {
+			size_t len = strlen(optarg);
+			bool family = len > 2 && strcmp(optarg + len - 2, ".*") == 0;
+			if (!family && fa_event_kind_from_name(optarg) < 0) {
+				fprintf(stderr, "%s: events: unknown event kind \"%s\"\n",
+					cli->prog, optarg);
+				return FA_EXIT_USAGE;
+			}
+			f.kind = optarg;
+			break;
+		}
+		case 's':
+		case 'u':
+			if (parse_when(optarg, c == 's' ? &f.since_us : &f.until_us) != FA_OK) {
+				fprintf(stderr, "%s: events: invalid time \"%s\": expected RFC 3339 or a duration such as 24h\n",
+					cli->prog, optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (parse_count(optarg, &f.limit) != FA_OK) {
+				fprintf(stderr, "%s: events: invalid limit \"%s\"\n", cli->prog,
+					optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (fa_out_format_parse(optarg, &fmt) != FA_OK) {
+				fprintf(stderr, "%s: events: invalid format \"%s\": expected table, csv or json\n",
+					cli->prog, optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout, cli->prog);
+			return FA_EXIT_OK;
+		default:
+			usage(stderr, cli->prog);
+			return FA_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: events: unexpected argument \"%s\"\n", cli->prog,
+			argv[optind]);
+		return FA_EXIT_USAGE;
+	}
+
+	char err[1024];
+	struct fa_store *store = NULL;
+	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "%s: %s\n", cli->prog, err);
+		return FA_EXIT_FAIL;
+	}
+
+	size_t ncols;
+	const struct fa_store_col *cols = fa_store_event_cols(&ncols);
+	struct fa_out *out = fa_out_new(stdout, fmt, cols, ncols);
+	int status = FA_EXIT_OK;
+	if (out == NULL) {
+		fprintf(stderr, "%s: events: out of memory\n", cli->prog);
+		status = FA_EXIT_FAIL;
+		goto out;
+	}
+	int rc = fa_store_events_each(store, &f, fa_out_row, out, err, sizeof(err));
+	if (rc == FA_OK) {
+		rc = fa_out_finish(out, NULL);
+		if (rc != FA_OK) {
+			snprintf(err, sizeof(err), "could not write the output: %s",
+				 fa_strerror(rc));
+		}
+	} else if (rc != FA_EDB) {
+		snprintf(err, sizeof(err), "could not write the output: %s",
+			 fa_strerror(rc));
+	}
+	if (rc != FA_OK) {
+		fprintf(stderr, "%s: events: %s\n", cli->prog, err);
+		status = FA_EXIT_FAIL;
+	}
+out:
+	fa_out_free(out);
+	fa_store_close(store);
+	return status;
 }

@@ -1,11 +1,125 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SCAFFOLD: replaced by the module owner. */
+/* fluxaudit findings: list findings as table, csv or json. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/fa_cli.h"
+#include "cli/fa_out.h"
+#include "store/fa_store.h"
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [--db CONNINFO] findings [OPTIONS]\n"
+		"\n"
+		"List findings, highest score first.\n"
+		"\n"
+		"  --status S         open (default), closed or all\n"
+		"  --entity-kind K    only findings about this kind of entity\n"
+		"                     (domain, host, registrar, ...)\n"
+		"  --min-score N      only findings scoring at least N\n"
+		"  --format F         table (default), csv or json (one object a line)\n",
+		prog);
+}
 
 int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv)
 {
-	fprintf(stderr, "%s: %s: not built yet\n", cli->prog, argv[0]);
-	return FA_EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "entity-kind", required_argument, NULL, 'k' },
+		{ "min-score", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fa_store_finding_filter f = { .status = "open", .min_score = -1 };
+	enum fa_out_format fmt = FA_OUT_TABLE;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (strcmp(optarg, "all") == 0) {
+				f.status = NULL;
+			} else if (strcmp(optarg, "open") == 0 || strcmp(optarg, "closed") == 0) {
+				f.status = optarg;
+			} else {
+				fprintf(stderr, "%s: findings: invalid status \"%s\": expected open, closed or all\n",
+					cli->prog, optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			f.entity_kind = optarg;
+			break;
+		case 'm': {
+			char *end;
+			errno = 0;
+			f.min_score = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || f.min_score < 0) {
+				fprintf(stderr, "%s: findings: invalid score \"%s\"\n", cli->prog,
+					optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'f':
+			if (fa_out_format_parse(optarg, &fmt) != FA_OK) {
+				fprintf(stderr, "%s: findings: invalid format \"%s\": expected table, csv or json\n",
+					cli->prog, optarg);
+				return FA_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout, cli->prog);
+			return FA_EXIT_OK;
+		default:
+			usage(stderr, cli->prog);
+			return FA_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: findings: unexpected argument \"%s\"\n", cli->prog,
+			argv[optind]);
+		return FA_EXIT_USAGE;
+	}
+
+	char err[1024];
+	struct fa_store *store = NULL;
+	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "%s: %s\n", cli->prog, err);
+		return FA_EXIT_FAIL;
+	}
+
+	size_t ncols;
+	const struct fa_store_col *cols = fa_store_finding_cols(&ncols);
+	struct fa_out *out = fa_out_new(stdout, fmt, cols, ncols);
+	int status = FA_EXIT_OK;
+	if (out == NULL) {
+		fprintf(stderr, "%s: findings: out of memory\n", cli->prog);
+		status = FA_EXIT_FAIL;
+		goto out;
+	}
+	int rc = fa_store_findings_each(store, &f, fa_out_row, out, err, sizeof(err));
+	if (rc == FA_OK) {
+		rc = fa_out_finish(out, NULL);
+		if (rc != FA_OK) {
+			snprintf(err, sizeof(err), "could not write the output: %s",
+				 fa_strerror(rc));
+		}
+	} else if (rc != FA_EDB) {
+		snprintf(err, sizeof(err), "could not write the output: %s",
+			 fa_strerror(rc));
+	}
+	if (rc != FA_OK) {
+		fprintf(stderr, "%s: findings: %s\n", cli->prog, err);
+		status = FA_EXIT_FAIL;
+	}
+out:
+	fa_out_free(out);
+	fa_store_close(store);
+	return status;
 }

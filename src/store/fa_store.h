@@ -18,6 +18,7 @@
 #include "model/fa_event.h"
 
 struct fa_store;
+struct fa_arena;
 
 /**
  * @brief Connect to the database.
@@ -34,3 +35,224 @@ PGconn *fa_store_conn(struct fa_store *store);
 
 /** @brief Disconnect and free; NULL is fine. */
 void fa_store_close(struct fa_store *store);
+
+/* ---------------------------------------------------------------------
+ * Migrations
+ * ------------------------------------------------------------------ */
+
+/** One migration file and what the database knows about it. */
+struct fa_store_migration {
+	int version;		/**< the NNN of NNN_name.sql */
+	char name[256];		/**< file name, e.g. "001_core.sql" */
+	char sha256[65];	/**< hex SHA-256 of the file ("" if missing) */
+	char applied_at[64];	/**< when it was applied, "" when pending */
+	int applied;		/**< recorded in fa_migrations */
+	int changed;		/**< applied, but the file's checksum differs */
+	int missing;		/**< recorded, but the file is gone */
+};
+
+/**
+ * @brief Compare the migration files of a directory with fa_migrations.
+ * @param[in] store connected store
+ * @param[in] dir directory holding NNN_*.sql files
+ * @param[out] out array of *n entries ordered by version; free() it
+ * @param[out] n number of entries
+ * @param[out] err reason on failure
+ * @return FA_OK, FA_EIO (directory or file unreadable), FA_EINVAL (two
+ *         files with one version), FA_EDB or FA_ENOMEM
+ */
+int fa_store_migration_status(struct fa_store *store, const char *dir,
+			      struct fa_store_migration **out, size_t *n,
+			      char *err, size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Apply the pending migrations of dir in version order.
+ *
+ * Each file runs in its own transaction together with its fa_migrations
+ * row; a session advisory lock serializes concurrent runs. Nothing is
+ * applied when an already applied file has changed (err names it).
+ * @param[in] store connected store
+ * @param[in] dir directory holding NNN_*.sql files
+ * @param[in] applied called after each file committed, or NULL
+ * @param[in] arg passed to applied
+ * @param[out] napplied number of files applied now
+ * @param[out] err reason on failure (naming the file)
+ * @return FA_OK, FA_EIO, FA_EINVAL (changed checksum, duplicate version),
+ *         FA_EDB or FA_ENOMEM
+ */
+int fa_store_migrate(struct fa_store *store, const char *dir,
+		     void (*applied)(const struct fa_store_migration *m,
+				     void *arg),
+		     void *arg, size_t *napplied, char *err,
+		     size_t errlen) FA_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------
+ * Batched, idempotent ingest
+ * ------------------------------------------------------------------ */
+
+/** What one or more committed batches did. */
+struct fa_store_stats {
+	uint64_t txns_new;	/**< transactions not stored before */
+	uint64_t txns_dup;	/**< already stored (or twice in the batch) */
+	uint64_t events;	/**< event rows written */
+	uint64_t rejects_new;	/**< reject rows written (not stored before) */
+};
+
+struct fa_store_batch;
+
+/**
+ * @brief Create an empty batch writing through store.
+ * @param[out] out the batch, to free with fa_store_batch_free
+ * @param[in] store borrowed; must outlive the batch
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_store_batch_new(struct fa_store_batch **out,
+		       struct fa_store *store) FA_WARN_UNUSED;
+
+/** @brief Release a batch (uncommitted contents are dropped); NULL is fine. */
+void fa_store_batch_free(struct fa_store_batch *batch);
+
+/**
+ * @brief Queue one transaction; everything it points to is copied.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_store_batch_add_txn(struct fa_store_batch *batch,
+			   const struct fa_txn *txn) FA_WARN_UNUSED;
+
+/**
+ * @brief Queue one reject of the input whose checkpoint identity is given.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_store_batch_add_reject(struct fa_store_batch *batch,
+			      const struct fa_reject *rej,
+			      const char *identity) FA_WARN_UNUSED;
+
+/**
+ * @brief Set the checkpoint committed with the batch: input identity, the
+ *        name it was read under, and the byte offset reached.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_store_batch_set_checkpoint(struct fa_store_batch *batch,
+				  const char *identity, const char *source,
+				  uint64_t offset) FA_WARN_UNUSED;
+
+/**
+ * @brief Choose whether the next commits wait for the write-ahead log to
+ *        reach disk (the default). A batch committed without waiting may
+ *        be lost if the database server crashes within a second or so,
+ *        but never half: its checkpoint is lost with it, so the records
+ *        are read again and, ingest being idempotent, nothing is missing.
+ *        A durable commit also makes every earlier one durable.
+ */
+void fa_store_batch_set_durable(struct fa_store_batch *batch, int durable);
+
+/** @brief Number of transactions and rejects queued since the last commit. */
+size_t fa_store_batch_count(const struct fa_store_batch *batch);
+
+/**
+ * @brief Write the queued batch in one database transaction and empty it.
+ *
+ * Transactions already stored (same key) are counted as duplicates and
+ * leave no trace. Of the new ones, those with result 1000/1001 store their
+ * events and change the current state, in order; a failed one (result
+ * 2000 and above) stores its command.failed event only; one without a
+ * response stores its transaction row only. On failure the database
+ * transaction is rolled back and the batch is emptied all the same.
+ * @param[in] batch the batch
+ * @param[in,out] stats counters to add to, or NULL
+ * @param[out] err reason on failure
+ * @return FA_OK, FA_EDB or FA_ENOMEM
+ */
+int fa_store_batch_commit(struct fa_store_batch *batch,
+			  struct fa_store_stats *stats, char *err,
+			  size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Look up the stored checkpoint of an input.
+ * @param[out] offset byte offset reached, when found
+ * @return FA_OK, FA_ENOTFOUND (no checkpoint) or FA_EDB
+ */
+int fa_store_checkpoint_get(struct fa_store *store, const char *identity,
+			    uint64_t *offset, char *err,
+			    size_t errlen) FA_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------
+ * Reading results
+ * ------------------------------------------------------------------ */
+
+/** Filter of fa_store_events_each; NULL / 0 fields do not filter. */
+struct fa_store_event_filter {
+	const char *domain;
+	const char *registrar;
+	const char *host;
+	const char *kind;	/**< a kind name, or "family.*" */
+	int64_t since_us;	/**< inclusive; 0 = unbounded */
+	int64_t until_us;	/**< exclusive; 0 = unbounded */
+	long limit;		/**< the most recent N; 0 = all */
+};
+
+/** Filter of fa_store_findings_each; NULL / negative do not filter. */
+struct fa_store_finding_filter {
+	const char *status;	/**< "open", "closed" or NULL for all */
+	const char *entity_kind;
+	long min_score;		/**< -1 = any */
+};
+
+/** Types of result columns, so that writers can render them. */
+enum fa_store_coltype {
+	FA_STORE_COL_TEXT,
+	FA_STORE_COL_INT,
+	FA_STORE_COL_TIME,	/**< microseconds since the epoch, as text */
+	FA_STORE_COL_JSON,	/**< JSON text */
+	FA_STORE_COL_LIST,	/**< PostgreSQL text[] literal */
+};
+
+/** One result column. */
+struct fa_store_col {
+	const char *name;
+	enum fa_store_coltype type;
+	int wide;		/**< long free text: shown only in csv/json */
+};
+
+/**
+ * Row callback: vals[i] is the text of column i, NULL for SQL NULL.
+ * Return FA_OK to go on, anything else to stop (returned to the caller).
+ */
+typedef int (*fa_store_row_fn)(void *arg, const char *const *vals);
+
+/**
+ * @brief The columns of the rows fa_store_events_each produces.
+ * @param[out] n their count
+ * @return a static array
+ */
+const struct fa_store_col *fa_store_event_cols(size_t *n);
+
+/** @brief The columns of the rows fa_store_findings_each produces. */
+const struct fa_store_col *fa_store_finding_cols(size_t *n);
+
+/**
+ * @brief Stream stored events in time order to a callback.
+ * @return FA_OK, FA_EDB, or what the callback returned
+ */
+int fa_store_events_each(struct fa_store *store,
+			 const struct fa_store_event_filter *filter,
+			 fa_store_row_fn fn, void *arg, char *err,
+			 size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Stream findings (highest score first) to a callback.
+ * @return FA_OK, FA_EDB, or what the callback returned
+ */
+int fa_store_findings_each(struct fa_store *store,
+			   const struct fa_store_finding_filter *filter,
+			   fa_store_row_fn fn, void *arg, char *err,
+			   size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Parse a one-dimensional PostgreSQL text[] literal such as
+ *        {a,"b c"} into strings allocated from arena.
+ * @param[out] out array of *n strings (arena-owned)
+ * @return FA_OK, FA_EPARSE or FA_ENOMEM
+ */
+int fa_store_array_parse(struct fa_arena *arena, const char *lit,
+			 const char ***out, size_t *n) FA_WARN_UNUSED;

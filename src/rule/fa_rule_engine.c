@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The evaluation engine: per-entity sliding windows fed with events in
+ * (time, id) order, rule evaluation at each event of an entity, and the
+ * accumulation of firings into one finding per (policy, entity kind,
+ * entity). No database here; fa_rule_db.c drives it.
+ *
+ * Memory: a tracker lives while its entity had an event within the
+ * longest window of the set (at least a day); window queues drop entries
+ * that left their metric's longest window, hosts forget addresses
+ * released before it. So memory follows the activity inside the window,
+ * not the length of the history. Findings stay until the run ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fa_time.h"
+#include "rule/fa_rule_int.h"
+
+#define PRUNE_EVERY 4096
+#define MIN_HORIZON_US (INT64_C(86400) * 1000000)
+
+/* Evidence of one rule for one finding: its latest firing. */
+struct fired {
+	const struct fa_rule *rule;
+	int64_t first_us, last_us;
+	int64_t event_id;
+	struct fa_rule_value *vals;
+	struct fa_rule_ids *ids;
+};
+
+struct acc {
+	struct acc *next;	/* hash chain */
+	size_t policy;
+	int kind;
+	char *entity;
+	struct fired **fired;
+	size_t nfired;
+};
+
+struct fa_rule_engine {
+	const struct fa_rule_set *set;
+	const struct fa_rule **by_kind[FA_RULE_E__COUNT];
+	size_t nby_kind[FA_RULE_E__COUNT];
+	bool seeds[FA_RULE_E__COUNT];
+	int64_t horizon_us;
+
+	struct fa_rule_ent **buckets;
+	size_t nbuckets, nents;
+
+	struct acc **abuckets;
+	size_t nabuckets;
+	struct acc **accs;	/* in order of first firing */
+	size_t naccs, caccs;
+
+	int64_t now_us, last_id;
+	bool started;
+	bool manual_prune;
+	struct fa_rule_stats stats;
+
+	/* Scratch for fa_rule_engine_finding. */
+	struct fa_rule_sb sb;
+	const char **rule_ids;
+	size_t crule_ids;
+};
+
+static uint64_t hash(int kind, const char *s)
+{
+	uint64_t h = UINT64_C(1469598103934665603) ^ (uint64_t)kind;
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
+{
+	struct fa_rule_engine *eng = calloc(1, sizeof(*eng));
+	if (eng == NULL) {
+		return NULL;
+	}
+	eng->set = set;
+	eng->horizon_us = set->lookback_us > MIN_HORIZON_US ? set->lookback_us : MIN_HORIZON_US;
+	eng->nbuckets = 1024;
+	eng->nabuckets = 256;
+	eng->buckets = calloc(eng->nbuckets, sizeof(*eng->buckets));
+	eng->abuckets = calloc(eng->nabuckets, sizeof(*eng->abuckets));
+	if (eng->buckets == NULL || eng->abuckets == NULL) {
+		goto fail;
+	}
+	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
+		eng->by_kind[k] = calloc(set->nrules ? set->nrules : 1, sizeof(void *));
+		if (eng->by_kind[k] == NULL) {
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct fa_rule *r = set->rules[i];
+		eng->by_kind[r->entity][eng->nby_kind[r->entity]++] = r;
+		eng->seeds[r->entity] = fa_rule_entities[r->entity].seeded;
+	}
+	return eng;
+
+fail:
+	fa_rule_engine_free(eng);
+	return NULL;
+}
+
+static void ent_free(struct fa_rule_ent *e)
+{
+	if (e->q != NULL) {
+		for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+			free(e->q[m].ts);
+			free(e->q[m].id);
+		}
+		free(e->q);
+	}
+	for (size_t i = 0; i < e->naddrs; i++) {
+		free(e->addrs[i].addr);
+	}
+	free(e->addrs);
+	free(e->name);
+	free(e);
+}
+
+static void acc_free(struct acc *a)
+{
+	for (size_t i = 0; i < a->nfired; i++) {
+		free(a->fired[i]->vals);
+		free(a->fired[i]->ids);
+		free(a->fired[i]);
+	}
+	free(a->fired);
+	free(a->entity);
+	free(a);
+}
+
+void fa_rule_engine_free(struct fa_rule_engine *eng)
+{
+	if (eng == NULL) {
+		return;
+	}
+	for (size_t b = 0; eng->buckets != NULL && b < eng->nbuckets; b++) {
+		struct fa_rule_ent *e = eng->buckets[b];
+		while (e != NULL) {
+			struct fa_rule_ent *next = e->next;
+			ent_free(e);
+			e = next;
+		}
+	}
+	for (size_t i = 0; i < eng->naccs; i++) {
+		acc_free(eng->accs[i]);
+	}
+	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
+		free(eng->by_kind[k]);
+	}
+	free(eng->buckets);
+	free(eng->abuckets);
+	free(eng->accs);
+	fa_rule_sb_free(&eng->sb);
+	free(eng->rule_ids);
+	free(eng);
+}
+
+static struct fa_rule_ent *ent_find(const struct fa_rule_engine *eng, int kind,
+				    const char *name)
+{
+	struct fa_rule_ent *e = eng->buckets[hash(kind, name) % eng->nbuckets];
+	for (; e != NULL; e = e->next) {
+		if (e->kind == kind && strcmp(e->name, name) == 0) {
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void rehash(struct fa_rule_engine *eng)
+{
+	size_t n = eng->nbuckets * 2;
+	struct fa_rule_ent **b = calloc(n, sizeof(*b));
+	if (b == NULL) {
+		return; /* longer chains, still correct */
+	}
+	for (size_t i = 0; i < eng->nbuckets; i++) {
+		struct fa_rule_ent *e = eng->buckets[i];
+		while (e != NULL) {
+			struct fa_rule_ent *next = e->next;
+			size_t h = hash(e->kind, e->name) % n;
+			e->next = b[h];
+			b[h] = e;
+			e = next;
+		}
+	}
+	free(eng->buckets);
+	eng->buckets = b;
+	eng->nbuckets = n;
+}
+
+static struct fa_rule_ent *ent_get(struct fa_rule_engine *eng, int kind, const char *name)
+{
+	struct fa_rule_ent *e = ent_find(eng, kind, name);
+	if (e != NULL) {
+		return e;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		return NULL;
+	}
+	e->name = strdup(name);
+	e->q = calloc(fa_rule_nmetrics, sizeof(*e->q));
+	if (e->name == NULL || e->q == NULL) {
+		ent_free(e);
+		return NULL;
+	}
+	e->kind = kind;
+	e->last_us = eng->now_us;
+	if (eng->nents >= eng->nbuckets) {
+		rehash(eng);
+	}
+	size_t h = hash(kind, name) % eng->nbuckets;
+	e->next = eng->buckets[h];
+	eng->buckets[h] = e;
+	eng->nents++;
+	eng->stats.entities++;
+	if (eng->nents > eng->stats.peak_tracked) {
+		eng->stats.peak_tracked = eng->nents;
+	}
+	return e;
+}
+
+static int evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention)
+{
+	while (q->len > 0 && q->ts[q->head] <= ts - retention) {
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	if (q->len == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 8;
+		int64_t *nts = malloc(cap * sizeof(*nts));
+		int64_t *nid = malloc(cap * sizeof(*nid));
+		if (nts == NULL || nid == NULL) {
+			free(nts);
+			free(nid);
+			return FA_ENOMEM;
+		}
+		for (size_t i = 0; i < q->len; i++) {
+			nts[i] = q->ts[(q->head + i) % q->cap];
+			nid[i] = q->id[(q->head + i) % q->cap];
+		}
+		free(q->ts);
+		free(q->id);
+		q->ts = nts;
+		q->id = nid;
+		q->head = 0;
+		q->cap = cap;
+	}
+	size_t tail = (q->head + q->len) % q->cap;
+	q->ts[tail] = ts;
+	q->id[tail] = id;
+	q->len++;
+	return FA_OK;
+}
+
+static int metric_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			int m, int64_t window_us, struct fa_rule_value *out,
+			struct fa_rule_ids *ids)
+{
+	const struct fa_rule_metric_def *def = &fa_rule_metrics[m];
+	if (def->value != NULL) {
+		return def->value(e, eng->now_us, window_us, out, ids);
+	}
+	out->known = true;
+	out->v = (int64_t)fa_rule_evq_count(e != NULL ? &e->q[m] : NULL, eng->now_us,
+					    window_us, ids);
+	return FA_OK;
+}
+
+static struct acc *acc_get(struct fa_rule_engine *eng, size_t policy, int kind,
+			   const char *entity)
+{
+	size_t h = (hash(kind, entity) ^ policy) % eng->nabuckets;
+	for (struct acc *a = eng->abuckets[h]; a != NULL; a = a->next) {
+		if (a->policy == policy && a->kind == kind && strcmp(a->entity, entity) == 0) {
+			return a;
+		}
+	}
+	if (eng->naccs == eng->caccs) {
+		size_t cap = eng->caccs ? eng->caccs * 2 : 64;
+		struct acc **p = realloc(eng->accs, cap * sizeof(*p));
+		if (p == NULL) {
+			return NULL;
+		}
+		eng->accs = p;
+		eng->caccs = cap;
+	}
+	struct acc *a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->entity = strdup(entity)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	a->policy = policy;
+	a->kind = kind;
+	a->next = eng->abuckets[h];
+	eng->abuckets[h] = a;
+	eng->accs[eng->naccs++] = a;
+	return a;
+}
+
+static struct fired *fired_get(struct acc *a, const struct fa_rule *r, int64_t now_us)
+{
+	for (size_t i = 0; i < a->nfired; i++) {
+		if (a->fired[i]->rule == r) {
+			return a->fired[i];
+		}
+	}
+	struct fired **p = realloc(a->fired, (a->nfired + 1) * sizeof(*p));
+	if (p == NULL) {
+		return NULL;
+	}
+	a->fired = p;
+	struct fired *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return NULL;
+	}
+	f->vals = calloc(r->nrefs ? r->nrefs : 1, sizeof(*f->vals));
+	f->ids = calloc(r->nrefs ? r->nrefs : 1, sizeof(*f->ids));
+	if (f->vals == NULL || f->ids == NULL) {
+		free(f->vals);
+		free(f->ids);
+		free(f);
+		return NULL;
+	}
+	f->rule = r;
+	f->first_us = now_us;
+	a->fired[a->nfired++] = f;
+	return f;
+}
+
+/* The rule fired at this event: keep its values and the events behind them. */
+static int record(struct fa_rule_engine *eng, const struct fa_rule *r,
+		  const struct fa_rule_ent *e, int64_t event_id)
+{
+	struct acc *a = acc_get(eng, r->policy, e->kind, e->name);
+	struct fired *f = a != NULL ? fired_get(a, r, eng->now_us) : NULL;
+	if (f == NULL) {
+		return FA_ENOMEM;
+	}
+	f->last_us = eng->now_us;
+	f->event_id = event_id;
+	for (size_t i = 0; i < r->nrefs; i++) {
+		memset(&f->ids[i], 0, sizeof(f->ids[i]));
+		int rc = metric_value(eng, e, r->refs[i].metric, r->refs[i].window_us,
+				      &f->vals[i], &f->ids[i]);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	eng->stats.fired++;
+	return FA_OK;
+}
+
+static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int64_t event_id)
+{
+	struct fa_rule_value vals[FA_RULE_MAX_REFS];
+	for (size_t k = 0; k < eng->nby_kind[e->kind]; k++) {
+		const struct fa_rule *r = eng->by_kind[e->kind][k];
+		for (size_t i = 0; i < r->nrefs; i++) {
+			int rc = metric_value(eng, e, r->refs[i].metric, r->refs[i].window_us,
+					      &vals[i], NULL);
+			if (rc != FA_OK) {
+				return rc;
+			}
+		}
+		if (fa_rule_expr_eval(r->expr, vals) == FA_RULE_TRUE) {
+			int rc = record(eng, r, e, event_id);
+			if (rc != FA_OK) {
+				return rc;
+			}
+		}
+	}
+	return FA_OK;
+}
+
+static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		   const struct fa_rule_event *ev)
+{
+	const struct fa_rule_entity_def *def = &fa_rule_entities[e->kind];
+	e->last_us = ev->ts_us;
+	if (def->observe != NULL) {
+		int rc = def->observe(e, ev);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+		const struct fa_rule_metric_def *md = &fa_rule_metrics[m];
+		int64_t retention = eng->set->retention_us[m];
+		if (md->entity != e->kind || md->value != NULL || retention == 0) {
+			continue;
+		}
+		for (size_t k = 0; k < 4 && md->counts[k] != NULL; k++) {
+			if (strcmp(md->counts[k], ev->kind) == 0) {
+				int rc = evq_push(&e->q[m], ev->ts_us, ev->id, retention);
+				if (rc != FA_OK) {
+					return rc;
+				}
+				break;
+			}
+		}
+	}
+	return FA_OK;
+}
+
+void fa_rule_engine_set_manual_prune(struct fa_rule_engine *eng, bool manual)
+{
+	eng->manual_prune = manual;
+}
+
+void fa_rule_engine_prune(struct fa_rule_engine *eng)
+{
+	int64_t horizon = eng->now_us - eng->horizon_us;
+	for (size_t b = 0; b < eng->nbuckets; b++) {
+		struct fa_rule_ent **pp = &eng->buckets[b];
+		while (*pp != NULL) {
+			struct fa_rule_ent *e = *pp;
+			if (e->last_us <= horizon) {
+				*pp = e->next;
+				ent_free(e);
+				eng->nents--;
+				continue;
+			}
+			if (e->naddrs > 0) {
+				fa_rule_host_prune(e, horizon);
+			}
+			pp = &e->next;
+		}
+	}
+}
+
+int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *ev,
+			bool evaluate_now)
+{
+	if (ev->kind == NULL) {
+		return FA_EINVAL;
+	}
+	if (eng->started && (ev->ts_us < eng->now_us ||
+			     (ev->ts_us == eng->now_us && ev->id <= eng->last_id))) {
+		return FA_EINVAL;
+	}
+	eng->started = true;
+	eng->now_us = ev->ts_us;
+	eng->last_id = ev->id;
+	eng->stats.events++;
+	if (evaluate_now) {
+		eng->stats.evaluated++;
+	}
+
+	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
+		if (eng->nby_kind[k] == 0) {
+			continue;
+		}
+		const char *name = fa_rule_entities[k].key(ev);
+		if (name == NULL) {
+			continue;
+		}
+		struct fa_rule_ent *e = ent_get(eng, k, name);
+		if (e == NULL) {
+			return FA_ENOMEM;
+		}
+		int rc = observe(eng, e, ev);
+		if (rc == FA_OK && evaluate_now) {
+			rc = evaluate(eng, e, ev->id);
+		}
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+
+	if (!eng->manual_prune && eng->stats.events % PRUNE_EVERY == 0) {
+		fa_rule_engine_prune(eng);
+	}
+	return FA_OK;
+}
+
+bool fa_rule_engine_wants_seed(const struct fa_rule_engine *eng, const char *entity_kind,
+			       const char *name)
+{
+	int k = fa_rule_entity_find(entity_kind, strlen(entity_kind));
+	if (k < 0 || !eng->seeds[k]) {
+		return false;
+	}
+	return ent_find(eng, k, name) == NULL;
+}
+
+int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
+			       bool has_created, int64_t created_us, bool has_ttl,
+			       int64_t ns_ttl_s)
+{
+	if (eng->nby_kind[FA_RULE_E_DOMAIN] == 0 || ent_find(eng, FA_RULE_E_DOMAIN, name)) {
+		return FA_OK;
+	}
+	struct fa_rule_ent *e = ent_get(eng, FA_RULE_E_DOMAIN, name);
+	if (e == NULL) {
+		return FA_ENOMEM;
+	}
+	e->seeded = true;
+	e->has_created = has_created;
+	e->created_us = created_us;
+	e->has_ttl = has_ttl;
+	e->ns_ttl_s = ns_ttl_s;
+	return FA_OK;
+}
+
+int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
+			     const char *const *addrs, size_t naddrs)
+{
+	if (eng->nby_kind[FA_RULE_E_HOST] == 0 || ent_find(eng, FA_RULE_E_HOST, name)) {
+		return FA_OK;
+	}
+	struct fa_rule_ent *e = ent_get(eng, FA_RULE_E_HOST, name);
+	if (e == NULL) {
+		return FA_ENOMEM;
+	}
+	e->seeded = true;
+	for (size_t i = 0; i < naddrs; i++) {
+		int rc = fa_rule_host_seed_addr(e, addrs[i]);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	return FA_OK;
+}
+
+int fa_rule_engine_metric(struct fa_rule_engine *eng, const char *entity_kind,
+			  const char *name, const char *metric, int64_t window_us,
+			  struct fa_rule_value *out)
+{
+	int k = fa_rule_entity_find(entity_kind, strlen(entity_kind));
+	int m = k < 0 ? -1 : fa_rule_metric_find(k, metric, strlen(metric));
+	if (m < 0) {
+		return FA_ENOTFOUND;
+	}
+	const struct fa_rule_metric_def *def = &fa_rule_metrics[m];
+	if (def->windowed != (window_us > 0) ||
+	    (def->value == NULL && window_us > eng->set->retention_us[m])) {
+		return FA_ENOTFOUND;
+	}
+
+	struct fa_rule_ent fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.kind = k;
+	const struct fa_rule_ent *e = ent_find(eng, k, name);
+	if (e == NULL) {
+		e = &fresh;
+	}
+	if (def->value == NULL && e->q == NULL) {
+		out->known = true;
+		out->v = 0;
+		return FA_OK;
+	}
+	return metric_value(eng, e, m, window_us, out, NULL);
+}
+
+void fa_rule_engine_stats(const struct fa_rule_engine *eng, struct fa_rule_stats *out)
+{
+	*out = eng->stats;
+}
+
+size_t fa_rule_engine_finding_count(const struct fa_rule_engine *eng)
+{
+	return eng->naccs;
+}
+
+static int cmp_fired(const void *a, const void *b)
+{
+	const struct fired *fa = *(struct fired *const *)a;
+	const struct fired *fb = *(struct fired *const *)b;
+	return strcmp(fa->rule->id, fb->rule->id);
+}
+
+static void evidence_value(struct fa_rule_sb *sb, const struct fa_rule_ref *ref,
+			   const struct fa_rule_value *v, const struct fa_rule_ids *ids)
+{
+	int type = fa_rule_metrics[ref->metric].type;
+	fa_rule_sb_json(sb, ref->label);
+	fa_rule_sb_put(sb, ":{\"value\":", 10);
+	if (!v->known) {
+		fa_rule_sb_put(sb, "null", 4);
+	} else if (type == FA_RULE_T_DURATION) {
+		fa_rule_sb_printf(sb, "%lld,\"unit\":\"s\"", (long long)(v->v / 1000000));
+	} else {
+		fa_rule_sb_printf(sb, "%lld", (long long)v->v);
+	}
+	if (ref->window[0] != '\0') {
+		fa_rule_sb_printf(sb, ",\"window\":\"%s\"", ref->window);
+	}
+	fa_rule_sb_put(sb, ",\"event_ids\":[", 14);
+	for (size_t i = 0; i < ids->n; i++) {
+		fa_rule_sb_printf(sb, "%s%lld", i ? "," : "", (long long)ids->ids[i]);
+	}
+	fa_rule_sb_printf(sb, "],\"event_count\":%llu}", (unsigned long long)ids->total);
+}
+
+static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f)
+{
+	const struct fa_rule *r = f->rule;
+	char first[FA_TIME_BUFSZ], last[FA_TIME_BUFSZ];
+	fa_time_format(f->first_us, first, sizeof(first));
+	fa_time_format(f->last_us, last, sizeof(last));
+
+	fa_rule_sb_json(sb, r->id);
+	fa_rule_sb_printf(sb, ":{\"severity\":\"%s\",\"score\":%d,\"when\":",
+			  fa_rule_severity_name(r->severity), r->score);
+	fa_rule_sb_json(sb, r->when);
+	fa_rule_sb_printf(sb, ",\"first_fired\":\"%s\",\"last_fired\":\"%s\",\"event_id\":%lld,"
+			  "\"metrics\":{", first, last, (long long)f->event_id);
+	for (size_t i = 0; i < r->nrefs; i++) {
+		if (i > 0) {
+			fa_rule_sb_put(sb, ",", 1);
+		}
+		evidence_value(sb, &r->refs[i], &f->vals[i], &f->ids[i]);
+	}
+	fa_rule_sb_put(sb, "}}", 2);
+}
+
+int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_finding *out)
+{
+	if (i >= eng->naccs) {
+		return FA_ENOTFOUND;
+	}
+	struct acc *a = eng->accs[i];
+	qsort(a->fired, a->nfired, sizeof(*a->fired), cmp_fired);
+	if (a->nfired > eng->crule_ids) {
+		const char **p = realloc(eng->rule_ids, a->nfired * sizeof(*p));
+		if (p == NULL) {
+			return FA_ENOMEM;
+		}
+		eng->rule_ids = p;
+		eng->crule_ids = a->nfired;
+	}
+
+	memset(out, 0, sizeof(*out));
+	eng->sb.len = 0;
+	fa_rule_sb_put(&eng->sb, "{", 1);
+	int sev = 0;
+	for (size_t k = 0; k < a->nfired; k++) {
+		const struct fired *f = a->fired[k];
+		eng->rule_ids[k] = f->rule->id;
+		out->score += f->rule->score;
+		sev = f->rule->severity > sev ? f->rule->severity : sev;
+		if (k == 0 || f->first_us < out->first_us) {
+			out->first_us = f->first_us;
+		}
+		if (k == 0 || f->last_us > out->last_us) {
+			out->last_us = f->last_us;
+		}
+		if (k > 0) {
+			fa_rule_sb_put(&eng->sb, ",", 1);
+		}
+		evidence_rule(&eng->sb, f);
+	}
+	fa_rule_sb_put(&eng->sb, "}", 1);
+	if (eng->sb.oom) {
+		return FA_ENOMEM;
+	}
+
+	out->policy = eng->set->policies[a->policy];
+	out->entity_kind = fa_rule_entities[a->kind].name;
+	out->entity = a->entity;
+	out->severity = fa_rule_severity_name(sev);
+	out->rules = eng->rule_ids;
+	out->nrules = a->nfired;
+	out->evidence = eng->sb.p;
+	return FA_OK;
+}

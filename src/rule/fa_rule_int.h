@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file fa_rule_int.h
+ * @brief Private structures shared by the files of the rule module: the
+ *        entity-kind and metric tables, compiled expressions, rules,
+ *        per-entity trackers and a small text builder.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/fa_arena.h"
+#include "rule/fa_rule.h"
+
+/** Value types of the language. */
+enum fa_rule_type {
+	FA_RULE_T_BOOL,
+	FA_RULE_T_COUNT,
+	FA_RULE_T_DURATION,
+};
+
+/** Severities in rising order; the names are the stored form. */
+enum fa_rule_severity {
+	FA_RULE_SEV_INFO,
+	FA_RULE_SEV_LOW,
+	FA_RULE_SEV_MEDIUM,
+	FA_RULE_SEV_HIGH,
+	FA_RULE_SEV_CRITICAL,
+	FA_RULE_SEV__COUNT
+};
+
+/** @brief Stored name of a severity. */
+const char *fa_rule_severity_name(int sev);
+
+/** @brief Name of a value type for messages ("count", "duration", ...). */
+const char *fa_rule_type_name(int type);
+
+/** Event ids behind a value: the first FA_RULE_EVIDENCE_IDS and a total. */
+struct fa_rule_ids {
+	int64_t ids[FA_RULE_EVIDENCE_IDS];
+	size_t n;
+	uint64_t total;
+};
+
+/** @brief Remember one more id (kept while there is room, always counted). */
+void fa_rule_ids_add(struct fa_rule_ids *ids, int64_t id);
+
+/** Time-ordered (ts, id) pairs of counted events: a growable ring. */
+struct fa_rule_evq {
+	int64_t *ts;
+	int64_t *id;
+	size_t head, len, cap;
+};
+
+/** One address of a host and until when it was held. */
+struct fa_rule_addr {
+	char *addr;
+	bool held;
+	int64_t removed_us;	/**< when it stopped being held */
+	int64_t event_id;	/**< the event that added it, 0 if seeded */
+};
+
+/** Tracker of one entity: windows and the state its metrics need. */
+struct fa_rule_ent {
+	struct fa_rule_ent *next;	/**< hash chain */
+	char *name;
+	int kind;
+	int64_t last_us;
+	bool seeded;
+
+	struct fa_rule_evq *q;		/**< one per metric index, counters only */
+
+	bool has_created;		/**< domain */
+	int64_t created_us;
+	int64_t created_ev;
+	bool has_ttl;
+	int64_t ns_ttl_s;
+	int64_t ttl_ev;
+
+	struct fa_rule_addr *addrs;	/**< host */
+	size_t naddrs, caddrs;
+};
+
+/**
+ * Entity-kind table entry. key() says which entity of this kind an event
+ * belongs to (NULL: none); observe() updates non-window state.
+ */
+struct fa_rule_entity_def {
+	const char *name;
+	const char *(*key)(const struct fa_rule_event *ev);
+	int (*observe)(struct fa_rule_ent *e, const struct fa_rule_event *ev);
+	bool seeded;		/**< has state outside the event stream */
+};
+
+/**
+ * Metric table entry. Counters list the event kinds they count and need
+ * no value function; other metrics compute from the entity state.
+ */
+struct fa_rule_metric_def {
+	int entity;
+	const char *name;
+	int type;
+	bool windowed;
+	const char *counts[4];	/**< event kinds counted, NULL-terminated */
+	int (*value)(const struct fa_rule_ent *e, int64_t now_us,
+		     int64_t window_us, struct fa_rule_value *out,
+		     struct fa_rule_ids *ids);
+};
+
+/** Entity kinds; their order is the index in fa_rule_entities. */
+enum {
+	FA_RULE_E_DOMAIN,
+	FA_RULE_E_HOST,
+	FA_RULE_E_REGISTRAR,
+	FA_RULE_E__COUNT
+};
+
+/** The entity-kind table (FA_RULE_E__COUNT entries). */
+extern const struct fa_rule_entity_def fa_rule_entities[FA_RULE_E__COUNT];
+
+/** The metric table and its length. */
+extern const struct fa_rule_metric_def fa_rule_metrics[];
+extern const size_t fa_rule_nmetrics;
+
+/** @brief Index of an entity kind by name, or -1. */
+int fa_rule_entity_find(const char *name, size_t len);
+
+/** @brief Index of a metric of an entity kind by name, or -1. */
+int fa_rule_metric_find(int entity, const char *name, size_t len);
+
+/** @brief Mark an address as held by a host before any of its events. */
+int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr) FA_WARN_UNUSED;
+
+/**
+ * @brief Forget addresses released at or before horizon_us, so a host
+ *        that rotates addresses keeps only those of the longest window.
+ */
+void fa_rule_host_prune(struct fa_rule_ent *e, int64_t horizon_us);
+
+/** @brief Count of queued entries with ts > now - window, and their ids. */
+uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,
+			   int64_t window_us, struct fa_rule_ids *ids);
+
+/** Expression node operators. */
+enum fa_rule_op {
+	FA_RULE_OP_OR,
+	FA_RULE_OP_AND,
+	FA_RULE_OP_NOT,
+	FA_RULE_OP_LT,
+	FA_RULE_OP_LE,
+	FA_RULE_OP_GT,
+	FA_RULE_OP_GE,
+	FA_RULE_OP_EQ,
+	FA_RULE_OP_NE,
+	FA_RULE_OP_NUM,
+	FA_RULE_OP_METRIC,
+};
+
+/** Compiled expression node (lives in the set's arena). */
+struct fa_rule_node {
+	int op;
+	int type;
+	size_t pos;			/**< byte offset in the condition */
+	struct fa_rule_node *l, *r;
+	int64_t num;			/**< FA_RULE_OP_NUM */
+	size_t ref;			/**< FA_RULE_OP_METRIC: index in refs */
+};
+
+/** A distinct (metric, window) a rule reads. */
+struct fa_rule_ref {
+	int metric;
+	int64_t window_us;
+	char label[64];			/**< e.g. "ns_changes[24h]" */
+	char window[24];		/**< e.g. "24h", "" when none */
+};
+
+/** Most distinct metric references in one condition. */
+#define FA_RULE_MAX_REFS 16
+
+/** A compiled rule. */
+struct fa_rule {
+	const char *id;
+	const char *description;
+	const char *when;
+	const char *file;
+	int line, column;
+	size_t policy;
+	int entity;
+	int severity;
+	int score;
+	struct fa_rule_node *expr;
+	struct fa_rule_ref refs[FA_RULE_MAX_REFS];
+	size_t nrefs;
+};
+
+/** The loaded set. */
+struct fa_rule_set {
+	struct fa_arena *arena;
+	struct fa_rule_load_opts opts;
+	struct fa_rule **rules;
+	size_t nrules, crules;
+	const char **policies;		/**< names */
+	const char **policy_where;	/**< "FILE:L:C" of the definition */
+	size_t npolicies, cpolicies, cwhere;
+	int64_t lookback_us;
+	int64_t *retention_us;		/**< per metric: longest window used */
+};
+
+/** Where an expression error is, and why. */
+struct fa_rule_expr_err {
+	size_t pos;
+	char msg[256];
+};
+
+/**
+ * @brief Compile a condition for a rule of entity kind `entity`.
+ * @param[in,out] rule receives expr and refs
+ * @param[in] arena where nodes live
+ * @return FA_OK, FA_EPARSE (err filled) or FA_ENOMEM
+ */
+int fa_rule_expr_compile(struct fa_rule *rule, const char *text, size_t len,
+			 int64_t max_window_us, struct fa_arena *arena,
+			 struct fa_rule_expr_err *err) FA_WARN_UNUSED;
+
+/** Three-valued truth: false, true, unknown. */
+enum { FA_RULE_FALSE, FA_RULE_TRUE, FA_RULE_UNKNOWN };
+
+/**
+ * @brief Evaluate a compiled condition with the values of its refs.
+ * @return FA_RULE_FALSE, FA_RULE_TRUE or FA_RULE_UNKNOWN
+ */
+int fa_rule_expr_eval(const struct fa_rule_node *n, const struct fa_rule_value *vals);
+
+/** @brief Format a duration in microseconds the short way ("24h", "90s"). */
+void fa_rule_duration_format(int64_t us, char *buf, size_t len);
+
+/** Growable text; on allocation failure it sets oom and stops growing. */
+struct fa_rule_sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/** @brief Append len bytes. */
+void fa_rule_sb_put(struct fa_rule_sb *sb, const char *s, size_t len);
+
+/** @brief Append printf-formatted text. */
+void fa_rule_sb_printf(struct fa_rule_sb *sb, const char *fmt, ...) FA_PRINTF(2, 3);
+
+/** @brief Append a quoted JSON string. */
+void fa_rule_sb_json(struct fa_rule_sb *sb, const char *s);
+
+/** @brief Release the text. */
+void fa_rule_sb_free(struct fa_rule_sb *sb);

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Batched, idempotent ingest. A batch is written in one database
+ * transaction: transactions are staged with COPY and inserted with
+ * ON CONFLICT DO NOTHING, which tells which ones are new; only the events
+ * and state changes of new ones are written (events with COPY), together
+ * with registrars, rejects and the input checkpoint.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fa_arena.h"
+#include "common/fa_json.h"
+#include "common/fa_time.h"
+#include "store/fa_store.h"
+#include "store/fa_store_int.h"
+
+/* Fixed key of the advisory lock that serializes batch writers, so that
+ * the read-modify-write of the state rows never interleaves. */
+#define INGEST_LOCK_KEY "113723580951912"
+
+/* Bound of the excerpt kept with a reject. */
+#define MAX_EXCERPT 512
+
+struct breject {
+	const char *source;
+	const char *identity;
+	const char *reason;
+	const char *excerpt;
+	uint64_t offset;
+};
+
+struct fa_store_batch {
+	struct fa_store *store;
+	struct fa_arena *arena;	/* everything queued; reset per commit */
+	struct fa_store_btxn *txns;
+	size_t ntxns;
+	size_t txns_cap;
+	struct breject *rejects;
+	size_t nrejects;
+	size_t rejects_cap;
+	const char *ck_identity;
+	const char *ck_source;
+	uint64_t ck_offset;
+	bool lazy;		/* commit without waiting for the WAL flush */
+	struct fa_store_buf buf;
+};
+
+static const char stage_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS stage_txns ("
+	" key text, ts timestamptz, registrar text, command text,"
+	" result_code integer, source text, source_offset bigint,"
+	" session text, src_addr text, cltrid text, svtrid text)"
+	" ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS stage_domains ("
+	" name text, registrar text, registrant text, created timestamptz,"
+	" ns text[], statuses text[], ds text[], ttls jsonb, deleted boolean,"
+	" updated timestamptz) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS stage_hosts ("
+	" name text, registrar text, addrs text[], statuses text[],"
+	" superordinate text, deleted boolean, updated timestamptz)"
+	" ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS stage_contacts ("
+	" id text, registrar text, data jsonb, deleted boolean,"
+	" updated timestamptz) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS stage_registrars ("
+	" clid text, first_seen timestamptz, last_seen timestamptz)"
+	" ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS stage_rejects ("
+	" source text, source_identity text, source_offset bigint,"
+	" reason text, excerpt text) ON COMMIT DELETE ROWS";
+
+int fa_store_batch_new(struct fa_store_batch **out, struct fa_store *store)
+{
+	struct fa_store_batch *b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		return FA_ENOMEM;
+	}
+	b->store = store;
+	b->arena = fa_arena_new();
+	if (b->arena == NULL) {
+		free(b);
+		return FA_ENOMEM;
+	}
+	*out = b;
+	return FA_OK;
+}
+
+void fa_store_batch_free(struct fa_store_batch *b)
+{
+	if (b == NULL) {
+		return;
+	}
+	fa_arena_free(b->arena);
+	free(b->txns);
+	free(b->rejects);
+	fa_store_buf_free(&b->buf);
+	free(b);
+}
+
+void fa_store_batch_set_durable(struct fa_store_batch *b, int durable)
+{
+	b->lazy = !durable;
+}
+
+size_t fa_store_batch_count(const struct fa_store_batch *b)
+{
+	return b->ntxns + b->nrejects;
+}
+
+static const char *dup(struct fa_store_batch *b, const char *s, bool *oom)
+{
+	if (s == NULL) {
+		return NULL;
+	}
+	const char *d = fa_arena_strndup(b->arena, s, strlen(s));
+	if (d == NULL) {
+		*oom = true;
+	}
+	return d;
+}
+
+int fa_store_batch_add_txn(struct fa_store_batch *b, const struct fa_txn *txn)
+{
+	if (b->ntxns == b->txns_cap) {
+		size_t cap = b->txns_cap ? b->txns_cap * 2 : 256;
+		struct fa_store_btxn *v = realloc(b->txns, cap * sizeof(*v));
+		if (v == NULL) {
+			return FA_ENOMEM;
+		}
+		b->txns = v;
+		b->txns_cap = cap;
+	}
+
+	bool oom = false;
+	struct fa_store_btxn *t = &b->txns[b->ntxns];
+	memset(t, 0, sizeof(*t));
+	t->time_us = txn->time_us;
+	t->registrar = dup(b, txn->registrar, &oom);
+	t->src_addr = dup(b, txn->src_addr, &oom);
+	t->session = dup(b, txn->session, &oom);
+	t->cltrid = dup(b, txn->cltrid, &oom);
+	t->svtrid = dup(b, txn->svtrid, &oom);
+	t->command = dup(b, txn->command, &oom);
+	t->result_msg = dup(b, txn->result_msg, &oom);
+	t->result_code = txn->result_code;
+	t->has_response = txn->has_response;
+	memcpy(t->key, txn->key, sizeof(t->key));
+	t->key[sizeof(t->key) - 1] = '\0';
+	t->source = dup(b, txn->pos.path, &oom);
+	t->offset = txn->pos.offset;
+	if (txn->nevents > 0) {
+		t->events = fa_arena_alloc(b->arena, txn->nevents * sizeof(*t->events));
+		if (t->events == NULL) {
+			return FA_ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < txn->nevents; i++) {
+		const struct fa_event *e = &txn->events[i];
+		struct fa_store_bevent *o = &t->events[i];
+		o->kind = e->kind;
+		o->domain = dup(b, e->domain, &oom);
+		o->host = dup(b, e->host, &oom);
+		o->contact = dup(b, e->contact, &oom);
+		o->value = dup(b, e->value, &oom);
+		o->detail = dup(b, e->detail, &oom);
+	}
+	t->nevents = txn->nevents;
+	if (oom) {
+		return FA_ENOMEM;
+	}
+	b->ntxns++;
+	return FA_OK;
+}
+
+int fa_store_batch_add_reject(struct fa_store_batch *b,
+			      const struct fa_reject *rej, const char *identity)
+{
+	if (b->nrejects == b->rejects_cap) {
+		size_t cap = b->rejects_cap ? b->rejects_cap * 2 : 16;
+		struct breject *v = realloc(b->rejects, cap * sizeof(*v));
+		if (v == NULL) {
+			return FA_ENOMEM;
+		}
+		b->rejects = v;
+		b->rejects_cap = cap;
+	}
+
+	bool oom = false;
+	struct breject *r = &b->rejects[b->nrejects];
+	r->source = dup(b, rej->pos.path != NULL ? rej->pos.path : "", &oom);
+	r->identity = dup(b, identity, &oom);
+	r->reason = dup(b, rej->reason != NULL ? rej->reason : "unknown reason", &oom);
+	r->offset = rej->pos.offset;
+	r->excerpt = NULL;
+	if (rej->excerpt != NULL && rej->excerpt_len > 0) {
+		/* Keep a bounded, printable excerpt (text column: no NULs). */
+		size_t n = rej->excerpt_len < MAX_EXCERPT ? rej->excerpt_len : MAX_EXCERPT;
+		char *x = fa_arena_alloc(b->arena, n + 1);
+		if (x == NULL) {
+			return FA_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)rej->excerpt[i];
+			x[i] = (c < 0x20 && c != '\n' && c != '\t') || c >= 0x80 ? '?' : (char)c;
+		}
+		x[n] = '\0';
+		r->excerpt = x;
+	}
+	if (oom) {
+		return FA_ENOMEM;
+	}
+	b->nrejects++;
+	return FA_OK;
+}
+
+int fa_store_batch_set_checkpoint(struct fa_store_batch *b,
+				  const char *identity, const char *source,
+				  uint64_t offset)
+{
+	bool oom = false;
+	b->ck_identity = dup(b, identity, &oom);
+	b->ck_source = dup(b, source, &oom);
+	b->ck_offset = offset;
+	return oom ? FA_ENOMEM : FA_OK;
+}
+
+static void batch_reset(struct fa_store_batch *b)
+{
+	b->ntxns = 0;
+	b->nrejects = 0;
+	b->ck_identity = NULL;
+	b->ck_source = NULL;
+	b->ck_offset = 0;
+	fa_arena_reset(b->arena);
+	/* A huge batch should not pin its buffer for the whole run. */
+	if (b->buf.cap > 64 * FA_STORE_COPY_CHUNK) {
+		fa_store_buf_free(&b->buf);
+	}
+	b->buf.len = 0;
+}
+
+/* ---- the commit, step by step ---- */
+
+struct commit {
+	struct fa_store_batch *b;
+	struct fa_store_stats st;
+	struct fa_store_map keys;	/* key -> txn, first occurrence */
+	char *err;
+	size_t errlen;
+};
+
+static int q_tuples(struct commit *c, const char *sql, int nparams,
+		    const char *const *params, const char *what, PGresult **out)
+{
+	PGconn *conn = c->b->store->conn;
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	int rc = fa_store_check(res, PGRES_TUPLES_OK, conn, what, c->err, c->errlen);
+	if (rc == FA_OK) {
+		if (out != NULL) {
+			*out = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	return rc;
+}
+
+static int q_command(struct commit *c, const char *sql, int nparams,
+		     const char *const *params, const char *what, uint64_t *rows)
+{
+	PGconn *conn = c->b->store->conn;
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	int rc = fa_store_check(res, PGRES_COMMAND_OK, conn, what, c->err, c->errlen);
+	if (rc == FA_OK) {
+		if (rows != NULL) {
+			*rows = strtoull(PQcmdTuples(res), NULL, 10);
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+static int begin(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	int rc = fa_store_exec(b->store, "BEGIN", c->err, c->errlen);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	if (b->lazy) {
+		rc = fa_store_exec(b->store, "SET LOCAL synchronous_commit = off",
+				   c->err, c->errlen);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	if (!b->store->temp_ready) {
+		rc = fa_store_exec(b->store, stage_sql, c->err, c->errlen);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+
+	int64_t lo = INT64_MAX;
+	int64_t hi = INT64_MIN;
+	for (size_t i = 0; i < b->ntxns; i++) {
+		lo = b->txns[i].time_us < lo ? b->txns[i].time_us : lo;
+		hi = b->txns[i].time_us > hi ? b->txns[i].time_us : hi;
+	}
+	if (b->ntxns == 0) {
+		return q_tuples(c, "SELECT pg_advisory_xact_lock(" INGEST_LOCK_KEY ")",
+				0, NULL, "could not lock for ingest", NULL);
+	}
+	char tlo[FA_TIME_BUFSZ];
+	char thi[FA_TIME_BUFSZ];
+	const char *params[2] = {
+		fa_time_format(lo, tlo, sizeof(tlo)),
+		fa_time_format(hi, thi, sizeof(thi)),
+	};
+	return q_tuples(c, "SELECT pg_advisory_xact_lock(" INGEST_LOCK_KEY "), "
+			"fa_ensure_event_partitions($1, $2)",
+			2, params, "could not prepare the event partitions", NULL);
+}
+
+/* Stage the batch's transactions (each key once) and learn which are new. */
+static int insert_txns(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	struct fa_store_buf *o = &b->buf;
+	int rc = FA_OK;
+	char tb[FA_TIME_BUFSZ];
+	char num[32];
+	char off[32];
+
+	o->len = 0;
+	for (size_t i = 0; rc == FA_OK && i < b->ntxns; i++) {
+		struct fa_store_btxn *t = &b->txns[i];
+		t->is_new = false;
+		if (fa_store_map_get(&c->keys, t->key) != NULL) {
+			c->st.txns_dup++;
+			continue;
+		}
+		rc = fa_store_map_put(&c->keys, t->key, t);
+		snprintf(num, sizeof(num), "%d", t->result_code);
+		snprintf(off, sizeof(off), "%llu", (unsigned long long)t->offset);
+		rc = rc ? rc : fa_store_copy_field(o, t->key, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, fa_time_format(t->time_us, tb, sizeof(tb)), '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->registrar, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->command, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->has_response ? num : NULL, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->source, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, off, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->session, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->src_addr, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->cltrid, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, t->svtrid, '\n');
+	}
+	if (rc != FA_OK) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return rc;
+	}
+	if (o->len == 0) {
+		return FA_OK;
+	}
+	rc = fa_store_copy_in(b->store, "COPY stage_txns FROM STDIN", o, NULL,
+			      c->err, c->errlen);
+	if (rc != FA_OK) {
+		return rc;
+	}
+
+	PGresult *res = NULL;
+	rc = q_tuples(c, "INSERT INTO txns (key, ts, registrar, command, result_code, "
+		      "source, source_offset, session, src_addr, cltrid, svtrid) "
+		      "SELECT key, ts, registrar, command, result_code, source, "
+		      "source_offset, session, src_addr, cltrid, svtrid FROM stage_txns "
+		      "ON CONFLICT (key) DO NOTHING RETURNING key",
+		      0, NULL, "could not write \"txns\"", &res);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct fa_store_btxn *t = fa_store_map_get(&c->keys, PQgetvalue(res, r, 0));
+		if (t != NULL) {
+			t->is_new = true;
+			c->st.txns_new++;
+		}
+	}
+	c->st.txns_dup += c->keys.len - (size_t)PQntuples(res);
+	PQclear(res);
+	return FA_OK;
+}
+
+static int put_event(struct fa_store_buf *o, const struct fa_store_btxn *t,
+		     size_t seq, const struct fa_store_bevent *e)
+{
+	char tb[FA_TIME_BUFSZ];
+	char sq[32];
+	char code[32];
+	char off[32];
+	snprintf(sq, sizeof(sq), "%zu", seq);
+	snprintf(code, sizeof(code), "%d", t->result_code);
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)t->offset);
+	int rc = fa_store_copy_field(o, fa_time_format(t->time_us, tb, sizeof(tb)), '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->key, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, sq, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, fa_event_kind_name(e->kind), '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->registrar, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, e->domain, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, e->host, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, e->contact, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, e->value, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, e->detail, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->has_response ? code : NULL, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->session, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->src_addr, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, t->source, '\t');
+	rc = rc ? rc : fa_store_copy_field(o, off, '\n');
+	return rc;
+}
+
+/* The event a failed command leaves when the reader did not make one. */
+static int failed_event(struct commit *c, const struct fa_store_btxn *t,
+			struct fa_store_bevent *e, char *value, size_t vlen)
+{
+	struct fa_store_buf d = { 0 };
+	char cmd[256];
+	char msg[1024];
+	const char *m = t->result_msg != NULL ? t->result_msg : "";
+	fa_json_escape(cmd, sizeof(cmd), t->command != NULL ? t->command : "",
+		       t->command != NULL ? strlen(t->command) : 0);
+	fa_json_escape(msg, sizeof(msg), m, strlen(m));
+	snprintf(value, vlen, "%d", t->result_code);
+	memset(e, 0, sizeof(*e));
+	e->kind = FA_EV_COMMAND_FAILED;
+	e->value = value;
+	if (fa_store_buf_printf(&d, "{\"command\":%s,\"msg\":%s}", cmd, msg) != FA_OK) {
+		return FA_ENOMEM;
+	}
+	e->detail = fa_arena_strndup(c->b->arena, d.data, d.len);
+	fa_store_buf_free(&d);
+	return e->detail != NULL ? FA_OK : FA_ENOMEM;
+}
+
+static int copy_events(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	struct fa_store_buf *o = &b->buf;
+	int rc = FA_OK;
+	uint64_t rows = 0;
+
+	o->len = 0;
+	for (size_t i = 0; rc == FA_OK && i < b->ntxns; i++) {
+		const struct fa_store_btxn *t = &b->txns[i];
+		if (!t->is_new || !t->has_response || t->result_code < 1000) {
+			continue;
+		}
+		if (t->result_code < 2000) {
+			for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+				rc = put_event(o, t, j, &t->events[j]);
+			}
+			continue;
+		}
+		bool any = false;
+		for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+			if (t->events[j].kind == FA_EV_COMMAND_FAILED) {
+				rc = put_event(o, t, j, &t->events[j]);
+				any = true;
+			}
+		}
+		if (rc == FA_OK && !any) {
+			struct fa_store_bevent e;
+			char value[16];
+			rc = failed_event(c, t, &e, value, sizeof(value));
+			rc = rc ? rc : put_event(o, t, 0, &e);
+		}
+	}
+	if (rc != FA_OK) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return rc;
+	}
+	if (o->len == 0) {
+		return FA_OK;
+	}
+	rc = fa_store_copy_in(b->store,
+			      "COPY events (ts, txn_key, seq, kind, registrar, domain, "
+			      "host, contact, value, detail, result_code, session, "
+			      "src_addr, source, source_offset) FROM STDIN",
+			      o, &rows, c->err, c->errlen);
+	c->st.events += rows;
+	return rc;
+}
+
+static int upsert_registrars(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	struct fa_store_map seen;
+	fa_store_map_init(&seen, b->arena);
+	struct span {
+		int64_t lo;
+		int64_t hi;
+	};
+
+	for (size_t i = 0; i < b->ntxns; i++) {
+		const struct fa_store_btxn *t = &b->txns[i];
+		if (!t->is_new || t->registrar == NULL) {
+			continue;
+		}
+		struct span *s = fa_store_map_get(&seen, t->registrar);
+		if (s == NULL) {
+			s = fa_arena_alloc(b->arena, sizeof(*s));
+			if (s == NULL || fa_store_map_put(&seen, t->registrar, s) != FA_OK) {
+				snprintf(c->err, c->errlen, "out of memory");
+				return FA_ENOMEM;
+			}
+			s->lo = s->hi = t->time_us;
+		}
+		s->lo = t->time_us < s->lo ? t->time_us : s->lo;
+		s->hi = t->time_us > s->hi ? t->time_us : s->hi;
+	}
+	if (seen.len == 0) {
+		return FA_OK;
+	}
+
+	struct fa_store_buf *o = &b->buf;
+	int rc = FA_OK;
+	char t1[FA_TIME_BUFSZ];
+	char t2[FA_TIME_BUFSZ];
+	o->len = 0;
+	for (size_t i = 0; rc == FA_OK && i < seen.cap; i++) {
+		if (seen.keys[i] == NULL) {
+			continue;
+		}
+		const struct span *s = seen.vals[i];
+		rc = fa_store_copy_field(o, seen.keys[i], '\t');
+		rc = rc ? rc : fa_store_copy_field(o, fa_time_format(s->lo, t1, sizeof(t1)), '\t');
+		rc = rc ? rc : fa_store_copy_field(o, fa_time_format(s->hi, t2, sizeof(t2)), '\n');
+	}
+	if (rc != FA_OK) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return rc;
+	}
+	rc = fa_store_copy_in(b->store, "COPY stage_registrars FROM STDIN", o, NULL,
+			      c->err, c->errlen);
+	return rc ? rc : q_command(c,
+		"INSERT INTO registrars (clid, first_seen, last_seen) "
+		"SELECT clid, first_seen, last_seen FROM stage_registrars "
+		"ON CONFLICT (clid) DO UPDATE SET "
+		"first_seen = LEAST(registrars.first_seen, EXCLUDED.first_seen), "
+		"last_seen = GREATEST(registrars.last_seen, EXCLUDED.last_seen)",
+		0, NULL, "could not write \"registrars\"", NULL);
+}
+
+static int insert_rejects(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	if (b->nrejects == 0) {
+		return FA_OK;
+	}
+	struct fa_store_buf *o = &b->buf;
+	int rc = FA_OK;
+	char off[32];
+	o->len = 0;
+	for (size_t i = 0; rc == FA_OK && i < b->nrejects; i++) {
+		const struct breject *r = &b->rejects[i];
+		snprintf(off, sizeof(off), "%llu", (unsigned long long)r->offset);
+		rc = fa_store_copy_field(o, r->source, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, r->identity, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, off, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, r->reason, '\t');
+		rc = rc ? rc : fa_store_copy_field(o, r->excerpt, '\n');
+	}
+	if (rc != FA_OK) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return rc;
+	}
+	rc = fa_store_copy_in(b->store, "COPY stage_rejects FROM STDIN", o, NULL,
+			      c->err, c->errlen);
+	return rc ? rc : q_command(c,
+		"INSERT INTO rejects (source, source_identity, source_offset, reason, "
+		"excerpt) SELECT source, source_identity, source_offset, reason, excerpt "
+		"FROM stage_rejects ON CONFLICT (source_identity, source_offset) "
+		"DO NOTHING",
+		0, NULL, "could not write \"rejects\"", &c->st.rejects_new);
+}
+
+static int save_checkpoint(struct commit *c)
+{
+	struct fa_store_batch *b = c->b;
+	if (b->ck_identity == NULL) {
+		return FA_OK;
+	}
+	char off[32];
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)b->ck_offset);
+	const char *params[3] = { b->ck_identity, b->ck_source, off };
+	return q_command(c,
+		"INSERT INTO input_checkpoints (source_identity, source, byte_offset) "
+		"VALUES ($1, $2, $3) ON CONFLICT (source_identity) DO UPDATE SET "
+		"source = EXCLUDED.source, byte_offset = EXCLUDED.byte_offset, "
+		"updated_at = now()",
+		3, params, "could not write the input checkpoint", NULL);
+}
+
+int fa_store_batch_commit(struct fa_store_batch *b, struct fa_store_stats *stats,
+			  char *err, size_t errlen)
+{
+	if (b->ntxns == 0 && b->nrejects == 0 && b->ck_identity == NULL) {
+		return FA_OK;
+	}
+
+	struct commit c = { .b = b, .err = err, .errlen = errlen };
+	fa_store_map_init(&c.keys, b->arena);
+
+	int rc = begin(&c);
+	if (rc == FA_OK) {
+		b->store->temp_ready = true;
+		rc = insert_txns(&c);
+	}
+	if (rc == FA_OK) {
+		rc = copy_events(&c);
+	}
+	if (rc == FA_OK && c.st.txns_new > 0) {
+		rc = fa_store_state_apply(b->store, b->arena, b->txns, b->ntxns, &b->buf,
+					  err, errlen);
+	}
+	if (rc == FA_OK) {
+		rc = upsert_registrars(&c);
+	}
+	if (rc == FA_OK) {
+		rc = insert_rejects(&c);
+	}
+	if (rc == FA_OK) {
+		rc = save_checkpoint(&c);
+	}
+	if (rc == FA_OK) {
+		rc = fa_store_exec(b->store, "COMMIT", err, errlen);
+	}
+	if (rc != FA_OK) {
+		PQclear(PQexec(b->store->conn, "ROLLBACK"));
+		/* Temp tables made in a rolled-back transaction are gone. */
+		b->store->temp_ready = false;
+	} else if (stats != NULL) {
+		stats->txns_new += c.st.txns_new;
+		stats->txns_dup += c.st.txns_dup;
+		stats->events += c.st.events;
+		stats->rejects_new += c.st.rejects_new;
+	}
+	batch_reset(b);
+	return rc;
+}
