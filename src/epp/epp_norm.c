@@ -1133,11 +1133,9 @@ static int read_objects(struct nctx *nc)
 		}
 	}
 	/* Some registries (.ee) assign contact ids themselves: a contact
-	 * create with data but without an id is theirs, the id comes back
-	 * in creData. */
+	 * create without an id is theirs, the id comes back in creData. */
 	if (nc->rc == FA_OK && nc->txn->nobjects == 0 &&
-	    nc->otype == OBJ_CONTACT && nc->obj->child != NULL &&
-	    strcmp(nc->verb->name, "create") == 0) {
+	    nc->otype == OBJ_CONTACT && strcmp(nc->verb->name, "create") == 0) {
 		return FA_OK;
 	}
 	if (nc->rc == FA_OK && nc->txn->nobjects == 0) {
