@@ -2091,6 +2091,24 @@ static void model_init(struct gen *g, int nregs, int capdoms, int caphosts, int 
 	}
 }
 
+static void model_free(struct gen *g)
+{
+	for (int i = 0; i < g->nregs; i++) {
+		free(g->regs[i].dl->v);
+		free(g->regs[i].hl->v);
+		free(g->regs[i].dl);
+		free(g->regs[i].hl);
+	}
+	free(g->regs);
+	free(g->regweight);
+	free(g->doms);
+	free(g->dhash);
+	free(g->hosts);
+	free(g->contacts);
+	free(g->cmd.p);
+	free(g->rsp.p);
+}
+
 /* The registry as it was before the log starts: registrars with their
  * DNS providers and contacts, and existing delegations. */
 static void seed_world(struct gen *g, int ndomains)
@@ -2803,6 +2821,7 @@ int main(int argc, char **argv)
 			fputs("</epp-log>\n", g.out);
 		}
 	}
+	model_free(&g);
 	if (fflush(g.out) != 0 || ferror(g.out) || (output != NULL && fclose(g.out) != 0)) {
 		fprintf(stderr, "fa-gen-epp: could not write the log: %s\n", strerror(errno));
 		return 1;

@@ -1132,6 +1132,12 @@ static int read_objects(struct nctx *nc)
 			return oom(nc);
 		}
 	}
+	/* Some registries (.ee) assign contact ids themselves: a contact
+	 * create without an id is theirs, the id comes back in creData. */
+	if (nc->rc == FA_OK && nc->txn->nobjects == 0 &&
+	    nc->otype == OBJ_CONTACT && strcmp(nc->verb->name, "create") == 0) {
+		return FA_OK;
+	}
 	if (nc->rc == FA_OK && nc->txn->nobjects == 0) {
 		return refuse(nc, FA_EINVAL, "<%s> without <%s>", nc->txn->command,
 			      what);
@@ -1167,6 +1173,47 @@ static int read_response(struct nctx *nc, const struct xnode *root)
 	const struct xnode *rd = xchild(nc->res, NS_EPP, "resData");
 	nc->resdata = rd ? rd->child : NULL;
 	nc->rspext = xchild(nc->res, NS_EPP, "extension");
+	return nc->rc;
+}
+
+/* Add one object name from a response element (name or id). */
+static int add_object(struct nctx *nc, const struct xnode *n)
+{
+	const char *s = nc->otype == OBJ_CONTACT ? dup_text(nc, n)
+		: norm_name(nc, n, nc->otype == OBJ_DOMAIN ? "domain:name"
+							   : "host:name");
+	if (s != NULL && fa_txn_add_object(nc->txn, s) != FA_OK) {
+		return oom(nc);
+	}
+	return nc->rc;
+}
+
+/*
+ * Objects of a response without its command: the names a chkData lists,
+ * or the one name (id for contacts) of infData, creData, trnData etc.
+ */
+static int resdata_objects(struct nctx *nc)
+{
+	const struct xnode *r = nc->resdata;
+	enum epp_ns ns = r->ns;
+	nc->otype = ns == NS_DOMAIN ? OBJ_DOMAIN : ns == NS_HOST ? OBJ_HOST
+		  : OBJ_CONTACT;
+	const char *field = nc->otype == OBJ_CONTACT ? "id" : "name";
+
+	if (strcmp(r->name, "chkData") == 0) {
+		for (const struct xnode *cd = xchild(r, ns, "cd");
+		     cd != NULL && nc->rc == FA_OK; cd = xnext_same(cd)) {
+			const struct xnode *n = xchild(cd, ns, field);
+			if (n != NULL) {
+				add_object(nc, n);
+			}
+		}
+		return nc->rc;
+	}
+	const struct xnode *n = xchild(r, ns, field);
+	if (n != NULL) {
+		add_object(nc, n);
+	}
 	return nc->rc;
 }
 
@@ -1217,7 +1264,14 @@ static int command_events(struct nctx *nc)
 	    strcmp(v, "poll") == 0) {
 		return nc->rc;
 	}
-	const char *first = nc->txn->objects[0];
+	const char *first = nc->txn->nobjects ? nc->txn->objects[0] : NULL;
+	if (first == NULL && nc->resdata != NULL && nc->resdata->ns == NS_CONTACT &&
+	    strcmp(nc->resdata->name, "creData") == 0) {
+		first = dup_text(nc, xchild(nc->resdata, NS_CONTACT, "id"));
+		if (first != NULL && fa_txn_add_object(nc->txn, first) != FA_OK) {
+			return oom(nc);
+		}
+	}
 	switch (nc->otype) {
 	case OBJ_DOMAIN:
 		return domain_events(nc, v);
@@ -1310,6 +1364,9 @@ int epp_normalize(struct epp_norm *nm, struct fa_txn *txn,
 				: nc.resdata->ns == NS_CONTACT ? "contact" : NULL;
 			txn->command = o ? join(&nc, o, nc.resdata->name) : "response";
 			txn->object_type = o;
+			if (o != NULL && resdata_objects(&nc) != FA_OK) {
+				return nc.rc;
+			}
 		} else {
 			txn->command = "response";
 		}

@@ -302,14 +302,9 @@ static void on_error(void *ctx, xmlErrorPtr e)
 		return;
 	}
 
-	/* A namespace name that is not a valid URI is still a name to
-	 * compare (XML Namespaces only recommends URIs); libxml2 reports it
-	 * as an error but the document stays well-formed. */
-	if (e->domain == XML_FROM_NAMESPACE &&
-	    (e->code == XML_WAR_NS_URI || e->code == XML_WAR_NS_URI_RELATIVE ||
-	     e->code == XML_WAR_NS_COLUMN)) {
-		return;
-	}
+	/* Namespace errors (undeclared prefix, a namespace name that is not
+	 * a URI) leave the document well-formed for libxml2, but names that
+	 * cannot be resolved cannot be matched: refused like syntax. */
 
 	/* libxml2 messages end with a newline; keep the reason one line. */
 	char m[200];
@@ -440,6 +435,19 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 	}
 	x->ctxt->_private = x;
 	xmlCtxtUseOptions(x->ctxt, opts);
+
+	/* A UTF-8 byte order mark and white space before the frame are
+	 * what writers leave there; the push parser would take the white
+	 * space as text before the document and give up. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	while (len > 0 && (*data == ' ' || *data == '\t' || *data == '\r' ||
+			   *data == '\n')) {
+		data++;
+		len--;
+	}
 	xmlParseChunk(x->ctxt, data, (int)len, 1);
 
 	if (x->status == FA_OK && !x->ctxt->wellFormed) {

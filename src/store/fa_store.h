@@ -136,7 +136,17 @@ int fa_store_batch_set_checkpoint(struct fa_store_batch *batch,
 				  const char *identity, const char *source,
 				  uint64_t offset) FA_WARN_UNUSED;
 
-/** @brief Number of transactions queued since the last commit. */
+/**
+ * @brief Choose whether the next commits wait for the write-ahead log to
+ *        reach disk (the default). A batch committed without waiting may
+ *        be lost if the database server crashes within a second or so,
+ *        but never half: its checkpoint is lost with it, so the records
+ *        are read again and, ingest being idempotent, nothing is missing.
+ *        A durable commit also makes every earlier one durable.
+ */
+void fa_store_batch_set_durable(struct fa_store_batch *batch, int durable);
+
+/** @brief Number of transactions and rejects queued since the last commit. */
 size_t fa_store_batch_count(const struct fa_store_batch *batch);
 
 /**

@@ -43,6 +43,7 @@ struct fa_store_batch {
 	const char *ck_identity;
 	const char *ck_source;
 	uint64_t ck_offset;
+	bool lazy;		/* commit without waiting for the WAL flush */
 	struct fa_store_buf buf;
 };
 
@@ -98,9 +99,14 @@ void fa_store_batch_free(struct fa_store_batch *b)
 	free(b);
 }
 
+void fa_store_batch_set_durable(struct fa_store_batch *b, int durable)
+{
+	b->lazy = !durable;
+}
+
 size_t fa_store_batch_count(const struct fa_store_batch *b)
 {
-	return b->ntxns;
+	return b->ntxns + b->nrejects;
 }
 
 static const char *dup(struct fa_store_batch *b, const char *s, bool *oom)
@@ -282,6 +288,13 @@ static int begin(struct commit *c)
 	int rc = fa_store_exec(b->store, "BEGIN", c->err, c->errlen);
 	if (rc != FA_OK) {
 		return rc;
+	}
+	if (b->lazy) {
+		rc = fa_store_exec(b->store, "SET LOCAL synchronous_commit = off",
+				   c->err, c->errlen);
+		if (rc != FA_OK) {
+			return rc;
+		}
 	}
 	if (!b->store->temp_ready) {
 		rc = fa_store_exec(b->store, stage_sql, c->err, c->errlen);
