@@ -9,12 +9,6 @@
  * anything with a DTD; hostile frames are refused without expansion.
  *
  * Exits 77 (not run) when the corpus is absent.
- *
- * KNOWN PARSER BUGS (open at 16:45 UTC) that make this test fail: lone
- * response frames list no objects (239 frames: chkData, creData, infData,
- * renData, trnData, panData), and .ee contact creates without
- * <contact:id> (the registry assigns it) are refused (16 frames). Do not
- * weaken the expectations to make it pass.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 
