@@ -67,6 +67,7 @@ struct epp_xml {
 	size_t textlen, textcap;
 	int status;		/* FA_OK or the first failure */
 	const char *what;	/* "command frame" etc., for messages */
+	int skipped_lines;	/* line feeds dropped before the frame */
 	char msg[256];
 	const xmlChar *uri_cache[8];
 	enum epp_ns ns_cache[8];
@@ -240,8 +241,21 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 static void on_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct epp_xml *x = state(ctx);
-	if (x->status != FA_OK || x->cur == NULL || len <= 0) {
+	if (x->status != FA_OK || x->cur == NULL || len <= 0 ||
+	    x->cur->child != NULL) {
 		return;
+	}
+
+	/* Indentation between elements is most of the text of a pretty-
+	 * printed frame; leading white space is trimmed anyway. */
+	if (x->textlen == 0) {
+		while (len > 0 && is_ws(*ch)) {
+			ch++;
+			len--;
+		}
+		if (len == 0) {
+			return;
+		}
 	}
 
 	/* The frame size bounds this buffer: text never exceeds the input. */
@@ -262,6 +276,12 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
 	x->textlen += (size_t)len;
 }
 
+/* Line in the frame as given, for messages. */
+static int line_of(struct epp_xml *x)
+{
+	return xmlSAX2GetLineNumber(x->ctxt) + x->skipped_lines;
+}
+
 static void on_internal_subset(void *ctx, const xmlChar *name,
 			       const xmlChar *external_id,
 			       const xmlChar *system_id)
@@ -269,7 +289,7 @@ static void on_internal_subset(void *ctx, const xmlChar *name,
 	struct epp_xml *x = state(ctx);
 	char m[128];
 	snprintf(m, sizeof(m), "DTD not allowed in EPP %s (line %d)", x->what,
-		 xmlSAX2GetLineNumber(x->ctxt));
+		 line_of(x));
 	fail(x, FA_EREFUSED, m);
 }
 
@@ -280,7 +300,7 @@ static void on_entity_decl(void *ctx, const xmlChar *name, int type,
 	struct epp_xml *x = state(ctx);
 	char m[160];
 	snprintf(m, sizeof(m), "entity declaration not allowed in EPP %s (line %d)",
-		 x->what, xmlSAX2GetLineNumber(x->ctxt));
+		 x->what, line_of(x));
 	fail(x, FA_EREFUSED, m);
 }
 
@@ -290,7 +310,7 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 	char m[160];
 	snprintf(m, sizeof(m),
 		 "entity reference \"&%.40s;\" not allowed in EPP %s (line %d)",
-		 (const char *)name, x->what, xmlSAX2GetLineNumber(x->ctxt));
+		 (const char *)name, x->what, line_of(x));
 	fail(x, FA_EREFUSED, m);
 	return NULL;
 }
@@ -317,7 +337,8 @@ static void on_error(void *ctx, xmlErrorPtr e)
 		m[--l] = '\0';
 	}
 	char full[256];
-	snprintf(full, sizeof(full), "line %d, column %d: %s", e->line,
+	snprintf(full, sizeof(full), "line %d, column %d: %s",
+		 e->line + x->skipped_lines,
 		 e->int2, m);
 	fail(x, FA_EPARSE, full);
 }
@@ -443,8 +464,10 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 		data += 3;
 		len -= 3;
 	}
+	x->skipped_lines = 0;
 	while (len > 0 && (*data == ' ' || *data == '\t' || *data == '\r' ||
 			   *data == '\n')) {
+		x->skipped_lines += *data == '\n';
 		data++;
 		len--;
 	}
