@@ -192,11 +192,51 @@ static int resync(struct fa_epp_reader *r)
 
 /* ---- rejects ---------------------------------------------------------- */
 
+/* True when the element name starting at p (after '<') is a password
+ * element, with any prefix: <pw>, <domain:pw>, <newPW>, <epp:newPW>. */
+static bool secret_element(const char *p, const char *end)
+{
+	const char *name = p;
+	while (p < end && *p != '>' && *p != ' ' && *p != '\t' && *p != '\n' &&
+	       *p != '\r' && *p != '/') {
+		if (*p == ':') {
+			name = p + 1;
+		}
+		p++;
+	}
+	size_t n = (size_t)(p - name);
+	return (n == 2 && memcmp(name, "pw", 2) == 0) ||
+	       (n == 5 && memcmp(name, "newPW", 5) == 0);
+}
+
+/* Rejects are stored and shown to analysts, so the login password and
+ * authInfo secrets of a refused frame are overwritten with '*' in the
+ * excerpt: the text of every password element up to the next '<', or to
+ * the end of the excerpt when it was cut inside the secret. */
+static void mask_secrets(char *x, size_t n)
+{
+	char *end = x + n;
+	for (char *p = x; p < end; p++) {
+		if (*p != '<' || !secret_element(p + 1, end)) {
+			continue;
+		}
+		char *gt = memchr(p, '>', (size_t)(end - p));
+		if (gt == NULL) {
+			return;
+		}
+		for (p = gt + 1; p < end && *p != '<'; p++) {
+			*p = '*';
+		}
+		p--;
+	}
+}
+
 static void set_excerpt(struct fa_epp_reader *r, struct fa_reject *rej,
 			const char *p, size_t len)
 {
 	size_t n = len < EXCERPT_MAX ? len : EXCERPT_MAX;
 	memcpy(r->excerpt, p, n);
+	mask_secrets(r->excerpt, n);
 	rej->excerpt = r->excerpt;
 	rej->excerpt_len = n;
 }

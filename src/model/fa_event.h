@@ -33,7 +33,9 @@ enum fa_event_kind {
 	FA_EV_LOGIN,		  /**< session login; registrar = clID */
 	FA_EV_LOGOUT,		  /**< session logout */
 	FA_EV_COMMAND_FAILED,	  /**< result >= 2000; value = result code,
-				       detail = {"command":..,"msg":..} */
+				       detail = {"command":..,"msg":..};
+				       the command's first object is set as
+				       domain, host or contact */
 	FA_EV_DOMAIN_CREATE,	  /**< domain; contact = registrant;
 				       detail = {"created":..,"period":..} */
 	FA_EV_DOMAIN_DELETE,	  /**< domain */
@@ -58,7 +60,8 @@ enum fa_event_kind {
 	FA_EV_DOMAIN_INFO,	  /**< domain state observed in infData;
 				       detail = full state object */
 	FA_EV_HOST_CREATE,	  /**< host */
-	FA_EV_HOST_ADDR_ADD,	  /**< host; value = normalized address */
+	FA_EV_HOST_ADDR_ADD,	  /**< host; value = normalized address; from
+				       hostAttr glue also domain */
 	FA_EV_HOST_ADDR_REM,	  /**< host; value = normalized address */
 	FA_EV_HOST_STATUS_ADD,	  /**< host; value = status token */
 	FA_EV_HOST_STATUS_REM,	  /**< host; value = status token */
@@ -114,7 +117,9 @@ struct fa_txn {
 	const char *result_msg;	/**< response msg text, or NULL */
 	bool has_command;	/**< a command frame was present */
 	bool has_response;	/**< a response frame was present */
-	char key[72];		/**< stable identity: "sv:<clID>:<svTRID>" or
+	char key[72];		/**< stable identity: "sv:<clID>:<svTRID>";
+				     "svh:<hex>" (SHA-256 of "<clID>:<svTRID>")
+				     when that would not fit; else
 				     "sha256:<hex>" of the canonical content */
 	struct fa_source_pos pos;
 	struct fa_event *events;
