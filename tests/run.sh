@@ -14,8 +14,9 @@ cd "$repo"
 # shellcheck source=../deploy/lib/common.sh
 . deploy/lib/common.sh
 
-# python3 runs the independent oracle of the real-corpus ingest test.
-fa_install_packages python3
+# python3 runs the independent oracle of the real-corpus ingest test;
+# clang and its runtime build the libFuzzer targets.
+fa_install_packages python3 clang libclang-rt-14-dev
 
 build="$repo/build-test"
 fa_say "building with sanitizers in $build"
@@ -25,6 +26,35 @@ cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1 || {
 	tail -n 60 "$build/build.log" >&2
 	fa_die "build failed, full log in $build/build.log"
 }
+
+# Fuzz smoke run: every libFuzzer target for a short while on its seeds,
+# so that a parser change that crashes on mutated input fails here. Long
+# runs are for developers (fuzz/README.md). FA_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${FA_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" -gt 0 ]; then
+	fbuild="$repo/build-fuzz"
+	fa_say "building the fuzz targets with clang in $fbuild"
+	CC=clang cmake -S . -B "$fbuild" -DFA_FUZZ=ON -DFA_TESTS=OFF \
+		-DFA_BENCH=OFF -DFA_WERROR=ON >/dev/null
+	cmake --build "$fbuild" -j"$(nproc)" >"$fbuild/build.log" 2>&1 || {
+		tail -n 60 "$fbuild/build.log" >&2
+		fa_die "fuzz build failed, full log in $fbuild/build.log"
+	}
+	rm -rf "$fbuild/seeds"
+	mkdir -p "$fbuild/seeds/policy" "$fbuild/work/epp" "$fbuild/work/policy"
+	fuzz/make_seeds.sh "$fbuild/seeds/epp" >/dev/null
+	cp policies/*.yaml tests/data/rule/*.yaml "$fbuild/seeds/policy/"
+	for t in epp policy; do
+		fa_say "fuzzing $t for ${fuzz_seconds}s"
+		(cd "$fbuild/work" && "$fbuild/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
+			-max_len=65536 -print_final_stats=1 "$fbuild/work/$t" \
+			"$fbuild/seeds/$t" >"$fbuild/fuzz-$t.log" 2>&1) || {
+			tail -n 40 "$fbuild/fuzz-$t.log" >&2
+			fa_die "fuzz_$t found a failure, see $fbuild/fuzz-$t.log and $fbuild/work"
+		}
+		grep -E '^stat::number_of_executed_units' "$fbuild/fuzz-$t.log" >&2 || true
+	done
+fi
 
 pgdir="$repo/.fluxaudit/test-pg"
 stop_pg() {
