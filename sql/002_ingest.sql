@@ -1,5 +1,6 @@
 -- SPDX-License-Identifier: Apache-2.0
--- Ingest support: where each transaction came from in the EPP session.
+-- Ingest support: where each transaction came from in the EPP session,
+-- and the index that lets a host rename find the domains delegated to it.
 
 -- Session and transaction ids are kept for every transaction, also for
 -- those that leave no event (lone commands, failed info queries), so an
@@ -10,7 +11,6 @@ ALTER TABLE txns
 	ADD COLUMN cltrid   text,
 	ADD COLUMN svtrid   text;
 
--- No GIN index on domains.ns: it made every state write of ingest about
--- a third slower, and its one user in the store (a host rename, rare)
--- can afford a scan of domains.
+-- "Which domains use this name server" (host renames, bulk NS moves).
+CREATE INDEX domains_ns ON domains USING gin (ns);
 CREATE INDEX hosts_superordinate ON hosts (superordinate);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "cli/fa_cli.h"
@@ -16,7 +17,7 @@
 #include "epp/fa_epp.h"
 #include "store/fa_store.h"
 
-#define DEFAULT_BATCH 2000
+#define DEFAULT_BATCH 5000
 #define MAX_BATCH 1000000
 
 struct counts {
@@ -25,10 +26,30 @@ struct counts {
 	struct fa_store_stats st;
 };
 
+/*
+ * Reading and parsing (this thread) overlap with writing (a committer
+ * thread): two batches take turns, one filling while the other commits.
+ * The database connection is used by one thread at a time: the reader
+ * touches it only between files, when the committer is idle.
+ */
+struct committer {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct fa_store_batch *pending;	/* handed over, not yet committed */
+	bool busy;
+	bool quit;
+	struct fa_store_stats *stats;	/* counters of the current file */
+	int rc;				/* first failure, FA_OK until then */
+	char err[1024];
+};
+
 struct ingest {
 	const char *prog;
 	struct fa_store *store;
-	struct fa_store_batch *batch;
+	struct fa_store_batch *batch;	/* the one being filled */
+	struct fa_store_batch *spare;	/* the other one */
+	struct committer cm;
 	struct fa_epp_opts opts;
 	size_t batch_size;
 	bool from_start;
@@ -64,20 +85,87 @@ static void print_counts(const char *what, const struct counts *c)
 		c->rejected);
 }
 
+static void *committer_main(void *arg)
+{
+	struct committer *cm = arg;
+	pthread_mutex_lock(&cm->mu);
+	for (;;) {
+		while (cm->pending == NULL && !cm->quit) {
+			pthread_cond_wait(&cm->cv, &cm->mu);
+		}
+		if (cm->pending == NULL) {
+			break;
+		}
+		struct fa_store_batch *b = cm->pending;
+		cm->busy = true;
+		pthread_mutex_unlock(&cm->mu);
+
+		struct fa_store_stats st = { 0 };
+		char err[1024];
+		int rc = FA_OK;
+		if (cm->rc == FA_OK) {
+			rc = fa_store_batch_commit(b, &st, err, sizeof(err));
+		}
+
+		pthread_mutex_lock(&cm->mu);
+		if (rc != FA_OK && cm->rc == FA_OK) {
+			cm->rc = rc;
+			snprintf(cm->err, sizeof(cm->err), "%s", err);
+		}
+		cm->stats->txns_new += st.txns_new;
+		cm->stats->txns_dup += st.txns_dup;
+		cm->stats->events += st.events;
+		cm->stats->rejects_new += st.rejects_new;
+		cm->pending = NULL;
+		cm->busy = false;
+		pthread_cond_broadcast(&cm->cv);
+	}
+	pthread_mutex_unlock(&cm->mu);
+	return NULL;
+}
+
+/* Wait until the committer has written everything handed to it.
+ * Returns its first failure, if any. */
+static int drain(struct committer *cm)
+{
+	pthread_mutex_lock(&cm->mu);
+	while (cm->pending != NULL || cm->busy) {
+		pthread_cond_wait(&cm->cv, &cm->mu);
+	}
+	int rc = cm->rc;
+	pthread_mutex_unlock(&cm->mu);
+	return rc;
+}
+
 /* Batches in the middle of a file commit without waiting for the disk
  * (a crash loses them together with their checkpoint, so they are read
  * again); the last one of each file waits, and with it all before it. */
 static int commit(struct ingest *in, struct fa_epp_reader *r, const char *path,
-		  struct counts *fc, bool last)
+		  bool last)
 {
 	fa_store_batch_set_durable(in->batch, last);
-	int rc = fa_store_batch_set_checkpoint(in->batch, fa_epp_reader_identity(r),
-					       path, fa_epp_reader_offset(r));
-	if (rc != FA_OK) {
+	if (fa_store_batch_set_checkpoint(in->batch, fa_epp_reader_identity(r),
+					  path, fa_epp_reader_offset(r)) != FA_OK) {
 		snprintf(in->err, sizeof(in->err), "out of memory");
+		return FA_ENOMEM;
+	}
+
+	/* The previous batch must be in before this one: the state rows of
+	 * one are the starting point of the next. */
+	int rc = drain(&in->cm);
+	if (rc != FA_OK) {
+		snprintf(in->err, sizeof(in->err), "%s", in->cm.err);
 		return rc;
 	}
-	return fa_store_batch_commit(in->batch, &fc->st, in->err, sizeof(in->err));
+	pthread_mutex_lock(&in->cm.mu);
+	in->cm.pending = in->batch;
+	pthread_cond_broadcast(&in->cm.cv);
+	pthread_mutex_unlock(&in->cm.mu);
+
+	struct fa_store_batch *b = in->batch;
+	in->batch = in->spare;
+	in->spare = b;
+	return FA_OK;
 }
 
 /* Open path at its checkpoint unless told to start over. */
@@ -130,6 +218,8 @@ static int ingest_file(struct ingest *in, const char *path)
 	bool txn_ready = false;
 	int status = FA_OK;
 
+	/* Counters of this file; the committer adds to them. */
+	in->cm.stats = &fc.st;
 	int rc = open_reader(in, path, &r);
 	if (rc != FA_OK) {
 		fprintf(stderr, "%s: %s\n", in->prog, in->err);
@@ -172,7 +262,7 @@ static int ingest_file(struct ingest *in, const char *path)
 			goto out;
 		}
 		if (fa_store_batch_count(in->batch) >= in->batch_size) {
-			rc = commit(in, r, path, &fc, false);
+			rc = commit(in, r, path, false);
 			if (rc != FA_OK) {
 				fprintf(stderr, "%s: %s\n", in->prog, in->err);
 				status = FA_EDB;
@@ -180,12 +270,21 @@ static int ingest_file(struct ingest *in, const char *path)
 			}
 		}
 	}
-	rc = commit(in, r, path, &fc, true);
+	rc = commit(in, r, path, true);
+	if (rc == FA_OK) {
+		rc = drain(&in->cm);
+		snprintf(in->err, sizeof(in->err), "%s", in->cm.err);
+	}
 	if (rc != FA_OK) {
 		fprintf(stderr, "%s: %s\n", in->prog, in->err);
 		status = FA_EDB;
 	}
 out:
+	/* Whatever was handed over is written (or failed) before counting. */
+	if (drain(&in->cm) != FA_OK && status == FA_OK) {
+		fprintf(stderr, "%s: %s\n", in->prog, in->cm.err);
+		status = FA_EDB;
+	}
 	print_counts(path, &fc);
 	in->total.records += fc.records;
 	in->total.rejected += fc.rejected;
@@ -303,11 +402,23 @@ int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv)
 		return FA_EXIT_FAIL;
 	}
 	int status = FA_EXIT_OK;
-	if (fa_store_batch_new(&in.batch, in.store) != FA_OK) {
+	bool started = false;
+	if (fa_store_batch_new(&in.batch, in.store) != FA_OK ||
+	    fa_store_batch_new(&in.spare, in.store) != FA_OK) {
 		fprintf(stderr, "%s: out of memory\n", cli->prog);
 		status = FA_EXIT_FAIL;
 		goto out;
 	}
+	struct fa_store_stats scratch = { 0 };
+	pthread_mutex_init(&in.cm.mu, NULL);
+	pthread_cond_init(&in.cm.cv, NULL);
+	in.cm.stats = &scratch;
+	if (pthread_create(&in.cm.tid, NULL, committer_main, &in.cm) != 0) {
+		fprintf(stderr, "%s: could not start the committer thread\n", cli->prog);
+		status = FA_EXIT_FAIL;
+		goto out;
+	}
+	started = true;
 
 	for (int i = optind; i < argc; i++) {
 		int rc = ingest_file(&in, argv[i]);
@@ -320,7 +431,15 @@ int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv)
 	}
 	print_counts("total", &in.total);
 out:
+	if (started) {
+		pthread_mutex_lock(&in.cm.mu);
+		in.cm.quit = true;
+		pthread_cond_broadcast(&in.cm.cv);
+		pthread_mutex_unlock(&in.cm.mu);
+		pthread_join(in.cm.tid, NULL);
+	}
 	fa_store_batch_free(in.batch);
+	fa_store_batch_free(in.spare);
 	fa_store_close(in.store);
 	return status;
 }

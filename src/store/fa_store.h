@@ -146,7 +146,7 @@ int fa_store_batch_set_checkpoint(struct fa_store_batch *batch,
  */
 void fa_store_batch_set_durable(struct fa_store_batch *batch, int durable);
 
-/** @brief Number of transactions queued since the last commit. */
+/** @brief Number of transactions and rejects queued since the last commit. */
 size_t fa_store_batch_count(const struct fa_store_batch *batch);
 
 /**

@@ -106,7 +106,7 @@ void fa_store_batch_set_durable(struct fa_store_batch *b, int durable)
 
 size_t fa_store_batch_count(const struct fa_store_batch *b)
 {
-	return b->ntxns;
+	return b->ntxns + b->nrejects;
 }
 
 static const char *dup(struct fa_store_batch *b, const char *s, bool *oom)

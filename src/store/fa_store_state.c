@@ -27,6 +27,7 @@ struct dom {
 	const char *name;
 	bool present;		/* the row exists (stored or made here) */
 	bool dirty;
+	const struct dom *orig;	/* the stored row as loaded, or NULL */
 	const char *registrar;
 	const char *registrant;
 	bool has_created;
@@ -44,6 +45,7 @@ struct host {
 	bool present;
 	bool in_db;
 	bool dirty;
+	const struct host *orig;	/* the stored row as loaded, or NULL */
 	const char *registrar;
 	struct set addrs;
 	struct set statuses;
@@ -133,6 +135,35 @@ static void set_del(struct set *s, const char *x)
 static void set_clear(struct set *s)
 {
 	s->n = 0;
+}
+
+static int set_copy(struct state *st, struct set *dst, const struct set *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < src->n; i++) {
+		if (set_add(st, dst, src->v[i]) != FA_OK) {
+			return FA_ENOMEM;
+		}
+	}
+	return FA_OK;
+}
+
+static bool set_eq(const struct set *a, const struct set *b)
+{
+	if (a->n != b->n) {
+		return false;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i], b->v[i]) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* Replace a set by the strings of a JSON array (strings, or objects whose
@@ -339,8 +370,44 @@ static int load_domain_rows(struct state *st, PGresult *res)
 		}
 		d->deleted = PQgetvalue(res, r, 8)[0] == 't';
 		d->updated = parse_i64(PQgetvalue(res, r, 9));
+
+		/* Keep what was stored: a row whose state ends unchanged is
+		 * not written (and keeps its "updated" time). */
+		struct dom *o = fa_arena_alloc(st->arena, sizeof(*o));
+		if (o == NULL) {
+			return FA_ENOMEM;
+		}
+		*o = *d;
+		if (set_copy(st, &o->ns, &d->ns) != FA_OK ||
+		    set_copy(st, &o->statuses, &d->statuses) != FA_OK ||
+		    set_copy(st, &o->ds, &d->ds) != FA_OK ||
+		    set_copy(st, &o->ttls, &d->ttls) != FA_OK) {
+			return FA_ENOMEM;
+		}
+		d->orig = o;
 	}
 	return FA_OK;
+}
+
+static bool dom_changed(const struct dom *d)
+{
+	const struct dom *o = d->orig;
+	return o == NULL || !str_eq(o->registrar, d->registrar) ||
+	       !str_eq(o->registrant, d->registrant) ||
+	       o->has_created != d->has_created ||
+	       (d->has_created && o->created != d->created) ||
+	       o->deleted != d->deleted || !set_eq(&o->ns, &d->ns) ||
+	       !set_eq(&o->statuses, &d->statuses) || !set_eq(&o->ds, &d->ds) ||
+	       !set_eq(&o->ttls, &d->ttls);
+}
+
+static bool host_changed(const struct host *h)
+{
+	const struct host *o = h->orig;
+	return o == NULL || !str_eq(o->registrar, h->registrar) ||
+	       !str_eq(o->superordinate, h->superordinate) ||
+	       o->deleted != h->deleted || !set_eq(&o->addrs, &h->addrs) ||
+	       !set_eq(&o->statuses, &h->statuses);
 }
 
 static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
@@ -435,6 +502,18 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 								 : dup(st, PQgetvalue(res, r, 4));
 			h->deleted = PQgetvalue(res, r, 5)[0] == 't';
 			h->updated = parse_i64(PQgetvalue(res, r, 6));
+			struct host *o = fa_arena_alloc(st->arena, sizeof(*o));
+			if (rc != FA_OK || o == NULL) {
+				rc = rc != FA_OK ? rc : FA_ENOMEM;
+				break;
+			}
+			*o = *h;
+			if (set_copy(st, &o->addrs, &h->addrs) != FA_OK ||
+			    set_copy(st, &o->statuses, &h->statuses) != FA_OK) {
+				rc = FA_ENOMEM;
+				break;
+			}
+			h->orig = o;
 		}
 		PQclear(res);
 		if (rc != FA_OK) {
@@ -905,7 +984,7 @@ static int stage_domains(struct state *st, struct fa_store_buf *b,
 	int rc = FA_OK;
 	for (size_t i = 0; rc == FA_OK && i < st->domains.cap; i++) {
 		const struct dom *d = st->domains.keys[i] != NULL ? st->domains.vals[i] : NULL;
-		if (d == NULL || !d->dirty || !d->present) {
+		if (d == NULL || !d->dirty || !d->present || !dom_changed(d)) {
 			continue;
 		}
 		(*count)++;
@@ -947,6 +1026,9 @@ static int stage_hosts(struct state *st, struct fa_store_buf *b,
 				}
 				(*ngone)++;
 			}
+			continue;
+		}
+		if (!host_changed(h)) {
 			continue;
 		}
 		(*count)++;
