@@ -200,6 +200,21 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 			bool evaluate) FA_WARN_UNUSED;
 
 /**
+ * @brief Drop trackers of entities idle for longer than the longest
+ *        window (at least a day) and host addresses released before it.
+ *        The engine does this by itself every 4096 events unless told
+ *        otherwise by fa_rule_engine_set_manual_prune.
+ */
+void fa_rule_engine_prune(struct fa_rule_engine *eng);
+
+/**
+ * @brief Leave pruning to the caller, who then calls fa_rule_engine_prune
+ *        between batches (so that state seeded for a batch is not dropped
+ *        inside it).
+ */
+void fa_rule_engine_set_manual_prune(struct fa_rule_engine *eng, bool manual);
+
+/**
  * @brief Whether entities of this kind need state from outside the event
  *        stream (fa_rule_engine_seed_*) and the engine lacks it for name.
  */

@@ -399,6 +399,7 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		int rows = PQntuples(res);
 		rc = chunk(r, res, eval_from_us);
 		PQclear(res);
+		fa_rule_engine_prune(r->eng);
 		if (rows == 0) {
 			break;
 		}
@@ -637,6 +638,7 @@ int fa_rule_evaluate(PGconn *conn, const struct fa_rule_set *set,
 		snprintf(err, errlen, "could not evaluate: out of memory");
 		return FA_ENOMEM;
 	}
+	fa_rule_engine_set_manual_prune(r.eng, true);
 	int rc = run(&r, opts);
 	fa_rule_engine_stats(r.eng, &res->stats);
 	fa_rule_engine_free(r.eng);

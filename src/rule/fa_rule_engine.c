@@ -55,6 +55,7 @@ struct fa_rule_engine {
 
 	int64_t now_us, last_id;
 	bool started;
+	bool manual_prune;
 	struct fa_rule_stats stats;
 
 	/* Scratch for fa_rule_engine_finding. */
@@ -411,8 +412,12 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	return FA_OK;
 }
 
-/* Drop trackers idle past the horizon, and old host addresses. */
-static void prune(struct fa_rule_engine *eng)
+void fa_rule_engine_set_manual_prune(struct fa_rule_engine *eng, bool manual)
+{
+	eng->manual_prune = manual;
+}
+
+void fa_rule_engine_prune(struct fa_rule_engine *eng)
 {
 	int64_t horizon = eng->now_us - eng->horizon_us;
 	for (size_t b = 0; b < eng->nbuckets; b++) {
@@ -472,8 +477,8 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 		}
 	}
 
-	if (eng->stats.events % PRUNE_EVERY == 0) {
-		prune(eng);
+	if (!eng->manual_prune && eng->stats.events % PRUNE_EVERY == 0) {
+		fa_rule_engine_prune(eng);
 	}
 	return FA_OK;
 }

@@ -565,6 +565,9 @@ int fa_rule_expr_compile(struct fa_rule *rule, const char *text, size_t len,
 	if (rc != FA_OK) {
 		return rc;
 	}
+	if (p.tok == T_BAD) {
+		return fail(&p, p.tpos, "unexpected character %s", found(&p, buf, sizeof(buf)));
+	}
 	if (p.tok != T_END) {
 		return fail(&p, p.tpos, "expected \"and\", \"or\" or end of condition, found %s",
 			    found(&p, buf, sizeof(buf)));

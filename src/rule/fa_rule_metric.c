@@ -310,8 +310,11 @@ uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,
 			lo = mid + 1;
 		}
 	}
-	for (size_t i = lo; i < q->len; i++) {
-		fa_rule_ids_add(ids, q->id[(q->head + i) % q->cap]);
+	if (ids != NULL) {
+		for (size_t i = lo; i < q->len && ids->n < FA_RULE_EVIDENCE_IDS; i++) {
+			ids->ids[ids->n++] = q->id[(q->head + i) % q->cap];
+		}
+		ids->total += q->len - lo;
 	}
 	return q->len - lo;
 }

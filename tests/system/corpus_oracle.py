@@ -21,6 +21,16 @@ URI, and the state is a replay with set semantics.
       (events.jsonl, txns.jsonl, domains.jsonl, hosts.jsonl, rejects.jsonl)
       with the expectations; prints a readable diff; exit status 1 on any
       difference
+  corpus_oracle.py compare-states WORK_DIR GROW_DIR
+      the growing-log check: GROW_DIR/K/{domains,hosts}.jsonl were dumped
+      after ingesting the log cut K (the cuts are in snapshots.txt, one
+      after every SNAPSHOT_EVERY records)
+  corpus_oracle.py compare-cli WORK_DIR CLI_DIR
+      `fluxaudit events --domain/--host NAME --format json` output for the
+      names in cli-queries.txt, saved as CLI_DIR/{domain,host}-NAME.jsonl
+  corpus_oracle.py compare-raw WORK_DIR ACTUAL_DIR
+      the database after ingesting the same transactions as raw RFC 5734
+      captures (WORK_DIR/<clid>.rfc5734, listed in raw-files.txt)
   corpus_oracle.py compare-parse WORK_DIR PARSE_JSONL
       the same for the events of `fluxaudit parse epp` (no database), so a
       difference can be told to be the reader's or the store's
@@ -61,6 +71,11 @@ CLID = {'nomulus': 'corpus-nomulus', 'ee': 'corpus-ee'}
 # a month boundary so that the events span two monthly partitions.
 START = datetime.datetime(2026, 10, 31, 20, 0, 0,
                           tzinfo=datetime.timezone.utc)
+
+# The growing-log check ingests the log cut after every this many records
+# and compares the state at each cut; 8 records are ~8 KiB, more than the
+# 4096 bytes that give a log its identity, so the file keeps it as it grows.
+SNAPSHOT_EVERY = 8
 
 NOMULUS_ROOT = 'nomulus/core/src/test/resources/google/registry'
 EE_ROOT = 'internetee-registry-ee'
@@ -179,7 +194,7 @@ def addr_family(el):
 # ---------------------------------------------------------------------------
 # Reading one command frame into what it says
 
-def read_ns(ns_el, dom):
+def read_ns(ns_el):
     """hostObj and hostAttr forms: list of (host, [addresses])."""
     out = []
     if ns_el is None:
@@ -212,7 +227,17 @@ def read_ds(parent):
     for ds in kids(parent, SECDNS_URIS, 'dsData'):
         parts = [text(kid(ds, SECDNS_URIS, n))
                  for n in ('keyTag', 'alg', 'digestType', 'digest')]
-        out.append(' '.join(parts[:3] + [parts[3].upper()]))
+        nums = []
+        for v, top in zip(parts[:3], (65535, 255, 255)):
+            if not v.isdigit() or int(v) > top:
+                raise Excluded('invalid DS record: "%s" out of range' % v)
+            nums.append(str(int(v)))
+        digest = parts[3].upper()
+        if not digest or len(digest) % 2 or \
+                any(ch not in '0123456789ABCDEF' for ch in digest):
+            raise Excluded('invalid DS record: digest "%s" is not hex '
+                           'octets' % parts[3])
+        out.append(' '.join(nums + [digest]))
     return out
 
 
@@ -239,7 +264,7 @@ def domain_intent(op, obj, ext):
             if uri(c.tag) in SECDNS_URIS:
                 secdns = c
     if op == 'create':
-        ns = read_ns(kid(obj, DOMAIN_URIS, 'ns'), it['name'])
+        ns = read_ns(kid(obj, DOMAIN_URIS, "ns"))
         it['ns'] = uniq(h for h, _ in ns)
         it['glue'] = [(h, a) for h, addrs in ns for a in addrs]
         reg = kid(obj, DOMAIN_URIS, 'registrant')
@@ -251,7 +276,7 @@ def domain_intent(op, obj, ext):
     elif op == 'update':
         for side in ('add', 'rem'):
             el = kid(obj, DOMAIN_URIS, side)
-            ns = read_ns(kid(el, DOMAIN_URIS, 'ns'), it['name']) \
+            ns = read_ns(kid(el, DOMAIN_URIS, "ns")) \
                 if el is not None else []
             it['ns_' + side] = uniq(h for h, _ in ns)
             it['glue_' + side] = [(h, a) for h, addrs in ns for a in addrs]
@@ -500,6 +525,99 @@ def xml_escape(s):
             .replace('>', '&gt;'))
 
 
+def frame5734(data):
+    """RFC 5734 section 4: a 32-bit total length, then the frame."""
+    return (len(data) + 4).to_bytes(4, 'big') + data
+
+
+def session_frames(eppns, clid):
+    """Greeting, login with its response, and logout with its response,
+    for one session of a registrar."""
+    objs = ''.join('<objURI>%s</objURI>' % u for u in sorted(
+        DOMAIN_URIS | HOST_URIS))
+    greeting = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<epp xmlns="%s"><greeting><svID>corpus</svID>'
+                '<svDate>2026-11-02T00:00:00Z</svDate><svcMenu>'
+                '<version>1.0</version><lang>en</lang>%s</svcMenu><dcp>'
+                '<access><all/></access><statement><purpose><admin/>'
+                '</purpose><recipient><ours/></recipient><retention>'
+                '<stated/></retention></statement></dcp></greeting></epp>\n'
+                % (eppns, objs))
+    login = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<epp xmlns="%s"><command><login><clID>%s</clID>'
+             '<pw>corpus-pw</pw><options><version>1.0</version>'
+             '<lang>en</lang></options><svcs>%s</svcs></login>'
+             '<clTRID>%s-login</clTRID></command></epp>\n'
+             % (eppns, clid, objs, clid))
+    logout = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+              '<epp xmlns="%s"><command><logout/>'
+              '<clTRID>%s-logout</clTRID></command></epp>\n' % (eppns, clid))
+
+    def result(code, msg, what):
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<epp xmlns="%s"><response><result code="%d"><msg>%s</msg>'
+                '</result><trID><clTRID>%s-%s</clTRID>'
+                '<svTRID>%s-%s</svTRID></trID></response></epp>\n'
+                % (eppns, code, msg, clid, what, clid, what))
+    return ([greeting.encode(), login.encode(),
+             result(1000, 'Command completed successfully', 'login').encode()],
+            [logout.encode(),
+             result(1500, 'Command completed successfully; ending session',
+                    'logout').encode()])
+
+
+def captures(work, sent):
+    """Write the same transactions as raw RFC 5734 captures, one session
+    per registrar, and return what ingesting them (in CLID order, one after
+    the other) must store. Such captures carry no times, so the test gives
+    one with --time; the state replays the transactions in capture order."""
+    out = {'files': [], 'records': [], 'events': []}
+    state = {'domains': {}, 'hosts': {}, 'notes': []}
+    for source in sorted(CLID):
+        clid = CLID[source]
+        mine = [t for t in sent if t[3] == clid]
+        if not mine:
+            continue
+        eppns = mine[0][0]['it']['eppns']
+        head, tail = session_frames(eppns, clid)
+        path = os.path.join(work, '%s.rfc5734' % clid)
+        with open(path, 'wb') as f:
+            for fr in head:
+                f.write(frame5734(fr))
+            for x, cmd, rsp, _, when in mine:
+                f.write(frame5734(cmd))
+                f.write(frame5734(rsp))
+                apply(state, x['it'], clid, when)
+            for fr in tail:
+                f.write(frame5734(fr))
+        out['files'].append(path)
+        out['records'].append({'registrar': clid, 'command': 'login',
+                               'result_code': 1000,
+                               'key': 'sv:%s:%s-login' % (clid, clid)})
+        out['events'].append(ev('login'))
+        out['events'][-1]['registrar'] = clid
+        for x, cmd, rsp, _, when in mine:
+            it = x['it']
+            svtrid = re.search(rb'<svTRID>([^<]*)</svTRID>', rsp).group(1)
+            out['records'].append({
+                'registrar': clid, 'command': '%s:%s' % (it['type'], it['op']),
+                'result_code': 1000,
+                'key': 'sv:%s:%s' % (clid, svtrid.decode())})
+            for e in events_of(it):
+                e['registrar'] = clid
+                out['events'].append(e)
+        out['records'].append({'registrar': clid, 'command': 'logout',
+                               'result_code': 1500,
+                               'key': 'sv:%s:%s-logout' % (clid, clid)})
+        out['events'].append(ev('logout'))
+        out['events'][-1]['registrar'] = clid
+    out['domains'], out['hosts'] = state_rows(state)
+    with open(os.path.join(work, 'raw-files.txt'), 'w') as f:
+        for path in out['files']:
+            f.write(path + '\n')
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Expected events and state
 
@@ -577,18 +695,32 @@ def new_domain(registrar, when):
             'updated': when}
 
 
-def new_host(registrar, when):
+def new_host(registrar, when, doms, name):
     return {'registrar': registrar, 'addrs': set(), 'statuses': set(),
-            'deleted': False, 'updated': when}
+            'deleted': False, 'updated': when,
+            'superordinate': superordinate(doms, name)}
 
 
-def add_glue(hosts, glue, clid, when):
+def superordinate(doms, name):
+    """The in-zone parent as docs/store.md defines it: the longest live
+    domain the host name ends with, label by label, the name itself
+    included; else the name without its first label. Fixed when the host
+    row starts, or moves by a rename."""
+    labels = name.split('.')
+    for i in range(len(labels)):
+        d = doms.get('.'.join(labels[i:]))
+        if d is not None and not d['deleted']:
+            return '.'.join(labels[i:])
+    return '.'.join(labels[1:]) or None
+
+
+def add_glue(doms, hosts, glue, clid, when):
     """hostAttr addresses are addresses of that host name, whichever
     domain carried them. Removing a hostAttr says nothing about them."""
     for hname, addr in glue:
         h = hosts.get(hname)
         if h is None:
-            h = hosts[hname] = new_host(clid, when)
+            h = hosts[hname] = new_host(clid, when, doms, hname)
         h['addrs'].add(addr)
         h['updated'] = when
 
@@ -608,7 +740,7 @@ def apply(state, it, clid, when):
             d['ns'] = set(it['ns'])
             d['ds'] = set(it['ds_add'])
             doms[name] = d
-            add_glue(hosts, it['glue'], clid, when)
+            add_glue(doms, hosts, it['glue'], clid, when)
             return
         d = doms.get(name)
         if d is None or (d['deleted'] and op != 'delete'):
@@ -622,7 +754,7 @@ def apply(state, it, clid, when):
         if op == 'renew':
             return
         d['ns'] = (d['ns'] - set(it['ns_rem'])) | set(it['ns_add'])
-        add_glue(hosts, it['glue_add'], clid, when)
+        add_glue(doms, hosts, it['glue_add'], clid, when)
         d['statuses'] = ((d['statuses'] - set(it['st_rem'])) |
                          set(it['st_add']))
         if it['registrant_chg']:
@@ -633,13 +765,13 @@ def apply(state, it, clid, when):
         return
     name = it['name']
     if op == 'create':
-        h = new_host(clid, when)
+        h = new_host(clid, when, doms, name)
         h['addrs'] = set(it['addrs'])
         hosts[name] = h
         return
     h = hosts.get(name)
     if h is None or (h['deleted'] and op != 'delete'):
-        h = hosts[name] = new_host(clid, when)
+        h = hosts[name] = new_host(clid, when, doms, name)
     h['updated'] = when
     if op == 'delete':
         h['deleted'] = True
@@ -652,6 +784,7 @@ def apply(state, it, clid, when):
         # the host by reference (hostObj) now name it by its new name.
         hosts[it['new_name']] = h
         del hosts[name]
+        h['superordinate'] = superordinate(doms, it['new_name'])
         for dname, d in sorted(doms.items()):
             if name in d['ns']:
                 d['ns'] = (d['ns'] - {name}) | {it['new_name']}
@@ -684,6 +817,7 @@ def state_rows(state):
     for name in sorted(state['hosts']):
         h = state['hosts'][name]
         hosts.append({'name': name, 'registrar': h['registrar'],
+                      'superordinate': h['superordinate'],
                       'addrs': sorted(h['addrs']),
                       'statuses': sorted(h['statuses']),
                       'deleted': h['deleted']})
@@ -708,7 +842,7 @@ def assemble(corpus, work):
     seq = order(used)
     state = {'domains': {}, 'hosts': {}, 'notes': []}
     log_path = os.path.join(work, 'corpus.log')
-    records, events = [], []
+    records, events, snapshots, sent = [], [], [], []
     with open(log_path, 'wb') as out:
         out.write(b'#fluxaudit-epp-log v1\n')
         out.write(b'# assembled by tests/system/corpus_oracle.py from the '
@@ -741,12 +875,37 @@ def assemble(corpus, work):
                             'path': x['path']})
             for e in events_of(it):
                 e['offset'] = offset
+                e['time'] = rfc3339(when)
+                e['registrar'] = clid
                 events.append(e)
             apply(state, it, clid, when)
+            sent.append((x, cmd, rsp, clid, when))
+            if i % SNAPSHOT_EVERY == 0:
+                doms, hosts = state_rows(state)
+                snapshots.append({'end': out.tell(), 'records': i,
+                                  'domains': doms, 'hosts': hosts})
 
     doms, hosts = state_rows(state)
+    if not snapshots or snapshots[-1]['records'] != len(records):
+        snapshots.append({'end': os.path.getsize(log_path),
+                          'records': len(records), 'domains': doms,
+                          'hosts': hosts})
     expected = {'records': records, 'events': events, 'domains': doms,
-                'hosts': hosts, 'rejects': []}
+                'hosts': hosts, 'rejects': [], 'snapshots': snapshots,
+                'raw': captures(work, sent)}
+    # The names whose history the test also reads back through
+    # `fluxaudit events`: the busiest domains and every host.
+    busy = collections.Counter(e['domain'] for e in events if e['domain'])
+    with open(os.path.join(work, 'cli-queries.txt'), 'w') as f:
+        for name, _ in sorted(busy.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
+            f.write('domain %s\n' % name)
+        for name in sorted(set(e['host'] for e in events if e['host'])):
+            if any(e['host'] == name and e['kind'].startswith('host.')
+                   for e in events):
+                f.write('host %s\n' % name)
+    with open(os.path.join(work, 'snapshots.txt'), 'w') as f:
+        for k, snap in enumerate(snapshots):
+            f.write('%d %d %d\n' % (k, snap['end'], snap['records']))
     with open(os.path.join(work, 'expected.json'), 'w') as f:
         json.dump(expected, f, indent=1, sort_keys=True)
 
@@ -786,14 +945,16 @@ def canon(row, keys):
     return json.dumps([row.get(k) for k in keys], ensure_ascii=False)
 
 
-def multiset_diff(title, expected, actual, keys, describe=None, limit=200):
+def multiset_diff(title, expected, actual, keys, describe=None, limit=200,
+                  quiet=False):
     """Print what is missing and what is unexpected; return the count."""
     e = collections.Counter(canon(r, keys) for r in expected)
     a = collections.Counter(canon(r, keys) for r in actual)
     missing = e - a
     extra = a - e
     if not missing and not extra:
-        print('ok: %s: %d rows match exactly' % (title, len(expected)))
+        if not quiet:
+            print('ok: %s: %d rows match exactly' % (title, len(expected)))
         return 0
     print('MISMATCH: %s: expected %d rows, got %d; %d missing, %d unexpected'
           % (title, len(expected), len(actual), sum(missing.values()),
@@ -834,8 +995,8 @@ def compare(work, actual_dir):
     bad += multiset_diff(
         'events at their records (byte offset of the record first)',
         exp['events'], events,
-        ['offset', 'kind', 'domain', 'host', 'contact', 'value'],
-        describe=where)
+        ['offset', 'time', 'registrar', 'kind', 'domain', 'host', 'contact',
+         'value'], describe=where)
     bad += multiset_diff(
         'domains', exp['domains'],
         load_jsonl(os.path.join(actual_dir, 'domains.jsonl')),
@@ -844,9 +1005,99 @@ def compare(work, actual_dir):
     bad += multiset_diff(
         'hosts', exp['hosts'],
         load_jsonl(os.path.join(actual_dir, 'hosts.jsonl')),
-        ['name', 'deleted', 'registrar', 'addrs', 'statuses'])
+        ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'])
     bad += multiset_diff(
         'rejects', exp['rejects'],
+        load_jsonl(os.path.join(actual_dir, 'rejects.jsonl')),
+        ['offset', 'reason'])
+    return 1 if bad else 0
+
+
+def compare_states(work, grow_dir):
+    """Compare the domains and hosts dumped after every cut of the growing
+    log (grow_dir/K/) with the oracle's state at that point."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        exp = json.load(f)
+    nbad = 0
+    for k, snap in enumerate(exp['snapshots']):
+        actual = os.path.join(grow_dir, str(k))
+        title = 'after %d records (byte %d)' % (snap['records'], snap['end'])
+        bad = multiset_diff(
+            'domains ' + title, snap['domains'],
+            load_jsonl(os.path.join(actual, 'domains.jsonl')),
+            ['name', 'deleted', 'registrar', 'registrant', 'created', 'ns',
+             'statuses', 'ds'], quiet=True)
+        bad += multiset_diff(
+            'hosts ' + title, snap['hosts'],
+            load_jsonl(os.path.join(actual, 'hosts.jsonl')),
+            ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'],
+            quiet=True)
+        if bad:
+            nbad += 1
+            print('  the last records before this cut:')
+            for r in exp['records'][:snap['records']][-SNAPSHOT_EVERY:]:
+                print('    %d %s %s' % (r['offset'], r['command'], r['path']))
+    n = len(exp['snapshots'])
+    if nbad:
+        print('MISMATCH: growing log: the state differs at %d of %d cuts'
+              % (nbad, n))
+        return 1
+    print('ok: growing log: domains and hosts match at all %d cuts' % n)
+    return 0
+
+
+def compare_cli(work, cli_dir):
+    """`fluxaudit events --domain NAME` / `--host NAME` (JSON) must list
+    exactly the oracle's events of that name, in time order."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        exp = json.load(f)
+    keys = ['offset', 'time', 'registrar', 'kind', 'domain', 'host',
+            'contact', 'value']
+    bad = 0
+    with open(os.path.join(work, 'cli-queries.txt')) as f:
+        queries = [line.split() for line in f if line.strip()]
+    for what, name in queries:
+        rows = load_jsonl(os.path.join(cli_dir, '%s-%s.jsonl' % (what, name)))
+        want = [e for e in exp['events'] if e[what] == name]
+        bad += multiset_diff('fluxaudit events --%s %s' % (what, name),
+                             want, rows, keys)
+        times = [r.get('time') or '' for r in rows]
+        if times != sorted(times):
+            print('MISMATCH: fluxaudit events --%s %s: not in time order'
+                  % (what, name))
+            bad += 1
+    return 1 if bad else 0
+
+
+def compare_raw(work, actual_dir):
+    """The database after ingesting the RFC 5734 captures: the same
+    transactions (by key), events and state as the envelope log, plus the
+    logins and logouts; record times are the --time given, so positions and
+    times are not compared."""
+    with open(os.path.join(work, 'expected.json'), encoding='utf-8') as f:
+        raw = json.load(f)['raw']
+    bad = multiset_diff(
+        'raw RFC 5734: transactions', raw['records'],
+        load_jsonl(os.path.join(actual_dir, 'txns.jsonl')),
+        ['key', 'registrar', 'command', 'result_code'])
+    bad += multiset_diff(
+        'raw RFC 5734: events', raw['events'],
+        load_jsonl(os.path.join(actual_dir, 'events.jsonl')),
+        ['registrar', 'kind', 'domain', 'host', 'contact', 'value'])
+    bad += multiset_diff(
+        'raw RFC 5734: domains', raw['domains'],
+        load_jsonl(os.path.join(actual_dir, 'domains.jsonl')),
+        ['name', 'deleted', 'registrar', 'registrant', 'created', 'ns',
+         'statuses', 'ds'])
+    bad += multiset_diff(
+        'raw RFC 5734: hosts', raw['hosts'],
+        load_jsonl(os.path.join(actual_dir, 'hosts.jsonl')),
+        ['name', 'deleted', 'registrar', 'superordinate', 'addrs',
+         'statuses'])
+    bad += multiset_diff(
+        'raw RFC 5734: rejects', [],
         load_jsonl(os.path.join(actual_dir, 'rejects.jsonl')),
         ['offset', 'reason'])
     return 1 if bad else 0
@@ -895,11 +1146,20 @@ def main(argv):
         return assemble(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare':
         return compare(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-states':
+        return compare_states(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-cli':
+        return compare_cli(argv[2], argv[3])
+    if len(argv) == 4 and argv[1] == 'compare-raw':
+        return compare_raw(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == 'compare-parse':
         return compare_parse(argv[2], argv[3])
     sys.stderr.write('usage: %s assemble CORPUS_DIR WORK_DIR | '
                      'compare WORK_DIR ACTUAL_DIR | '
-                     'compare-parse WORK_DIR PARSE_JSONL\n' % argv[0])
+                     'compare-parse WORK_DIR PARSE_JSONL | '
+                     'compare-states WORK_DIR GROW_DIR | '
+                     'compare-cli WORK_DIR CLI_DIR | '
+                     'compare-raw WORK_DIR ACTUAL_DIR\n' % argv[0])
     return 2
 
 

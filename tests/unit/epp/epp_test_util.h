@@ -31,7 +31,7 @@ static inline char *tu_slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	long n;
+	long n = 0;
 
 	if (f == NULL) {
 		fail_msg("could not open \"%s\"", path);

@@ -23,12 +23,12 @@ struct cmd_case {
 static const struct cmd_case cases[] = {
 	{ "cmd_logout.xml", "logout", NULL, { NULL }, 0,
 	  { { "logout", NULL, NULL, NULL, NULL } }, 1 },
-	{ "cmd_poll.xml", "poll", NULL, { NULL }, 0, { { NULL } }, 0 },
+	{ "cmd_poll.xml", "poll", NULL, { NULL }, 0, { { 0 } }, 0 },
 	{ "cmd_domain_check.xml", "domain:check", "domain",
 	  { "alpha.example", "beta.example", "gamma.example" }, 3,
-	  { { NULL } }, 0 },
+	  { { 0 } }, 0 },
 	{ "cmd_domain_info.xml", "domain:info", "domain",
-	  { "info-me.example" }, 1, { { NULL } }, 0 },
+	  { "info-me.example" }, 1, { { 0 } }, 0 },
 	{ "cmd_domain_create.xml", "domain:create", "domain",
 	  { "flux-test.example" }, 1,
 	  {
@@ -44,10 +44,13 @@ static const struct cmd_case cases[] = {
 	  { "xn--bcher-kva.example" }, 1,
 	  {
 		{ "domain.create", "xn--bcher-kva.example", NULL, "reg-c1", NULL },
-		{ "domain.ns_add", "xn--bcher-kva.example", "ns1.xn--bcher-kva.example", NULL, NULL },
+		{ "domain.ns_add", "xn--bcher-kva.example",
+		  "ns1.xn--bcher-kva.example", NULL, NULL },
 		{ "domain.ns_add", "xn--bcher-kva.example", "ns2.other-dns.example", NULL, NULL },
-		{ "host.addr_add", "xn--bcher-kva.example", "ns1.xn--bcher-kva.example", NULL, "192.0.2.53" },
-		{ "host.addr_add", "xn--bcher-kva.example", "ns1.xn--bcher-kva.example", NULL, "2001:db8::53" },
+		{ "host.addr_add", "xn--bcher-kva.example",
+		  "ns1.xn--bcher-kva.example", NULL, "192.0.2.53" },
+		{ "host.addr_add", "xn--bcher-kva.example",
+		  "ns1.xn--bcher-kva.example", NULL, "2001:db8::53" },
 	  }, 5 },
 	{ "cmd_domain_update.xml", "domain:update", "domain",
 	  { "example-upd.test" }, 1,
@@ -69,6 +72,12 @@ static const struct cmd_case cases[] = {
 		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "NS 60" },
 		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "DS 3600" },
 	  }, 2 },
+	{ "cmd_domain_update_ttl_custom.xml", "domain:update", "domain",
+	  { "low-ttl.example" }, 1,
+	  {
+		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "NS 60" },
+		{ "domain.ttl_set", "low-ttl.example", NULL, NULL, "TXT 600" },
+	  }, 2 },
 	{ "cmd_domain_update_dsall.xml", "domain:update", "domain",
 	  { "unsigned.example" }, 1,
 	  { { "domain.ds_rem", "unsigned.example", NULL, NULL, "*" } }, 1 },
@@ -76,7 +85,8 @@ static const struct cmd_case cases[] = {
 	  { "attr-upd.example" }, 1,
 	  {
 		{ "domain.ns_add", "attr-upd.example", "ns5.attr-upd.example", NULL, NULL },
-		{ "host.addr_add", "attr-upd.example", "ns5.attr-upd.example", NULL, "2001:db8::ff00:42:8329" },
+		{ "host.addr_add", "attr-upd.example",
+		  "ns5.attr-upd.example", NULL, "2001:db8::ff00:42:8329" },
 		{ "domain.ns_rem", "attr-upd.example", "ns4.attr-upd.example", NULL, NULL },
 	  }, 3 },
 	{ "cmd_domain_delete.xml", "domain:delete", "domain",
@@ -98,7 +108,7 @@ static const struct cmd_case cases[] = {
 	  { "moving.example" }, 1,
 	  { { "domain.transfer_cancel", "moving.example", NULL, NULL, NULL } }, 1 },
 	{ "cmd_domain_transfer_query.xml", "domain:transfer", "domain",
-	  { "moving.example" }, 1, { { NULL } }, 0 },
+	  { "moving.example" }, 1, { { 0 } }, 0 },
 	{ "cmd_host_create.xml", "host:create", "host",
 	  { "ns1.glue-test.example" }, 1,
 	  {
@@ -110,10 +120,12 @@ static const struct cmd_case cases[] = {
 	  { "ns1.glue-test.example" }, 1,
 	  {
 		{ "host.addr_add", NULL, "ns1.glue-test.example", NULL, "203.0.113.9" },
-		{ "host.status_add", NULL, "ns1.glue-test.example", NULL, "clientUpdateProhibited" },
+		{ "host.status_add", NULL,
+		  "ns1.glue-test.example", NULL, "clientUpdateProhibited" },
 		{ "host.addr_rem", NULL, "ns1.glue-test.example", NULL, "198.51.100.7" },
 		{ "host.addr_rem", NULL, "ns1.glue-test.example", NULL, "2001:db8::1:0:0:1" },
-		{ "host.status_rem", NULL, "ns1.glue-test.example", NULL, "clientDeleteProhibited" },
+		{ "host.status_rem", NULL,
+		  "ns1.glue-test.example", NULL, "clientDeleteProhibited" },
 		{ "host.rename", NULL, "ns1.glue-test.example", NULL, "ns9.glue-test.example" },
 	  }, 6 },
 	{ "cmd_host_delete.xml", "host:delete", "host",
@@ -269,7 +281,12 @@ static void check_response(const char *file, const char *command,
 	fa_txn_deinit(&txn);
 }
 
-/* A lone info response teaches the current state. */
+/*
+ * A lone info response teaches the current state.
+ * KNOWN PARSER BUG (open at 16:45 UTC): a lone response lists no objects
+ * (epp_normalize() names the response by its resData but never reads the
+ * names in it), so TU_OBJECTS below fails. Do not weaken.
+ */
 static void test_infdata_responses(void **state)
 {
 	const struct tu_ev dom = { "domain.info", "info-me.example", NULL, NULL,

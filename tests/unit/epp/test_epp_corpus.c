@@ -9,6 +9,12 @@
  * anything with a DTD; hostile frames are refused without expansion.
  *
  * Exits 77 (not run) when the corpus is absent.
+ *
+ * KNOWN PARSER BUGS (open at 16:45 UTC) that make this test fail: lone
+ * response frames list no objects (239 frames: chkData, creData, infData,
+ * renData, trnData, panData), and .ee contact creates without
+ * <contact:id> (the registry assigns it) are refused (16 frames). Do not
+ * weaken the expectations to make it pass.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 
@@ -64,6 +70,11 @@ struct expect {
 	size_t nobjects;
 	int result_code;
 	char registrar[128];
+	/* NS, glue and status changes the command asks for, as
+	 * "kind|host|value" strings; checked only when have_changes */
+	int have_changes;
+	char *changes[512];
+	size_t nchanges;
 };
 
 struct stats {
@@ -72,6 +83,7 @@ struct stats {
 	size_t hostile, hostile_ok;
 	size_t by_kind_cmd, by_kind_rsp, by_kind_greeting, by_kind_hello;
 	size_t mismatches;
+	size_t changes_checked, changes_total;
 	size_t not_epp_checked, not_epp_refused;
 	size_t not_epp_by_root[16];
 	char not_epp_roots[16][160];
@@ -325,6 +337,141 @@ static void collect_objects(xmlXPathContextPtr ctx, xmlNodePtr obj,
 	xmlXPathFreeObject(o);
 }
 
+static void add_change(struct expect *e, const char *kind, const char *host,
+		       const char *value)
+{
+	size_t n = strlen(kind) + strlen(host) + strlen(value) + 3;
+	char *c = malloc(n);
+
+	assert_non_null(c);
+	snprintf(c, n, "%s|%s|%s", kind, host, value);
+	assert_true(e->nchanges < 512);
+	e->changes[e->nchanges++] = c;
+}
+
+/* The address in its one spelling (inet_ntop prints RFC 5952 form). */
+static char *addr_norm(xmlNodePtr n)
+{
+	xmlChar *ip = xmlGetProp(n, (const xmlChar *)"ip");
+	int af = ip != NULL && strcmp((const char *)ip, "v6") == 0 ? AF_INET6
+								      : AF_INET;
+	unsigned char bin[16];
+	char out[64] = "";
+	char *t = node_text(n);
+
+	if (inet_pton(af, t, bin) == 1) {
+		inet_ntop(af, bin, out, sizeof(out));
+	}
+	xmlFree(ip);
+	free(t);
+	return strdup(out);
+}
+
+/* NS entries (hostObj, or hostAttr's hostName and its addresses) under
+ * the node set of <ns> elements that expr selects. */
+static void ns_changes(xmlXPathContextPtr ctx, xmlNodePtr obj,
+		       const char *expr, const char *kind, int glue,
+		       struct expect *e)
+{
+	xmlXPathObjectPtr o = xp(ctx, expr, obj);
+
+	for (size_t i = 0; i < nodes(o); i++) {
+		xmlNodePtr ent = node_at(o, i);
+		xmlXPathObjectPtr hn;
+		if (strcmp((const char *)ent->name, "hostObj") == 0) {
+			char *t = node_text(ent), *h = name_norm(t);
+			add_change(e, kind, h, "");
+			free(t);
+			free(h);
+			continue;
+		}
+		hn = xp(ctx, "o:hostName", ent);
+		if (nodes(hn) != 1) {
+			xmlXPathFreeObject(hn);
+			continue;
+		}
+		char *t = node_text(node_at(hn, 0)), *h = name_norm(t);
+		xmlXPathFreeObject(hn);
+		add_change(e, kind, h, "");
+		if (glue) {
+			xmlXPathObjectPtr a = xp(ctx, "o:hostAddr", ent);
+			for (size_t k = 0; k < nodes(a); k++) {
+				char *v = addr_norm(node_at(a, k));
+				add_change(e, "host.addr_add", h, v);
+				free(v);
+			}
+			xmlXPathFreeObject(a);
+		}
+		free(t);
+		free(h);
+	}
+	xmlXPathFreeObject(o);
+}
+
+static void simple_changes(xmlXPathContextPtr ctx, xmlNodePtr obj,
+			   const char *expr, const char *kind,
+			   const char *host, int is_addr, struct expect *e)
+{
+	xmlXPathObjectPtr o = xp(ctx, expr, obj);
+
+	for (size_t i = 0; i < nodes(o); i++) {
+		xmlNodePtr n = node_at(o, i);
+		char *v;
+		if (is_addr) {
+			v = addr_norm(n);
+		} else {
+			xmlChar *c = xmlNodeGetContent(n);
+			v = strdup(c ? (const char *)c : "");
+			xmlFree(c);
+		}
+		add_change(e, kind, host, v);
+		free(v);
+	}
+	xmlXPathFreeObject(o);
+}
+
+/*
+ * What a lone command asks to change in NS sets, glue and statuses, read
+ * straight from the frame; the reader must report exactly these.
+ */
+static void expect_changes(xmlXPathContextPtr ctx, xmlNodePtr obj,
+			   const char *type, const char *verb,
+			   struct expect *e)
+{
+	const char *host = e->nobjects > 0 ? e->objects[0] : "";
+
+	assert_int_equal(xmlXPathRegisterNs(ctx, (const xmlChar *)"o",
+					    obj->ns->href), 0);
+	if (strcmp(type, "domain") == 0 && strcmp(verb, "create") == 0) {
+		e->have_changes = 1;
+		ns_changes(ctx, obj, "o:ns/o:hostObj | o:ns/o:hostAttr",
+			   "domain.ns_add", 1, e);
+	} else if (strcmp(type, "domain") == 0 && strcmp(verb, "update") == 0) {
+		e->have_changes = 1;
+		ns_changes(ctx, obj, "o:add/o:ns/o:hostObj | o:add/o:ns/o:hostAttr",
+			   "domain.ns_add", 1, e);
+		ns_changes(ctx, obj, "o:rem/o:ns/o:hostObj | o:rem/o:ns/o:hostAttr",
+			   "domain.ns_rem", 0, e);
+		simple_changes(ctx, obj, "o:add/o:status/@s",
+			       "domain.status_add", "", 0, e);
+		simple_changes(ctx, obj, "o:rem/o:status/@s",
+			       "domain.status_rem", "", 0, e);
+	} else if (strcmp(type, "host") == 0 && strcmp(verb, "create") == 0) {
+		e->have_changes = 1;
+		simple_changes(ctx, obj, "o:addr", "host.addr_add", host, 1, e);
+	} else if (strcmp(type, "host") == 0 && strcmp(verb, "update") == 0) {
+		e->have_changes = 1;
+		simple_changes(ctx, obj, "o:add/o:addr", "host.addr_add", host,
+			       1, e);
+		simple_changes(ctx, obj, "o:rem/o:addr", "host.addr_rem", host,
+			       1, e);
+		simple_changes(ctx, obj, "o:add/o:status/@s", "host.status_add",
+			       host, 0, e);
+		simple_changes(ctx, obj, "o:rem/o:status/@s", "host.status_rem",
+			       host, 0, e);
+	}
+}
+
 static void expect_command(xmlXPathContextPtr ctx, xmlNodePtr cmd,
 			   struct expect *e)
 {
@@ -377,6 +524,7 @@ static void expect_command(xmlXPathContextPtr ctx, xmlNodePtr cmd,
 	snprintf(e->command, sizeof(e->command), "%s:%s", type, v);
 	e->type = type;
 	collect_objects(ctx, node_at(o, 0), type, e);
+	expect_changes(ctx, node_at(o, 0), type, v, e);
 	xmlXPathFreeObject(o);
 
 	/* Only a contact create may leave the id to the server (.ee). */
@@ -575,7 +723,64 @@ static void mismatch(const char *path, const char *what,
 	}
 }
 
-static int compare(const char *path, const struct expect *e,
+static int cmp_str(const void *a, const void *b);
+
+static int is_change_kind(enum fa_event_kind k)
+{
+	return k == FA_EV_DOMAIN_NS_ADD || k == FA_EV_DOMAIN_NS_REM ||
+	       k == FA_EV_DOMAIN_STATUS_ADD || k == FA_EV_DOMAIN_STATUS_REM ||
+	       k == FA_EV_HOST_ADDR_ADD || k == FA_EV_HOST_ADDR_REM ||
+	       k == FA_EV_HOST_STATUS_ADD || k == FA_EV_HOST_STATUS_REM;
+}
+
+/* The reader's NS/glue/status events, as the same sorted strings. */
+static int compare_changes(const char *path, struct expect *e,
+			   const struct fa_txn *t)
+{
+	char *got[512];
+	size_t n = 0;
+	int same = 1;
+
+	for (size_t i = 0; i < t->nevents && n < 512; i++) {
+		const struct fa_event *ev = &t->events[i];
+		if (!is_change_kind(ev->kind)) {
+			continue;
+		}
+		const char *host = ev->host ? ev->host : "";
+		const char *val = ev->value ? ev->value : "";
+		size_t len = strlen(host) + strlen(val) + 40;
+		got[n] = malloc(len);
+		assert_non_null(got[n]);
+		snprintf(got[n], len, "%s|%s|%s", fa_event_kind_name(ev->kind),
+			 host, val);
+		n++;
+	}
+	qsort(got, n, sizeof(*got), cmp_str);
+	qsort(e->changes, e->nchanges, sizeof(*e->changes), cmp_str);
+	if (n != e->nchanges) {
+		same = 0;
+	}
+	for (size_t i = 0; same && i < n; i++) {
+		same = strcmp(got[i], e->changes[i]) == 0;
+	}
+	if (!same) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%zu NS/glue/status events, expected %zu",
+			 n, e->nchanges);
+		for (size_t i = 0; i < e->nchanges; i++) {
+			fprintf(stderr, "  expected %s\n", e->changes[i]);
+		}
+		mismatch(path, msg, t);
+	}
+	st.changes_checked++;
+	st.changes_total += n;
+	for (size_t i = 0; i < n; i++) {
+		free(got[i]);
+	}
+	return same;
+}
+
+static int compare(const char *path, struct expect *e,
 		   const struct fa_txn *t)
 {
 	char msg[512];
@@ -617,6 +822,9 @@ static int compare(const char *path, const struct expect *e,
 		snprintf(msg, sizeof(msg), "registrar %s, expected %s",
 			 t->registrar ? t->registrar : "(null)", e->registrar);
 		mismatch(path, msg, t);
+		return 0;
+	}
+	if (e->have_changes && !compare_changes(path, e, t)) {
 		return 0;
 	}
 	return 1;
@@ -757,6 +965,9 @@ out:
 	for (size_t i = 0; i < e.nobjects; i++) {
 		free(e.objects[i]);
 	}
+	for (size_t i = 0; i < e.nchanges; i++) {
+		free(e.changes[i]);
+	}
 	free(text);
 }
 
@@ -796,6 +1007,8 @@ static void test_corpus(void **state)
 	       " %zu hellos), of which %zu must be refused\n", st.checked,
 	       st.by_kind_cmd, st.by_kind_rsp, st.by_kind_greeting,
 	       st.by_kind_hello, st.rejects_expected);
+	printf("NS/glue/status events compared in %zu command frames: %zu events\n",
+	       st.changes_checked, st.changes_total);
 	printf("matched: %zu of %zu; mismatches: %zu\n", st.matched,
 	       st.checked, st.mismatches);
 	printf("non-EPP documents refused by the reader: %zu of %zu\n",

@@ -600,7 +600,12 @@ static void test_frame_time_from_mtime(void **state)
 	free(x);
 }
 
-/* Format detection from the first bytes. */
+/*
+ * Format detection from the first bytes.
+ * KNOWN PARSER BUG (open at 16:45 UTC): a frame after a byte order mark is
+ * detected as a frame but then refused with "Document is empty"; the same
+ * in test_bom_before_declaration. Do not weaken.
+ */
 static void test_detect(void **state)
 {
 	size_t len;
@@ -667,6 +672,69 @@ static void test_bom_before_declaration(void **state)
 	free(x);
 }
 
+/*
+ * tests/data/epp/env_small.log, read from disk: the offsets below are the
+ * byte positions of its "EPPTX " lines (grep -b), the record at 4337 holds
+ * malformed XML.
+ */
+static void test_small_log_file(void **state)
+{
+	char path[1024], err[512];
+	struct fa_epp_reader *r = NULL;
+	struct fa_txn t;
+	struct fa_reject rej;
+
+	snprintf(path, sizeof(path), "%s/epp/env_small.log", FA_TEST_DATA);
+	assert_int_equal(fa_epp_reader_open(&r, path, NULL, 0, err, sizeof(err)),
+			 FA_OK);
+	assert_int_equal(fa_epp_reader_format(r), FA_EPP_ENVELOPE);
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+
+	next_ok(r, &t, 83, 1168);
+	assert_string_equal(t.command, "login");
+	assert_string_equal(t.registrar, "reg-alpha");
+	assert_string_equal(t.key, "sv:reg-alpha:SM-1");
+	assert_true(t.time_us == tu_time("2026-11-02T09:00:01Z"));
+	TU_EVENTS(&t, { "login", NULL, NULL, NULL, NULL });
+
+	next_ok(r, &t, 1168, 3489);
+	assert_string_equal(t.command, "domain:update");
+	assert_int_equal(t.result_code, 1000);
+	tu_assert_events(&t, update_events, 10);
+
+	next_ok(r, &t, 3489, 4337);
+	assert_string_equal(t.command, "host:create");
+	assert_int_equal(t.result_code, 2303);
+	TU_EVENTS(&t, { "command.failed", NULL, "ns1.glue-test.example", NULL,
+			"2303" });
+
+	memset(&rej, 0, sizeof(rej));
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EPARSE);
+	assert_true(rej.pos.offset == 4337);
+	assert_string_equal(rej.pos.path, path);
+	tu_assert_mentions(rej.reason, "mismatch", "malformed", "xml");
+	assert_true(fa_epp_reader_offset(r) == 5033);
+
+	next_ok(r, &t, 5033, 5457);
+	assert_string_equal(t.command, "domain:delete");
+	assert_int_equal(t.result_code, -1);
+	TU_EVENTS(&t, { "domain.delete", "gone.example", NULL, NULL, NULL });
+
+	next_ok(r, &t, 5457, 7507);
+	assert_string_equal(t.command, "domain:create");
+	assert_string_equal(t.key, "sv:reg-alpha:SV-CRE-0001");
+	assert_int_equal(t.nevents, 7);
+
+	next_ok(r, &t, 7507, 8096);
+	assert_string_equal(t.command, "logout");
+	assert_int_equal(t.result_code, 1500);
+	TU_EVENTS(&t, { "logout", NULL, NULL, NULL, NULL });
+
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EOF);
+	fa_epp_reader_free(r);
+	fa_txn_deinit(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records_in_middle),
 		cmocka_unit_test(test_file_identity_and_resume),
 		cmocka_unit_test(test_frame_time_from_mtime),
+		cmocka_unit_test(test_small_log_file),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_bom_before_declaration),
 	};

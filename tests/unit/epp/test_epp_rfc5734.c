@@ -93,7 +93,8 @@ static void test_session(void **state)
 	assert_string_equal(t.key, "sv:reg-alpha:SV-U1");
 	TU_EVENTS(&t,
 		  { "domain.ns_add", "attr-upd.example", "ns5.attr-upd.example", NULL, NULL },
-		  { "host.addr_add", "attr-upd.example", "ns5.attr-upd.example", NULL, "2001:db8::ff00:42:8329" },
+		  { "host.addr_add", "attr-upd.example", "ns5.attr-upd.example",
+		    NULL, "2001:db8::ff00:42:8329" },
 		  { "domain.ns_rem", "attr-upd.example", "ns4.attr-upd.example", NULL, NULL });
 	assert_true(fa_epp_reader_offset(r) == hcre);
 

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Name and address normalization, one frame per spelling (built here):
+ * IPv6 in its one RFC 5952 spelling, IPv4 as is, names lower-cased without
+ * the trailing dot, A-labels kept as A-labels; and the long-key form.
+ */
+#include "epp_test_util.h"
+
+static void host_frame(struct tu_buf *b, const char *name, const char *ip,
+		       const char *addr)
+{
+	char x[2048];
+
+	snprintf(x, sizeof(x),
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><create>"
+		 "<host:create xmlns:host=\"urn:ietf:params:xml:ns:host-1.0\">"
+		 "<host:name>%s</host:name>"
+		 "<host:addr ip=\"%s\">%s</host:addr>"
+		 "</host:create></create><clTRID>ft-norm</clTRID></command></epp>\n",
+		 name, ip, addr);
+	memset(b, 0, sizeof(*b));
+	tu_buf_str(b, x);
+}
+
+static void read_host(const char *name, const char *ip, const char *addr,
+		      struct fa_txn *t, struct tu_one *o)
+{
+	struct tu_buf b;
+
+	host_frame(&b, name, ip, addr);
+	tu_read_one("norm.xml", b.p, b.len, FA_EPP_FRAME, 0, t, o);
+	tu_buf_free(&b);
+}
+
+static void check_addr(const char *ip, const char *in, const char *want)
+{
+	struct fa_txn t;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	read_host("ns1.norm.example", ip, in, &t, &o);
+	if (o.rc != FA_OK) {
+		fail_msg("address \"%s\": rc %d (%s)", in, o.rc, o.reason);
+	}
+	fprintf(stderr, "[ addr ] %s -> %s\n", in, want);
+	TU_EVENTS(&t, { "host.create", NULL, "ns1.norm.example", NULL, NULL },
+		  { "host.addr_add", NULL, "ns1.norm.example", NULL, want });
+	fa_txn_deinit(&t);
+}
+
+static void test_ipv6_spellings(void **state)
+{
+	check_addr("v6", "2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+	check_addr("v6", "2001:db8::1", "2001:db8::1");
+	check_addr("v6", "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1");
+	check_addr("v6", "2001:db8::0:1", "2001:db8::1");
+	check_addr("v6", "1080:0:0:0:8:800:200C:417A", "1080::8:800:200c:417a");
+	check_addr("v6", "0:0:0:0:0:0:0:1", "::1");
+	check_addr("v6", "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");
+	check_addr("v6", "2001:0:0:1:0:0:0:1", "2001:0:0:1::1");
+	check_addr("v6", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
+	check_addr("v6", "FE80::A:B", "fe80::a:b");
+	check_addr("v6", " 2001:db8::5 ", "2001:db8::5");
+}
+
+static void test_ipv4_spellings(void **state)
+{
+	check_addr("v4", "192.0.2.1", "192.0.2.1");
+	check_addr("v4", "198.51.100.255", "198.51.100.255");
+	check_addr("v4", "\n  203.0.113.7\n", "203.0.113.7");
+}
+
+static void check_addr_refused(const char *ip, const char *in)
+{
+	struct fa_txn t;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	read_host("ns1.norm.example", ip, in, &t, &o);
+	fprintf(stderr, "[ bad addr ] %s: %s\n", in, o.reason);
+	if (o.rc == FA_OK) {
+		tu_print_txn(&t);
+		fail_msg("address \"%s\" (%s) accepted", in, ip);
+	}
+	tu_assert_mentions(o.reason, "address");
+	fa_txn_deinit(&t);
+}
+
+static void test_addresses_refused(void **state)
+{
+	check_addr_refused("v4", "192.0.2.256");
+	check_addr_refused("v4", "192.0.2");
+	check_addr_refused("v4", "1.2.3.4.5");
+	check_addr_refused("v4", "");
+	check_addr_refused("v6", "2001:db8::1::2");
+	check_addr_refused("v6", "2001:db8::g");
+	check_addr_refused("v6", "1:2:3:4:5:6:7:8:9");
+	check_addr_refused("v6", "");
+	/* the family must match what the ip attribute says */
+	check_addr_refused("v4", "2001:db8::1");
+	check_addr_refused("v6", "192.0.2.1");
+}
+
+static void check_name(const char *in, const char *want)
+{
+	struct fa_txn t;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	read_host(in, "v4", "192.0.2.1", &t, &o);
+	if (o.rc != FA_OK) {
+		fail_msg("name \"%s\": rc %d (%s)", in, o.rc, o.reason);
+	}
+	TU_OBJECTS(&t, want);
+	TU_EVENTS(&t, { "host.create", NULL, want, NULL, NULL },
+		  { "host.addr_add", NULL, want, NULL, "192.0.2.1" });
+	fa_txn_deinit(&t);
+}
+
+static void test_names(void **state)
+{
+	check_name("NS1.Example.COM", "ns1.example.com");
+	check_name("ns1.example.com.", "ns1.example.com");
+	check_name("xn--BCHER-KVA.example", "xn--bcher-kva.example");
+	check_name("ns1.xn--80akhbyknj4f.xn--p1ai", "ns1.xn--80akhbyknj4f.xn--p1ai");
+	check_name("  ns2.example.net  ", "ns2.example.net");
+	check_name("a.b", "a.b");
+}
+
+static void check_name_refused(const char *in, const char *const *words)
+{
+	struct fa_txn t;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	read_host(in, "v4", "192.0.2.1", &t, &o);
+	fprintf(stderr, "[ bad name ] %s: %s\n", in, o.reason);
+	if (o.rc == FA_OK) {
+		tu_print_txn(&t);
+		fail_msg("name \"%s\" accepted", in);
+	}
+	if (!tu_mentions(o.reason, words)) {
+		fail_msg("reason \"%s\" does not say why \"%s\" is bad", o.reason,
+			 in);
+	}
+	fa_txn_deinit(&t);
+}
+
+static void test_names_refused(void **state)
+{
+	const char *const label[] = { "label", "63", NULL };
+	const char *const ascii[] = { "ascii", "a-label", "character", NULL };
+	const char *const empty[] = { "empty", "label", NULL };
+
+	check_name_refused("ns1."
+			   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+			   ".example",
+			   label);
+	check_name_refused("ns1.b\xc3\xbc" "cher.example", ascii);
+	check_name_refused("ns1..example", empty);
+	check_name_refused(".example", empty);
+	check_name_refused("", empty);
+	check_name_refused("ns1.exa mple.com", ascii);
+}
+
+/* A clID and svTRID too long for the key field: "svh:" + SHA-256. */
+static void test_long_sv_key(void **state)
+{
+	struct tu_buf b = { 0 };
+	size_t cl, rl;
+	char *c = tu_data("cmd_domain_delete.xml", &cl);
+	char sv[80], hdr[256];
+	struct fa_txn t;
+	struct tu_one o;
+
+	memset(sv, 'S', 70);
+	sv[70] = '\0';
+	char *r = tu_rsp("rsp_1000.xml", sv, &rl);
+	snprintf(hdr, sizeof(hdr), "time=2026-11-02T09:15:04Z clid=reg-alpha");
+	tu_env_record(&b, hdr, c, cl, r, rl);
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	tu_read_one("k.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_string_equal(t.svtrid, sv);
+	assert_int_equal(strncmp(t.key, "svh:", 4), 0);
+	assert_int_equal(strlen(t.key), 4 + 64);
+	assert_int_equal(strspn(t.key + 4, "0123456789abcdef"), 64);
+
+	/* the same clID and svTRID give the same key in another record */
+	char first[72];
+	snprintf(first, sizeof(first), "%s", t.key);
+	tu_buf_free(&b);
+	tu_env_record(&b, "time=2027-01-01T00:00:00Z clid=reg-alpha", c, cl, r,
+		      rl);
+	tu_read_one("k2.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_string_equal(t.key, first);
+
+	/* found by fuzz_epp: a 100-character clID with a short svTRID */
+	char clid[128];
+	memset(clid, 'c', 100);
+	clid[100] = '\0';
+	free(r);
+	r = tu_rsp("rsp_1000.xml", "SV-1", &rl);
+	snprintf(hdr, sizeof(hdr), "time=2026-11-02T09:15:04Z clid=%s", clid);
+	tu_buf_free(&b);
+	tu_env_record(&b, hdr, c, cl, r, rl);
+	tu_read_one("k3.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_string_equal(t.registrar, clid);
+	assert_int_equal(strncmp(t.key, "svh:", 4), 0);
+	assert_int_equal(strlen(t.key), 4 + 64);
+
+	fa_txn_deinit(&t);
+	tu_buf_free(&b);
+	free(c);
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv6_spellings),
+		cmocka_unit_test(test_ipv4_spellings),
+		cmocka_unit_test(test_addresses_refused),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names_refused),
+		cmocka_unit_test(test_long_sv_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
