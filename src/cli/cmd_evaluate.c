@@ -4,14 +4,14 @@
  * the policies over stored events and write findings.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <libpq-fe.h>
 
 #include "cli/fa_cli.h"
 #include "common/fa_time.h"
 #include "rule/fa_rule.h"
+#include "store/fa_store.h"
 
 #define MAX_POLICY_PATHS 64
 
@@ -19,7 +19,7 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s [--db CONNINFO] evaluate [--policy FILE|DIR]... [--since TIME]\n"
-		"       [--until TIME]\n"
+		"       [--until TIME] [--dry-run]\n"
 		"\n"
 		"Run the policies over the stored events and write findings: one open\n"
 		"finding per policy and entity, updated while it stays open.\n"
@@ -28,6 +28,7 @@ static void usage(FILE *out, const char *prog)
 		"                     default: %s\n"
 		"  --since TIME       evaluate at events at or after TIME (RFC 3339)\n"
 		"  --until TIME       and before TIME\n"
+		"  --dry-run          evaluate and report, but write nothing (a backtest)\n"
 		"\n"
 		"Without --since and --until, evaluates the events that the policies\n"
 		"have not evaluated yet (plus the lookback of the longest window) and\n"
@@ -64,13 +65,16 @@ static struct fa_rule_set *load(const struct fa_cli *cli, const char *const *pat
 	return set;
 }
 
-static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_result *res)
+static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_result *res,
+		    bool dry_run)
 {
 	char t[FA_TIME_BUFSZ];
 	printf("policies: %zu (%zu rules)\n", fa_rule_set_policy_count(set),
 	       fa_rule_set_size(set));
 	if (res->nothing_new) {
 		printf("no events to evaluate since the last evaluation\n");
+	} else if (res->from_us == INT64_MIN) {
+		printf("evaluated from: the first event\n");
 	} else {
 		printf("evaluated from: %s\n", fa_time_format(res->from_us, t, sizeof(t)));
 	}
@@ -79,9 +83,10 @@ static void summary(const struct fa_rule_set *set, const struct fa_rule_eval_res
 	       (unsigned long long)res->stats.evaluated);
 	printf("entities: %llu\n", (unsigned long long)res->stats.entities);
 	printf("rules fired: %llu\n", (unsigned long long)res->stats.fired);
-	printf("findings: %llu opened, %llu updated, %llu unchanged\n",
+	printf("findings: %llu opened, %llu updated, %llu unchanged%s\n",
 	       (unsigned long long)res->opened, (unsigned long long)res->updated,
-	       (unsigned long long)res->unchanged);
+	       (unsigned long long)res->unchanged,
+	       dry_run ? " (dry run: nothing written)" : "");
 }
 
 int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
@@ -90,6 +95,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -120,6 +126,9 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 				return FA_EXIT_USAGE;
 			}
 			break;
+		case 'n':
+			eo.dry_run = true;
+			break;
 		case 'h':
 			usage(stdout, cli->prog);
 			return FA_EXIT_OK;
@@ -147,25 +156,24 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 	}
 
 	int status = FA_EXIT_OK;
-	PGconn *conn = PQconnectdb(cli->db != NULL ? cli->db : "");
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "%s: could not connect to the database: %s", cli->prog,
-			PQerrorMessage(conn));
+	struct fa_store *store = NULL;
+	char err[1024];
+	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "%s: %s\n", cli->prog, err);
 		status = FA_EXIT_FAIL;
 		goto out;
 	}
 
 	struct fa_rule_eval_result res;
-	char err[1024];
-	if (fa_rule_evaluate(conn, set, &eo, &res, err, sizeof(err)) != FA_OK) {
+	if (fa_rule_evaluate(fa_store_conn(store), set, &eo, &res, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "%s: evaluate: %s\n", cli->prog, err);
 		status = FA_EXIT_FAIL;
 		goto out;
 	}
-	summary(set, &res);
+	summary(set, &res, eo.dry_run);
 
 out:
-	PQfinish(conn);
+	fa_store_close(store);
 	fa_rule_set_free(set);
 	return status;
 }

@@ -32,12 +32,14 @@ struct xattr {
 	const char *value;
 };
 
-/** One element. Text is kept for leaves only, trimmed. */
+/**
+ * One element. Text is kept for leaves only, trimmed. Names point into
+ * the parser's dictionary: valid until the parse after the next one.
+ */
 struct xnode {
 	const char *name;	/**< local name */
 	const char *uri;	/**< namespace URI as written, or "" */
 	enum epp_ns ns;
-	unsigned line;
 	struct xattr *attrs;
 	unsigned nattrs;
 	const char *text;	/**< trimmed text, "" when none */

@@ -73,6 +73,36 @@ static const char *dup(struct nctx *nc, const char *s, size_t len)
 	return c;
 }
 
+/* Decimal text of v at p; returns the end (hot path: no printf). */
+static char *put_ulong(char *p, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n > 0) {
+		*p++ = tmp[--n];
+	}
+	return p;
+}
+
+/* "a:b" in the txn arena (hot path: no printf). */
+static const char *join(struct nctx *nc, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = fa_arena_alloc(nc->txn->arena, la + lb + 2);
+	if (p == NULL) {
+		oom(nc);
+		return NULL;
+	}
+	memcpy(p, a, la);
+	p[la] = ':';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
 static const char *text_of(const struct xnode *parent, enum epp_ns ns,
 			   const char *name)
 {
@@ -392,7 +422,13 @@ static const char *ds_value(struct nctx *nc, const struct xnode *ds,
 		oom(nc);
 		return NULL;
 	}
-	int n = snprintf(buf, 40, "%lu %lu %lu ", tag, alg, dt);
+	char *e = put_ulong(buf, tag);
+	*e++ = ' ';
+	e = put_ulong(e, alg);
+	*e++ = ' ';
+	e = put_ulong(e, dt);
+	*e++ = ' ';
+	int n = (int)(e - buf);
 	size_t hex = 0;
 	for (size_t i = 0; i < dlen; i++) {
 		char c = dg[i];
@@ -548,13 +584,14 @@ static const char *ttl_value(struct nctx *nc, const struct xnode *t)
 	}
 
 	char buf[48];
-	int n = snprintf(buf, sizeof(buf), "%s %lu", rr, secs);
-	for (int i = 0; i < n && buf[i] != ' '; i++) {
-		if (buf[i] >= 'a' && buf[i] <= 'z') {
-			buf[i] = (char)(buf[i] - 'a' + 'A');
-		}
+	size_t rl = strlen(rr);
+	for (size_t i = 0; i < rl; i++) {
+		char c = rr[i];
+		buf[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
-	return dup(nc, buf, (size_t)n);
+	buf[rl] = ' ';
+	char *e = put_ulong(buf + rl + 1, secs);
+	return dup(nc, buf, (size_t)(e - buf));
 }
 
 static int ttl_ext(struct nctx *nc, const char *which)
@@ -1069,9 +1106,7 @@ static int read_command(struct nctx *nc, const struct xnode *root)
 		return unrecognized(nc, nc->obj);
 	}
 
-	char name[48];
-	snprintf(name, sizeof(name), "%s:%s", obj_names[nc->otype], v);
-	nc->txn->command = dup(nc, name, strlen(name));
+	nc->txn->command = join(nc, obj_names[nc->otype], v);
 	nc->txn->object_type = obj_names[nc->otype];
 	return nc->rc;
 }
@@ -1081,8 +1116,10 @@ static int read_objects(struct nctx *nc)
 {
 	enum epp_ns ns = nc->obj->ns;
 	const char *field = nc->otype == OBJ_CONTACT ? "id" : "name";
-	char what[32];
-	snprintf(what, sizeof(what), "%s:%s", obj_names[nc->otype], field);
+	static const char *const whats[] = {
+		NULL, "domain:name", "host:name", "contact:id",
+	};
+	const char *what = whats[nc->otype];
 
 	for (const struct xnode *n = xchild(nc->obj, ns, field);
 	     n != NULL && nc->rc == FA_OK; n = xnext_same(n)) {
@@ -1094,6 +1131,12 @@ static int read_objects(struct nctx *nc)
 		if (fa_txn_add_object(nc->txn, s) != FA_OK) {
 			return oom(nc);
 		}
+	}
+	/* Some registries (.ee) assign contact ids themselves: a contact
+	 * create without an id is theirs, the id comes back in creData. */
+	if (nc->rc == FA_OK && nc->txn->nobjects == 0 &&
+	    nc->otype == OBJ_CONTACT && strcmp(nc->verb->name, "create") == 0) {
+		return FA_OK;
 	}
 	if (nc->rc == FA_OK && nc->txn->nobjects == 0) {
 		return refuse(nc, FA_EINVAL, "<%s> without <%s>", nc->txn->command,
@@ -1133,11 +1176,52 @@ static int read_response(struct nctx *nc, const struct xnode *root)
 	return nc->rc;
 }
 
+/* Add one object name from a response element (name or id). */
+static int add_object(struct nctx *nc, const struct xnode *n)
+{
+	const char *s = nc->otype == OBJ_CONTACT ? dup_text(nc, n)
+		: norm_name(nc, n, nc->otype == OBJ_DOMAIN ? "domain:name"
+							   : "host:name");
+	if (s != NULL && fa_txn_add_object(nc->txn, s) != FA_OK) {
+		return oom(nc);
+	}
+	return nc->rc;
+}
+
+/*
+ * Objects of a response without its command: the names a chkData lists,
+ * or the one name (id for contacts) of infData, creData, trnData etc.
+ */
+static int resdata_objects(struct nctx *nc)
+{
+	const struct xnode *r = nc->resdata;
+	enum epp_ns ns = r->ns;
+	nc->otype = ns == NS_DOMAIN ? OBJ_DOMAIN : ns == NS_HOST ? OBJ_HOST
+		  : OBJ_CONTACT;
+	const char *field = nc->otype == OBJ_CONTACT ? "id" : "name";
+
+	if (strcmp(r->name, "chkData") == 0) {
+		for (const struct xnode *cd = xchild(r, ns, "cd");
+		     cd != NULL && nc->rc == FA_OK; cd = xnext_same(cd)) {
+			const struct xnode *n = xchild(cd, ns, field);
+			if (n != NULL) {
+				add_object(nc, n);
+			}
+		}
+		return nc->rc;
+	}
+	const struct xnode *n = xchild(r, ns, field);
+	if (n != NULL) {
+		add_object(nc, n);
+	}
+	return nc->rc;
+}
+
 static int failed_event(struct nctx *nc)
 {
 	struct fa_txn *t = nc->txn;
 	char code[16];
-	snprintf(code, sizeof(code), "%d", t->result_code);
+	*put_ulong(code, (unsigned long)t->result_code) = '\0';
 
 	jb_reset(nc->nm);
 	jb_raw(nc->nm, "{");
@@ -1180,7 +1264,14 @@ static int command_events(struct nctx *nc)
 	    strcmp(v, "poll") == 0) {
 		return nc->rc;
 	}
-	const char *first = nc->txn->objects[0];
+	const char *first = nc->txn->nobjects ? nc->txn->objects[0] : NULL;
+	if (first == NULL && nc->resdata != NULL && nc->resdata->ns == NS_CONTACT &&
+	    strcmp(nc->resdata->name, "creData") == 0) {
+		first = dup_text(nc, xchild(nc->resdata, NS_CONTACT, "id"));
+		if (first != NULL && fa_txn_add_object(nc->txn, first) != FA_OK) {
+			return oom(nc);
+		}
+	}
 	switch (nc->otype) {
 	case OBJ_DOMAIN:
 		return domain_events(nc, v);
@@ -1271,11 +1362,11 @@ int epp_normalize(struct epp_norm *nm, struct fa_txn *txn,
 			const char *o = nc.resdata->ns == NS_DOMAIN ? "domain"
 				: nc.resdata->ns == NS_HOST ? "host"
 				: nc.resdata->ns == NS_CONTACT ? "contact" : NULL;
-			char name[64];
-			snprintf(name, sizeof(name), "%s:%.40s", o ? o : "unknown",
-				 nc.resdata->name);
-			txn->command = o ? dup(&nc, name, strlen(name)) : "response";
+			txn->command = o ? join(&nc, o, nc.resdata->name) : "response";
 			txn->object_type = o;
+			if (o != NULL && resdata_objects(&nc) != FA_OK) {
+				return nc.rc;
+			}
 		} else {
 			txn->command = "response";
 		}

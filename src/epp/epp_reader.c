@@ -274,9 +274,12 @@ static int make_key(struct fa_txn *t, const char *cmd, size_t clen,
 {
 	const char *clid = t->registrar ? t->registrar : "";
 	if (t->svtrid != NULL && *t->svtrid != '\0') {
-		int n = snprintf(t->key, sizeof(t->key), "sv:%s:%s", clid,
-				 t->svtrid);
-		if (n > 0 && (size_t)n < sizeof(t->key)) {
+		size_t lc = strlen(clid), ls = strlen(t->svtrid);
+		if (3 + lc + 1 + ls < sizeof(t->key)) {
+			memcpy(t->key, "sv:", 3);
+			memcpy(t->key + 3, clid, lc);
+			t->key[3 + lc] = ':';
+			memcpy(t->key + 4 + lc, t->svtrid, ls + 1);
 			return FA_OK;
 		}
 		const char *parts[] = { clid, t->svtrid };
@@ -585,7 +588,7 @@ static int next_envelope(struct fa_epp_reader *r, struct fa_txn *t,
 
 	/* Rejects from here on skip exactly this record. */
 	fa_txn_reset(t);
-	t->pos.path = r->path;
+	t->pos.path = fa_txn_strdup(t, r->path);
 	t->pos.offset = start;
 	fa_arena_reset(r->cmd.arena);
 	struct xnode *croot = NULL, *rroot = NULL;
@@ -775,10 +778,15 @@ static int next_raw(struct fa_epp_reader *r, struct fa_txn *t,
 		}
 
 		fa_txn_reset(t);
-		t->pos.path = r->path;
+		t->pos.path = fa_txn_strdup(t, r->path);
 		t->pos.offset = c->offset;
 		t->time_us = r->default_time;
-		if (r->clid[0] != '\0') {
+		/* A login names its own registrar, even a second one. */
+		const char *login = k == FRAME_COMMAND ? epp_login_clid(c->root)
+						       : NULL;
+		if (login != NULL) {
+			t->registrar = fa_txn_strdup(t, login);
+		} else if (r->clid[0] != '\0') {
 			t->registrar = fa_txn_strdup(t, r->clid);
 		}
 		const struct xnode *croot = k == FRAME_RESPONSE ? NULL : c->root;
@@ -841,7 +849,7 @@ static int next_frame(struct fa_epp_reader *r, struct fa_txn *t,
 	const char *p = r->buf + r->lo;
 	size_t len = avail(r);
 	fa_txn_reset(t);
-	t->pos.path = r->path;
+	t->pos.path = fa_txn_strdup(t, r->path);
 	t->pos.offset = 0;
 	t->time_us = r->default_time;
 	fa_arena_reset(r->cmd.arena);

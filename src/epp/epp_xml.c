@@ -9,12 +9,16 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
 #include "epp/epp_int.h"
 
 /* Deeper than any EPP frame; bounds the tree walk and the parent chain. */
 #define MAX_DEPTH 64
+
+/* Names in the parser's dictionary before the context is replaced. */
+#define DICT_MAX 20000
 
 /* Namespace URIs, the standard ones and the aliases registries use for
  * the same mappings (.ee publishes its own schema URIs). One table, so
@@ -51,6 +55,7 @@ static const struct {
 
 struct epp_xml {
 	xmlParserCtxtPtr ctxt;
+	xmlParserCtxtPtr prev;	/* replaced context, see recycle() */
 	xmlSAXHandler sax;
 
 	/* Per-parse state. */
@@ -62,6 +67,7 @@ struct epp_xml {
 	size_t textlen, textcap;
 	int status;		/* FA_OK or the first failure */
 	const char *what;	/* "command frame" etc., for messages */
+	int skipped_lines;	/* line feeds dropped before the frame */
 	char msg[256];
 	const xmlChar *uri_cache[8];
 	enum epp_ns ns_cache[8];
@@ -152,14 +158,14 @@ static void on_start(void *ctx, const xmlChar *localname,
 		return;
 	}
 	memset(n, 0, sizeof(*n));
-	n->name = copy(x, localname, strlen((const char *)localname));
+	/* Names stay in the parser's dictionary (see recycle()). */
+	n->name = (const char *)localname;
 	n->ns = lookup_ns(x, uri);
 	if (n->ns != NS_OTHER) {
 		n->uri = epp_ns_uri(n->ns);
 	} else {
-		n->uri = uri ? copy(x, uri, strlen((const char *)uri)) : "";
+		n->uri = uri ? (const char *)uri : "";
 	}
-	n->line = (unsigned)xmlSAX2GetLineNumber(x->ctxt);
 	n->text = "";
 
 	if (nb_attributes > 0) {
@@ -171,7 +177,7 @@ static void on_start(void *ctx, const xmlChar *localname,
 		}
 		for (int i = 0; i < nb_attributes; i++) {
 			const xmlChar **a = &attributes[i * 5];
-			n->attrs[i].name = copy(x, a[0], strlen((const char *)a[0]));
+			n->attrs[i].name = (const char *)a[0];
 			n->attrs[i].value = copy(x, a[3], (size_t)(a[4] - a[3]));
 		}
 		n->nattrs = (unsigned)nb_attributes;
@@ -235,8 +241,21 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 static void on_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct epp_xml *x = state(ctx);
-	if (x->status != FA_OK || x->cur == NULL || len <= 0) {
+	if (x->status != FA_OK || x->cur == NULL || len <= 0 ||
+	    x->cur->child != NULL) {
 		return;
+	}
+
+	/* Indentation between elements is most of the text of a pretty-
+	 * printed frame; leading white space is trimmed anyway. */
+	if (x->textlen == 0) {
+		while (len > 0 && is_ws(*ch)) {
+			ch++;
+			len--;
+		}
+		if (len == 0) {
+			return;
+		}
 	}
 
 	/* The frame size bounds this buffer: text never exceeds the input. */
@@ -257,6 +276,12 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
 	x->textlen += (size_t)len;
 }
 
+/* Line in the frame as given, for messages. */
+static int line_of(struct epp_xml *x)
+{
+	return xmlSAX2GetLineNumber(x->ctxt) + x->skipped_lines;
+}
+
 static void on_internal_subset(void *ctx, const xmlChar *name,
 			       const xmlChar *external_id,
 			       const xmlChar *system_id)
@@ -264,7 +289,7 @@ static void on_internal_subset(void *ctx, const xmlChar *name,
 	struct epp_xml *x = state(ctx);
 	char m[128];
 	snprintf(m, sizeof(m), "DTD not allowed in EPP %s (line %d)", x->what,
-		 xmlSAX2GetLineNumber(x->ctxt));
+		 line_of(x));
 	fail(x, FA_EREFUSED, m);
 }
 
@@ -275,7 +300,7 @@ static void on_entity_decl(void *ctx, const xmlChar *name, int type,
 	struct epp_xml *x = state(ctx);
 	char m[160];
 	snprintf(m, sizeof(m), "entity declaration not allowed in EPP %s (line %d)",
-		 x->what, xmlSAX2GetLineNumber(x->ctxt));
+		 x->what, line_of(x));
 	fail(x, FA_EREFUSED, m);
 }
 
@@ -285,7 +310,7 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 	char m[160];
 	snprintf(m, sizeof(m),
 		 "entity reference \"&%.40s;\" not allowed in EPP %s (line %d)",
-		 (const char *)name, x->what, xmlSAX2GetLineNumber(x->ctxt));
+		 (const char *)name, x->what, line_of(x));
 	fail(x, FA_EREFUSED, m);
 	return NULL;
 }
@@ -296,6 +321,10 @@ static void on_error(void *ctx, xmlErrorPtr e)
 	if (e == NULL || e->level < XML_ERR_ERROR || x->status != FA_OK) {
 		return;
 	}
+
+	/* Namespace errors (undeclared prefix, a namespace name that is not
+	 * a URI) leave the document well-formed for libxml2, but names that
+	 * cannot be resolved cannot be matched: refused like syntax. */
 
 	/* libxml2 messages end with a newline; keep the reason one line. */
 	char m[200];
@@ -308,9 +337,43 @@ static void on_error(void *ctx, xmlErrorPtr e)
 		m[--l] = '\0';
 	}
 	char full[256];
-	snprintf(full, sizeof(full), "line %d, column %d: %s", e->line,
+	snprintf(full, sizeof(full), "line %d, column %d: %s",
+		 e->line + x->skipped_lines,
 		 e->int2, m);
 	fail(x, FA_EPARSE, full);
+}
+
+static xmlParserCtxtPtr new_ctxt(struct epp_xml *x)
+{
+	xmlParserCtxtPtr c = xmlCreatePushParserCtxt(&x->sax, NULL, NULL, 0, NULL);
+	if (c != NULL) {
+		c->_private = x;
+	}
+	return c;
+}
+
+/*
+ * Element and attribute names in the tree point into the context's
+ * dictionary, which grows with every new name it sees. Hostile input
+ * could make it grow without end, so past DICT_MAX names the context is
+ * replaced. The previous one is kept until the next replacement because
+ * a raw stream holds one tree while it parses the frame after it.
+ */
+static int recycle(struct epp_xml *x)
+{
+	if (xmlDictSize(x->ctxt->dict) < DICT_MAX) {
+		return FA_OK;
+	}
+	xmlParserCtxtPtr c = new_ctxt(x);
+	if (c == NULL) {
+		return FA_ENOMEM;
+	}
+	if (x->prev != NULL) {
+		xmlFreeParserCtxt(x->prev);
+	}
+	x->prev = x->ctxt;
+	x->ctxt = c;
+	return FA_OK;
 }
 
 int epp_xml_new(struct epp_xml **out)
@@ -334,12 +397,11 @@ int epp_xml_new(struct epp_xml **out)
 	x->sax.getParameterEntity = on_get_entity;
 	x->sax.serror = on_error;
 
-	x->ctxt = xmlCreatePushParserCtxt(&x->sax, NULL, NULL, 0, NULL);
+	x->ctxt = new_ctxt(x);
 	if (x->ctxt == NULL) {
 		free(x);
 		return FA_ENOMEM;
 	}
-	x->ctxt->_private = x;
 	*out = x;
 	return FA_OK;
 }
@@ -350,6 +412,9 @@ void epp_xml_free(struct epp_xml *x)
 		return;
 	}
 	xmlFreeParserCtxt(x->ctxt);
+	if (x->prev != NULL) {
+		xmlFreeParserCtxt(x->prev);
+	}
 	free(x->text);
 	free(x);
 }
@@ -373,8 +438,17 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 		return FA_ELIMIT;
 	}
 
+	int rc = recycle(x);
+	if (rc != FA_OK) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+
 	/* NONET: never fetch; no NOENT/DTDLOAD/DTDATTR: never expand or
-	 * load anything. The handlers refuse DTDs before they are read. */
+	 * load anything. The handlers refuse DTDs before they are read.
+	 * One push context is reset per frame: a fresh context per frame
+	 * costs more than parsing a typical frame, and measured faster than
+	 * xmlCtxtReadMemory on the same context. */
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
 	if (xmlCtxtResetPush(x->ctxt, NULL, 0, NULL, NULL) != 0) {
 		snprintf(err, errlen, "could not reset the XML parser");
@@ -382,6 +456,21 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 	}
 	x->ctxt->_private = x;
 	xmlCtxtUseOptions(x->ctxt, opts);
+
+	/* A UTF-8 byte order mark and white space before the frame are
+	 * what writers leave there; the push parser would take the white
+	 * space as text before the document and give up. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	x->skipped_lines = 0;
+	while (len > 0 && (*data == ' ' || *data == '\t' || *data == '\r' ||
+			   *data == '\n')) {
+		x->skipped_lines += *data == '\n';
+		data++;
+		len--;
+	}
 	xmlParseChunk(x->ctxt, data, (int)len, 1);
 
 	if (x->status == FA_OK && !x->ctxt->wellFormed) {

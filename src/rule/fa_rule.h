@@ -270,6 +270,7 @@ struct fa_rule_eval_opts {
 	bool has_until;		/**< and ts < until */
 	int64_t until_us;
 	size_t fetch_rows;	/**< cursor batch, 0: default */
+	bool dry_run;		/**< do everything, then roll back (backtest) */
 };
 
 /** What an evaluation did. */
@@ -279,7 +280,7 @@ struct fa_rule_eval_result {
 	uint64_t updated;	/**< open findings changed */
 	uint64_t unchanged;	/**< open findings the run confirmed */
 	bool nothing_new;	/**< checkpoint mode found no new events */
-	int64_t from_us;	/**< evaluated from (ts), when events */
+	int64_t from_us;	/**< evaluated from (ts); INT64_MIN: from the first event */
 	int64_t checkpoint_id;	/**< checkpoint after the run */
 };
 

@@ -118,15 +118,18 @@ static size_t uniq(const char **v, size_t n)
 static int seed_domains(struct run *r, const char **names, size_t n, const char *from)
 {
 	static const char sql[] =
-		"SELECT d.name,"
-		" CASE WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.domain = d.name"
-		"   AND e.kind = 'domain.create' AND e.ts >= $2::timestamptz)"
+		"WITH later AS (SELECT domain,"
+		"  bool_or(kind = 'domain.create') AS created,"
+		"  bool_or(kind = 'domain.ttl_set') AS ttl"
+		" FROM events WHERE domain = ANY($1::text[]) AND ts >= $2::timestamptz"
+		"  AND kind IN ('domain.create', 'domain.ttl_set') GROUP BY domain)"
+		" SELECT d.name,"
+		" CASE WHEN NOT coalesce(l.created, false)"
 		"  THEN (extract(epoch FROM d.created) * 1000000)::bigint END,"
-		" CASE WHEN jsonb_typeof(d.ttls->'NS') = 'number' AND NOT EXISTS"
-		"   (SELECT 1 FROM events e WHERE e.domain = d.name"
-		"    AND e.kind = 'domain.ttl_set' AND e.ts >= $2::timestamptz)"
+		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
 		"  THEN (d.ttls->>'NS')::numeric::bigint END"
-		" FROM domains d WHERE d.name = ANY($1::text[])";
+		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
+		" WHERE d.name = ANY($1::text[])";
 	struct fa_rule_sb arr = { 0 };
 	array_literal(&arr, names, n);
 	if (arr.oom) {
@@ -372,7 +375,11 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		int64_t until_us, size_t fetch_rows)
 {
 	char warm[FA_TIME_BUFSZ], until[FA_TIME_BUFSZ], fetch[64];
-	fa_time_format(warm_us, warm, sizeof(warm));
+	if (warm_us == INT64_MIN) {
+		snprintf(warm, sizeof(warm), "-infinity");
+	} else {
+		fa_time_format(warm_us, warm, sizeof(warm));
+	}
 	fa_time_format(until_us, until, sizeof(until));
 	snprintf(fetch, sizeof(fetch), "FETCH %zu FROM fa_rule_events", fetch_rows);
 
@@ -587,7 +594,7 @@ static int store_checkpoints(struct run *r, int64_t id)
 static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 {
 	bool checkpoint_mode = !opts->has_since && !opts->has_until;
-	int64_t eval_from = opts->has_since ? opts->since_us : INT64_MIN / 2;
+	int64_t eval_from = opts->has_since ? opts->since_us : INT64_MIN;
 	int64_t new_id = 0;
 	int rc;
 
@@ -605,7 +612,7 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 	if (rc == FA_OK && !r->res->nothing_new) {
 		/* Warm the windows up with the lookback before the first point. */
 		int64_t lookback = fa_rule_set_lookback(r->set);
-		int64_t warm = eval_from - lookback;
+		int64_t warm = eval_from == INT64_MIN ? INT64_MIN : eval_from - lookback;
 		size_t fetch = opts->fetch_rows ? opts->fetch_rows : FETCH_DEFAULT;
 		r->res->from_us = eval_from;
 		rc = scan(r, warm, eval_from, opts->has_until, opts->until_us, fetch);
@@ -617,7 +624,9 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 		rc = store_checkpoints(r, new_id);
 		r->res->checkpoint_id = new_id;
 	}
-	if (rc == FA_OK) {
+	if (rc == FA_OK && opts->dry_run) {
+		rc = exec_cmd(r, "ROLLBACK", 0, NULL, "roll back the trial evaluation");
+	} else if (rc == FA_OK) {
 		rc = exec_cmd(r, "COMMIT", 0, NULL, "commit the findings");
 	}
 	if (rc != FA_OK) {

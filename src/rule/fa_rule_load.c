@@ -20,6 +20,7 @@
 #define MAX_DESCRIPTION 4096
 #define MAX_WHEN 4096
 #define MAX_RULES 10000
+#define MAX_DEPTH 32
 
 /* State of loading one document. */
 struct load {
@@ -562,6 +563,47 @@ void fa_rule_set_free(struct fa_rule_set *set)
 	free(set);
 }
 
+/*
+ * libyaml's scanner slows down quadratically with the nesting of flow
+ * collections, so a first pass over the events refuses anything nested
+ * deeper than a policy can need before the document is built. Returns
+ * false when the document must not be loaded (the error is reported).
+ */
+static bool shallow(struct load *ld)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0;
+	bool ok = true;
+
+	if (!yaml_parser_initialize(&parser)) {
+		ld->oom = true;
+		return false;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ld->buf, ld->len);
+	for (;;) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			/* The loader reports syntax errors with more context. */
+			break;
+		}
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_DEPTH) {
+				err_at(ld, ev.start_mark, "nesting deeper than %d levels", MAX_DEPTH);
+				ok = false;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (!ok || type == YAML_STREAM_END_EVENT) {
+			break;
+		}
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
 int fa_rule_set_add_buffer(struct fa_rule_set *set, const char *name, const char *buf,
 			   size_t len, struct fa_rule_diag *diag, size_t *nrules)
 {
@@ -581,6 +623,9 @@ int fa_rule_set_add_buffer(struct fa_rule_set *set, const char *name, const char
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 
+	if (!shallow(&ld)) {
+		goto out;
+	}
 	if (!yaml_parser_load(&parser, &doc)) {
 		yaml_mark_t m = parser.problem_mark;
 		err_at(&ld, m, "could not parse YAML: %s%s%s", parser.problem,
@@ -731,7 +776,9 @@ int fa_rule_expand_path(const char *path, char ***files, size_t *n, char *err,
 		snprintf(list[count], len, "%s%s%s", path, slash ? "" : "/", de->d_name);
 		count++;
 	}
-	qsort(list, count, sizeof(*list), cmp_str);
+	if (count > 1) {
+		qsort(list, count, sizeof(*list), cmp_str);
+	}
 
 out:
 	closedir(dir);

@@ -79,6 +79,15 @@ out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --since 2026-11-01T00:00:0
 expect "explicit range again" "findings: 0 opened, 0 updated, 8 unchanged" \
 	"$(printf '%s\n' "$out" | tail -n 1)"
 expect "explicit range changes no row" "$before" "$(q "$dump_q")"
+# Events 1-15; fired: ns-any 13 (fluxy 2 + 8, quick 3), ns-churn 3,
+# young-churn 3 (at 10:30, 11:00 and 11:30 adds), low-ns-ttl 1.
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --until 2026-11-10T12:00:00Z)
+expect "open-ended range before 12:00" "policies: 2 (8 rules)
+evaluated from: the first event
+events scanned: 15 (rules evaluated at 15)
+entities: 4
+rules fired: 20
+findings: 0 opened, 0 updated, 4 unchanged" "$out"
 expect "explicit range leaves the checkpoints" "default|77
 test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY policy")"
 
@@ -90,6 +99,14 @@ test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY
 q "INSERT INTO events (ts, txn_key, seq, kind, registrar, domain, host, source, source_offset)
    VALUES ('2026-11-10T12:00:00Z', 'test:late', 0, 'domain.ns_rem', 'reg-beta',
    'fluxy.example', 'ns6.other.example', 'crafted', 999)" >/dev/null
+before=$(q "$dump_q")
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --dry-run)
+expect "dry run reports" "findings: 0 opened, 2 updated, 4 unchanged (dry run: nothing written)" \
+	"$(printf '%s\n' "$out" | tail -n 1)"
+expect "dry run writes nothing" "$before" "$(q "$dump_q")"
+expect "dry run leaves the checkpoints" "default|77
+test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY policy")"
+
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol")
 expect "incremental run" "policies: 2 (8 rules)
 evaluated from: 2026-11-10T12:00:00Z

@@ -70,4 +70,16 @@ out=$("$FA_BIN" policy check "$tmp/missing.yaml" 2>&1)
 rc=$?
 expect "missing file" "fluxaudit: could not open \"$tmp/missing.yaml\": No such file or directory|1" "$out|$rc"
 
+mkdir "$tmp/empty"
+out=$("$FA_BIN" policy check "$tmp/empty" 2>&1)
+rc=$?
+expect "empty directory" "fluxaudit: no policy file (*.yaml, *.yml) in \"$tmp/empty\"|1" "$out|$rc"
+
+# evaluate refuses a broken set before it connects anywhere.
+out=$("$FA_BIN" --db "host=$tmp/no-such-socket-dir" evaluate --policy broken.yaml 2>&1)
+rc=$?
+expect "evaluate with a broken policy" 'broken.yaml:62:46: expected ")" to close "(", found end of condition
+broken.yaml:63:5: rule is missing key "when"
+fluxaudit: evaluate: policies not loaded: parse error|1' "$(printf '%s\n' "$out" | tail -n 3)|$rc"
+
 finish

@@ -176,6 +176,12 @@ static void test_document_errors(void **state)
 			 "p.yaml:3:5: each rule must be a mapping of id, description, entity, severity, score and when");
 	expect_doc_error("policy: p\nrules: []\n---\npolicy: q\n",
 			 "p.yaml:4:1: a policy file holds one YAML document; found a second one");
+
+	/* Deep flow nesting is refused before libyaml builds the document
+	 * (its scanner is quadratic in the nesting). */
+	char deep[4096] = "policy: p\nrules: ";
+	memset(deep + strlen(deep), '[', 3000);
+	expect_doc_error(deep, "p.yaml:2:39: nesting deeper than 32 levels");
 }
 
 static const char rule_head[] = "policy: p\nrules:\n  - id: a\n    description: d\n";
