@@ -5,9 +5,11 @@
  * bit 2, a small frame limit so that the size checks are reached; the rest
  * is the input. Besides crashes and sanitizer reports, the target aborts
  * when the reader breaks its contract: a transaction without a command,
- * an event of an unknown kind, an offset outside the input or going
- * backwards, or reading that does not end.
+ * an event of an unknown kind, a name or address not in normalized form,
+ * an offset outside the input or going backwards, or reading that does not
+ * end.
  */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,44 @@ static void check(int ok)
 {
 	if (!ok) {
 		abort();
+	}
+}
+
+/* Lower-case LDH labels of 1..63, at most 253 octets, no final dot. */
+static void check_name(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	check(len > 0 && len <= 253);
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			check(label > 0 && label <= 63);
+			label = 0;
+			continue;
+		}
+		check((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-');
+		label++;
+	}
+}
+
+/* An address value is its own normalized spelling. */
+static void check_addr(const char *s)
+{
+	unsigned char bin[16];
+	char again[64];
+
+	if (inet_pton(AF_INET, s, bin) == 1) {
+		check(inet_ntop(AF_INET, bin, again, sizeof(again)) != NULL);
+		check(strcmp(again, s) == 0);
+		return;
+	}
+	check(inet_pton(AF_INET6, s, bin) == 1);
+	check(inet_ntop(AF_INET6, bin, again, sizeof(again)) != NULL);
+	/* inet_ntop writes some IPv4-embedded forms dotted; RFC 5952 asks
+	 * that only of ::ffff:0:0/96 */
+	if (strchr(again, '.') == NULL || strchr(s, '.') != NULL) {
+		check(strcmp(again, s) == 0);
 	}
 }
 
@@ -48,6 +88,21 @@ static void check_txn(const struct fa_txn *t, size_t len)
 	for (size_t i = 0; i < t->nevents; i++) {
 		const struct fa_event *e = &t->events[i];
 		check((int)e->kind >= 0 && e->kind < FA_EV__COUNT);
+		if (e->domain != NULL) {
+			check_name(e->domain);
+		}
+		if (e->host != NULL) {
+			check_name(e->host);
+		}
+		if (e->kind == FA_EV_HOST_ADDR_ADD ||
+		    e->kind == FA_EV_HOST_ADDR_REM) {
+			check(e->value != NULL);
+			check_addr(e->value);
+		}
+		if (e->kind == FA_EV_HOST_RENAME) {
+			check(e->value != NULL);
+			check_name(e->value);
+		}
 		const char *s[] = { e->domain, e->host, e->contact, e->value,
 				    e->detail };
 		for (size_t k = 0; k < 5; k++) {

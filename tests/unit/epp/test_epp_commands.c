@@ -172,6 +172,8 @@ static void check_case(const struct cmd_case *c)
 	assert_null(txn.registrar);
 	assert_true(txn.time_us == TU_DEFAULT_TIME);
 	assert_string_equal(o.txn_path, c->file);
+	/* the txn owns its copy of the name (test_epp_ownership) */
+	assert_string_equal(txn.pos.path, c->file);
 	assert_true(txn.pos.offset == 0);
 	assert_non_null(txn.cltrid);
 	assert_int_equal(strncmp(txn.cltrid, "ft-", 3), 0);
@@ -281,12 +283,7 @@ static void check_response(const char *file, const char *command,
 	fa_txn_deinit(&txn);
 }
 
-/*
- * A lone info response teaches the current state.
- * KNOWN PARSER BUG (open at 16:45 UTC): a lone response lists no objects
- * (epp_normalize() names the response by its resData but never reads the
- * names in it), so TU_OBJECTS below fails. Do not weaken.
- */
+/* A lone info response teaches the current state, and names its object. */
 static void test_infdata_responses(void **state)
 {
 	const struct tu_ev dom = { "domain.info", "info-me.example", NULL, NULL,

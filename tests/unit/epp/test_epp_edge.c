@@ -193,11 +193,6 @@ static void test_info_pairs(void **state)
 }
 
 /*
- * KNOWN PARSER BUG (open at 16:45 UTC): the second login is reported with
- * the first session's registrar: epp_reader.c sets t->registrar from the
- * session before finish_txn(), which only takes the login's clID when the
- * registrar is still NULL. Do not weaken.
- *
  * A capture holding two sessions one after the other (logout, then a new
  * login): the second login's clID is the registrar from then on.
  */

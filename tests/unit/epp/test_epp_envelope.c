@@ -600,12 +600,7 @@ static void test_frame_time_from_mtime(void **state)
 	free(x);
 }
 
-/*
- * Format detection from the first bytes.
- * KNOWN PARSER BUG (open at 16:45 UTC): a frame after a byte order mark is
- * detected as a frame but then refused with "Document is empty"; the same
- * in test_bom_before_declaration. Do not weaken.
- */
+/* Format detection from the first bytes. */
 static void test_detect(void **state)
 {
 	size_t len;

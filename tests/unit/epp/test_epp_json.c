@@ -47,9 +47,6 @@ static void test_lone_command(void **state)
 	assert_int_equal(fa_txn_init(&t), FA_OK);
 	tu_frame("cmd_domain_delete.xml", &t, &o);
 	assert_int_equal(o.rc, FA_OK);
-	/* the source name points into the freed reader (see
-	 * test_epp_ownership); give the txn a path of its own here */
-	t.pos.path = "cmd_domain_delete.xml";
 	char *s = txn_json(&t);
 	assert_one_line(s);
 	assert_has(s, "\"source\":\"cmd_domain_delete.xml\"");
@@ -86,7 +83,6 @@ static void test_pair_and_escaping(void **state)
 	if (o.rc != FA_OK) {
 		fail_msg("rc %d: %s", o.rc, o.reason);
 	}
-	t.pos.path = "j.log";
 	assert_string_equal(t.objects[0], "q\"b\\s\tt");
 	char *s = txn_json(&t);
 	assert_one_line(s);
@@ -141,12 +137,53 @@ static void test_reject_json(void **state)
 	tu_buf_free(&b);
 }
 
+/*
+ * Passwords (login <pw>, authInfo of domains, contacts and transfers) are
+ * never part of anything the reader returns, nor of the JSON it writes.
+ */
+static void test_no_secrets(void **state)
+{
+	static const char *const files[] = {
+		"cmd_login.xml", "cmd_domain_create.xml",
+		"cmd_domain_create_hostattr.xml", "cmd_domain_update.xml",
+		"cmd_domain_transfer_request.xml", "cmd_contact_create.xml",
+	};
+	static const char *const secrets[] = {
+		"s3cret-pw-1", "create-pw-9", "new-pw-42", "xfer-pw-5",
+		"ct-pw-1",
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct tu_buf b = { 0 };
+		struct fa_txn t;
+		struct tu_one o;
+
+		tu_env_files(&b, "time=2026-11-02T09:15:04Z clid=reg-alpha",
+			     files[i], "rsp_1000.xml");
+		assert_int_equal(fa_txn_init(&t), FA_OK);
+		tu_read_one("s.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+		assert_int_equal(o.rc, FA_OK);
+		assert_true(t.nevents > 0);
+		char *js = txn_json(&t);
+		for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
+			if (strstr(js, secrets[k]) != NULL) {
+				fail_msg("%s: password \"%s\" in %s", files[i],
+					 secrets[k], js);
+			}
+		}
+		free(js);
+		fa_txn_deinit(&t);
+		tu_buf_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lone_command),
 		cmocka_unit_test(test_pair_and_escaping),
 		cmocka_unit_test(test_reject_json),
+		cmocka_unit_test(test_no_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,8 @@
  * IPv6 in its one RFC 5952 spelling, IPv4 as is, names lower-cased without
  * the trailing dot, A-labels kept as A-labels; and the long-key form.
  */
+#include <arpa/inet.h>
+
 #include "epp_test_util.h"
 
 static void host_frame(struct tu_buf *b, const char *name, const char *ip,
@@ -62,6 +64,105 @@ static void test_ipv6_spellings(void **state)
 	check_addr("v6", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
 	check_addr("v6", "FE80::A:B", "fe80::a:b");
 	check_addr("v6", " 2001:db8::5 ", "2001:db8::5");
+}
+
+/*
+ * Differential: thousands of IPv6 addresses, written in assorted
+ * spellings (upper case, leading zeros, with and without "::"), against
+ * the C library's inet_pton/inet_ntop, which print RFC 5952 form.
+ */
+static unsigned long long rng_state = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static void spell(const unsigned short w[8], char *out, size_t cap)
+{
+	size_t n = 0;
+	int upper = rnd(2), pad = rnd(3);
+
+	int width = pad == 0 ? 0 : pad == 1 ? 4 : 2;
+
+	for (int i = 0; i < 8; i++) {
+		n += (size_t)snprintf(out + n, cap - n,
+				      upper ? "%0*X" : "%0*x", width,
+				      (unsigned)w[i]);
+		if (i < 7) {
+			out[n++] = ':';
+		}
+	}
+	out[n] = '\0';
+}
+
+static void test_ipv6_differential(void **state)
+{
+	struct fa_txn t;
+	struct tu_one o;
+	size_t checked = 0;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	for (int k = 0; k < 3000; k++) {
+		unsigned short w[8];
+		unsigned char bin[16];
+		char in[64], want[64];
+
+		for (int i = 0; i < 8; i++) {
+			/* plenty of zero words, so that runs of every length
+			 * and position occur */
+			w[i] = rnd(3) == 0 ? (unsigned short)rnd(65536) :
+			       rnd(4) == 0 ? (unsigned short)rnd(16) : 0;
+		}
+		if (k % 10 == 0) {
+			w[0] = 0x2001;
+			w[1] = 0x0db8;
+		}
+		spell(w, in, sizeof(in));
+		assert_int_equal(inet_pton(AF_INET6, in, bin), 1);
+		assert_non_null(inet_ntop(AF_INET6, bin, want, sizeof(want)));
+		if (strchr(want, '.') != NULL) {
+			continue;	/* IPv4-embedded forms: see below */
+		}
+		read_host("ns1.norm.example", "v6", in, &t, &o);
+		if (o.rc != FA_OK) {
+			fail_msg("\"%s\": rc %d (%s)", in, o.rc, o.reason);
+		}
+		const char *got = NULL;
+		for (size_t i = 0; i < t.nevents; i++) {
+			if (t.events[i].kind == FA_EV_HOST_ADDR_ADD) {
+				got = t.events[i].value;
+			}
+		}
+		if (got == NULL || strcmp(got, want) != 0) {
+			fail_msg("\"%s\" normalized to \"%s\", expected \"%s\"", in,
+				 got ? got : "(none)", want);
+		}
+		checked++;
+	}
+	fprintf(stderr, "%zu IPv6 spellings checked against inet_ntop\n",
+		checked);
+	assert_true(checked > 2500);
+	fa_txn_deinit(&t);
+}
+
+/* Special addresses, spelled as RFC 5952 section 4 and 5 say. */
+static void test_ipv6_special(void **state)
+{
+	check_addr("v6", "::", "::");
+	check_addr("v6", "1::", "1::");
+	check_addr("v6", "2001:DB8::", "2001:db8::");
+	check_addr("v6", "2001:db8:0:0:0:0:0:0", "2001:db8::");
+	check_addr("v6", "0:0:1::", "0:0:1::");
+	check_addr("v6", "1:0:0:2:0:0:0:3", "1:0:0:2::3");
+	check_addr("v6", "1:0:0:0:2:0:0:3", "1::2:0:0:3");
+	check_addr("v6", "2001:db8::1:0:0:0", "2001:db8:0:0:1::");
+	check_addr("v6", "::ffff:192.0.2.1", "::ffff:192.0.2.1");
+	check_addr("v6", "::FFFF:C000:0201", "::ffff:192.0.2.1");
+	check_addr("v6", "64:ff9b::192.0.2.33", "64:ff9b::c000:221");
 }
 
 static void test_ipv4_spellings(void **state)
@@ -222,6 +323,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv6_spellings),
+		cmocka_unit_test(test_ipv6_differential),
+		cmocka_unit_test(test_ipv6_special),
 		cmocka_unit_test(test_ipv4_spellings),
 		cmocka_unit_test(test_addresses_refused),
 		cmocka_unit_test(test_names),

@@ -5,10 +5,6 @@
  * reader that produced them is gone, so nothing in a txn may point into
  * the reader. Kept in its own executable because a failure here is a
  * use-after-free that AddressSanitizer turns into an abort.
- *
- * KNOWN PARSER BUG (open at 16:45 UTC): txn->pos.path is the reader's own
- * copy of the name (common_init() in epp_reader.c), freed by
- * fa_epp_reader_free(). Do not weaken.
  */
 #include "epp_test_util.h"
 

@@ -202,6 +202,47 @@ static void test_empty_input(void **state)
 	fa_txn_deinit(&txn);
 }
 
+/* A format forced on input of another shape: refused, then the end. */
+static void test_wrong_format_forced(void **state)
+{
+	size_t len;
+	char *x = tu_data("cmd_domain_delete.xml", &len);
+	struct fa_txn t;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	/* a frame read as an envelope: no header anywhere */
+	tu_read_one("f.log", x, len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_true(is_reject(o.rc));
+	assert_true(o.rej_offset == 0);
+	assert_true(o.rc_after == FA_EOF);
+	/* "<?xm" read as a big-endian length is far over the limit */
+	tu_read_one("f.raw", x, len, FA_EPP_RFC5734, 0, &t, &o);
+	assert_true(is_reject(o.rc));
+	assert_true(o.rej_offset == 0);
+	assert_true(o.rc_after == FA_EOF);
+	fa_txn_deinit(&t);
+	fa_epp_reader_free(NULL);
+	free(x);
+}
+
+/* Resuming past the end of a file finds nothing, and that is no error. */
+static void test_resume_past_end(void **state)
+{
+	char path[1024], err[512];
+	struct fa_epp_reader *r = NULL;
+	struct fa_txn t;
+	struct fa_reject rej;
+
+	snprintf(path, sizeof(path), "%s/epp/env_small.log", FA_TEST_DATA);
+	assert_int_equal(fa_epp_reader_open(&r, path, NULL, 8096, err,
+					    sizeof(err)), FA_OK);
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EOF);
+	fa_epp_reader_free(r);
+	fa_txn_deinit(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_oversized_frame),
 		cmocka_unit_test(test_empty_input),
+		cmocka_unit_test(test_wrong_format_forced),
+		cmocka_unit_test(test_resume_past_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
