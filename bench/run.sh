@@ -14,8 +14,9 @@
 # and prints a comparison with the targets of issue 2.
 #
 # Environment: FA_BENCH_SIZES (default "50000 200000"), FA_BENCH_SEED
-# (default 1), FA_BENCH_REPEAT (default 3: each figure is the fastest of
-# that many runs), FA_BENCH_OUT (default bench/out). Exit status 0 when every
+# (default 1), FA_BENCH_REPEAT (default 3: rounds in which (a) to (d) take
+# turns; each figure is its fastest round), FA_BENCH_OUT (default
+# bench/out). Exit status 0 when every
 # measurement could be made (whether or not the targets are met), 1 when
 # one could not.
 set -euo pipefail
@@ -114,25 +115,17 @@ start_pg() {
 	pg_started=1
 }
 
-# best_of NAME PREPARE CMD...: runs PREPARE (untimed) and then CMD under
-# run_timed, $repeat times; secs is the fastest run, peak_kib the largest
-# peak. The fastest run is the one least disturbed by other load.
-best_of() {
-	local name=$1 prep=$2
-	shift 2
-	local best="" top=0 i
-	for ((i = 1; i <= repeat; i++)); do
-		"$prep" || return 1
-		run_timed "$name" "$@" || return 1
-		if [ -z "$best" ] || awk "BEGIN { exit !($secs < $best) }"; then
-			best=$secs
-		fi
-		if [ "$peak_kib" -gt "$top" ]; then
-			top=$peak_kib
-		fi
-	done
-	secs=$best
-	peak_kib=$top
+# keep KEY: remember the fastest time (secs) and the largest peak
+# (peak_kib) of measurement KEY over the rounds. The fastest run is the one
+# least disturbed by other load on the machine.
+declare -A BEST_S BEST_KIB
+keep() {
+	if [ -z "${BEST_S[$1]:-}" ] || awk "BEGIN { exit !($secs < ${BEST_S[$1]}) }"; then
+		BEST_S[$1]=$secs
+	fi
+	if [ "$peak_kib" -gt "${BEST_KIB[$1]:-0}" ]; then
+		BEST_KIB[$1]=$peak_kib
+	fi
 }
 
 # A new, migrated database for one ingest run (not timed).
@@ -142,81 +135,135 @@ fresh_db() {
 		"$fluxaudit" --db "$dbci" db migrate >"$out/migrate-$n.out" 2>&1
 }
 
+# (d)'s input: the events (c) wrote, exported once, and in a database of
+# its own (the ingest database is recreated each round) an unpartitioned
+# table with the same columns, defaults, primary key and indexes as
+# events (the ingest maintains all of them, so the copy must too).
+prepare_copy() {
+	psql "$dbci" -qX -v ON_ERROR_STOP=1 \
+		-c "\\copy (SELECT * FROM events ORDER BY ts, txn_key, seq) TO '$copyfile'" \
+		>/dev/null &&
+		psql "$conninfo" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS ${db}_copy" \
+			-c "CREATE DATABASE ${db}_copy" >/dev/null &&
+		"$fluxaudit" --db "$copyci" db migrate >/dev/null &&
+		psql "$copyci" -qX -v ON_ERROR_STOP=1 \
+			-c "CREATE TABLE bench_events_copy (LIKE events INCLUDING DEFAULTS
+			    INCLUDING CONSTRAINTS INCLUDING INDEXES)" >/dev/null
+}
+
 # An empty copy table and no dirty buffers before each COPY run.
 empty_copy() {
-	psql "$dbci" -qX -v ON_ERROR_STOP=1 -c "TRUNCATE bench_events_copy" \
+	psql "$copyci" -qX -v ON_ERROR_STOP=1 -c "TRUNCATE bench_events_copy" \
 		-c "CHECKPOINT" >/dev/null
 }
 
-declare -A A_TPS B_TPS B_KIB C_TPS C_KIB D_EPS D_TPS EVENTS NOTE
+declare -A A_TPS B_TPS B_KIB C_TPS C_KIB D_EPS D_TPS EVENTS
 
 for n in $sizes; do
 	log="$out/epp-$n.log"
 	xml="$out/epp-$n.xml"
+	copyfile="$out/events-$n.copy"
+	db="bench_$n"
 	say "bench: N=$n: generating logs (seed $seed)"
 	"$gen" --transactions "$n" --seed "$seed" --format envelope --output "$log"
 	"$gen" --transactions "$n" --seed "$seed" --format xmlstream --output "$xml"
 
-	# (a) xmllint --stream over the same transactions as one document.
-	if best_of "xmllint-$n" : xmllint --stream --noout "$xml"; then
-		A_TPS[$n]=$(calc "$n / $secs")
-		say "bench: N=$n: (a) xmllint --stream ${secs} s, ${A_TPS[$n]} tx/s"
+	can_a=1
+	can_b=1
+	can_c=1
+	can_d=0
+	if [ ! -x "$parse" ]; then
+		say "bench: N=$n: (b) not run: fa-bench-parse was not built (no EPP reader)"
+		can_b=0
+	fi
+	if ! start_pg; then
+		say "bench: N=$n: (c), (d) not run: could not start PostgreSQL in $pgdir"
+		can_c=0
+	fi
+	dbci=${conninfo/dbname=fluxaudit/dbname=$db}
+	copyci=${conninfo/dbname=fluxaudit/dbname=${db}_copy}
+
+	# The four measurements take turns, round after round, so that
+	# they see the same conditions; each keeps its fastest round.
+	for ((round = 1; round <= repeat; round++)); do
+		say "bench: N=$n: round $round of $repeat"
+		if [ "$can_a" -eq 1 ]; then
+			if run_timed "xmllint-$n" xmllint --stream --noout "$xml"; then
+				keep "a$n"
+			else
+				can_a=0
+			fi
+		fi
+		if [ "$can_b" -eq 1 ]; then
+			if run_timed "parse-$n" "$parse" "$log"; then
+				keep "b$n"
+			else
+				can_b=0
+			fi
+		fi
+		if [ "$can_c" -eq 1 ]; then
+			if fresh_db && run_timed "ingest-$n" "$fluxaudit" --db "$dbci" ingest epp "$log"
+			then
+				keep "c$n"
+			else
+				say "bench: N=$n: (c), (d) not run: $(last_line "$out/migrate-$n.out" \
+					"$out/ingest-$n.err")"
+				can_c=0
+			fi
+		fi
+		if [ "$can_c" -eq 1 ] && [ "$round" -eq 1 ]; then
+			EVENTS[$n]=$(psql "$dbci" -AtqX -c "SELECT count(*) FROM events")
+			say "bench: N=$n: the ingest said: $(last_line "$out/ingest-$n.out" \
+				"$out/ingest-$n.err")"
+			if prepare_copy; then
+				can_d=1
+			else
+				say "bench: N=$n: (d) not run: could not prepare the COPY table"
+			fi
+		fi
+		if [ "$can_d" -eq 1 ]; then
+			if empty_copy && run_timed "copy-$n" "${pgbin:-/usr/bin}/psql" "$copyci" -qX \
+				-v ON_ERROR_STOP=1 -c "\\copy bench_events_copy FROM '$copyfile'"; then
+				keep "d$n"
+			else
+				can_d=0
+			fi
+		fi
+	done
+	rm -f "$copyfile"
+
+	# Rates from the fastest rounds; wall time of the whole process each.
+	if [ -n "${BEST_S[a$n]:-}" ]; then
+		A_TPS[$n]=$(calc "$n / ${BEST_S[a$n]}")
+		say "bench: N=$n: (a) xmllint --stream ${BEST_S[a$n]} s, ${A_TPS[$n]} tx/s"
 	else
 		missing=1
 	fi
-
-	# (b) the EPP reader alone.
-	if [ -x "$parse" ] && best_of "parse-$n" : "$parse" "$log"; then
-		# Wall time of the whole process, as for xmllint.
-		B_TPS[$n]=$(calc "$n / $secs")
-		B_KIB[$n]=$peak_kib
-		say "bench: N=$n: (b) fa-bench-parse ${secs} s," \
-			"${B_TPS[$n]} tx/s, $(sed -n 's/^events=//p' "$out/parse-$n.out") events," \
+	if [ -n "${BEST_S[b$n]:-}" ]; then
+		B_TPS[$n]=$(calc "$n / ${BEST_S[b$n]}")
+		B_KIB[$n]=${BEST_KIB[b$n]}
+		say "bench: N=$n: (b) fa-bench-parse ${BEST_S[b$n]} s, ${B_TPS[$n]} tx/s," \
+			"$(sed -n 's/^events=//p' "$out/parse-$n.out") events," \
 			"$(sed -n 's/^rejects=//p' "$out/parse-$n.out") rejects, peak ${B_KIB[$n]} KiB"
 	else
-		[ -x "$parse" ] ||
-			say "bench: N=$n: (b) not run: fa-bench-parse was not built (no EPP reader)"
 		missing=1
 	fi
-
-	# (c) the full ingest into a fresh database of its own.
-	if ! start_pg; then
-		say "bench: could not start the private PostgreSQL in $pgdir"
-		missing=1
-		continue
-	fi
-	db="bench_$n"
-	dbci=${conninfo/dbname=fluxaudit/dbname=$db}
-	if ! best_of "ingest-$n" fresh_db "$fluxaudit" --db "$dbci" ingest epp "$log"; then
-		say "bench: N=$n: (c), (d) not run: $(last_line "$out/migrate-$n.out" "$out/ingest-$n.err")"
-		missing=1
-		continue
-	fi
-	C_TPS[$n]=$(calc "$n / $secs")
-	C_KIB[$n]=$peak_kib
-	EVENTS[$n]=$(psql "$dbci" -AtqX -c "SELECT count(*) FROM events")
-	say "bench: N=$n: (c) ingest ${secs} s, ${C_TPS[$n]} tx/s, ${EVENTS[$n]} events," \
-		"peak ${C_KIB[$n]} KiB; it said: $(last_line "$out/ingest-$n.out" "$out/ingest-$n.err")"
-
-	# (d) COPY of the same events into an unpartitioned table with the
-	# same columns, defaults, primary key and indexes as events (the
-	# ingest maintains all of them, so the copy must too).
-	copyfile="$out/events-$n.copy"
-	psql "$dbci" -qX -v ON_ERROR_STOP=1 \
-		-c "\\copy (SELECT * FROM events ORDER BY ts, txn_key, seq) TO '$copyfile'" \
-		-c "DROP TABLE IF EXISTS bench_events_copy" \
-		-c "CREATE TABLE bench_events_copy (LIKE events INCLUDING DEFAULTS
-		    INCLUDING CONSTRAINTS INCLUDING INDEXES)" \
-		>/dev/null
-	if best_of "copy-$n" empty_copy "${pgbin:-/usr/bin}/psql" "$dbci" -qX -v ON_ERROR_STOP=1 \
-		-c "\\copy bench_events_copy FROM '$copyfile'"; then
-		D_EPS[$n]=$(calc "${EVENTS[$n]} / $secs")
-		D_TPS[$n]=$(calc "$n / $secs")
-		say "bench: N=$n: (d) psql \\copy ${secs} s, ${D_EPS[$n]} events/s = ${D_TPS[$n]} tx/s"
+	if [ -n "${BEST_S[c$n]:-}" ]; then
+		C_TPS[$n]=$(calc "$n / ${BEST_S[c$n]}")
+		C_KIB[$n]=${BEST_KIB[c$n]}
+		say "bench: N=$n: (c) ingest ${BEST_S[c$n]} s, ${C_TPS[$n]} tx/s," \
+			"${EVENTS[$n]} events, peak ${C_KIB[$n]} KiB"
 	else
 		missing=1
 	fi
-	rm -f "$copyfile"
+	if [ -n "${BEST_S[d$n]:-}" ]; then
+		D_EPS[$n]=$(calc "${EVENTS[$n]} / ${BEST_S[d$n]}")
+		D_TPS[$n]=$(calc "$n / ${BEST_S[d$n]}")
+		say "bench: N=$n: (d) psql \\copy ${BEST_S[d$n]} s, ${D_EPS[$n]} events/s" \
+			"= ${D_TPS[$n]} tx/s"
+	else
+		missing=1
+	fi
 done
 
 # The comparison with the targets.
