@@ -39,22 +39,9 @@ make_db() {
 	trap 'psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
 }
 
-# Apply the migrations with `fluxaudit db migrate`; while that command is
-# still the scaffold (it says so), apply sql/*.sql in order with psql.
+# Apply the migrations with `fluxaudit db migrate`.
 migrate() {
-	local out
-	if out=$("$FA_BIN" --db "$conn" db migrate 2>&1); then
-		return 0
-	fi
-	if printf '%s' "$out" | grep -q "not built yet"; then
-		local f
-		for f in "$FA_SOURCE_DIR"/sql/*.sql; do
-			psql "$conn" -qX -v ON_ERROR_STOP=1 -1 -f "$f" >/dev/null
-		done
-		return 0
-	fi
-	printf '%s\n' "$out" >&2
-	return 1
+	"$FA_BIN" --db "$conn" db migrate >/dev/null
 }
 
 q() {
