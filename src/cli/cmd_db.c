@@ -93,10 +93,8 @@ int fa_cmd_db(const struct fa_cli *cli, int argc, char **argv)
 		return FA_EXIT_USAGE;
 	}
 
-	char err[1024];
 	struct fa_store *store = NULL;
-	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
-		fprintf(stderr, "%s: %s\n", cli->prog, err);
+	if (fa_cli_open_store(cli, &store) != FA_EXIT_OK) {
 		return FA_EXIT_FAIL;
 	}
 
@@ -105,6 +103,7 @@ int fa_cmd_db(const struct fa_cli *cli, int argc, char **argv)
 		status = do_status(store, dir, cli->prog);
 	} else {
 		size_t napplied = 0;
+		char err[1024];
 		if (fa_store_migrate(store, dir, print_applied, NULL, &napplied, err,
 				     sizeof(err)) != FA_OK) {
 			fprintf(stderr, "%s: %s\n", cli->prog, err);

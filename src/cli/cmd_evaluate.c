@@ -137,9 +137,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 			return FA_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: evaluate: unexpected argument \"%s\"\n", cli->prog,
-			argv[optind]);
+	if (fa_cli_no_operands(cli, "evaluate", argc, argv, optind) != FA_EXIT_OK) {
 		return FA_EXIT_USAGE;
 	}
 	if (eo.has_since && eo.has_until && eo.until_us <= eo.since_us) {
@@ -158,8 +156,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 	int status = FA_EXIT_OK;
 	struct fa_store *store = NULL;
 	char err[1024];
-	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
-		fprintf(stderr, "%s: %s\n", cli->prog, err);
+	if (fa_cli_open_store(cli, &store) != FA_EXIT_OK) {
 		status = FA_EXIT_FAIL;
 		goto out;
 	}

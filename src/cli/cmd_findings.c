@@ -25,6 +25,14 @@ static void usage(FILE *out, const char *prog)
 		prog);
 }
 
+/* The query behind the listing, in the shape fa_cli_list wants. */
+static int rows(struct fa_store *store, const void *filter,
+		int (*fn)(void *arg, const char *const *vals), void *arg, char *err,
+		size_t errlen)
+{
+	return fa_store_findings_each(store, filter, fn, arg, err, errlen);
+}
+
 int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -67,9 +75,7 @@ int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv)
 			break;
 		}
 		case 'f':
-			if (fa_out_format_parse(optarg, &fmt) != FA_OK) {
-				fprintf(stderr, "%s: findings: invalid format \"%s\": expected table, csv or json\n",
-					cli->prog, optarg);
+			if (fa_cli_parse_format(cli, "findings", optarg, &fmt) != FA_EXIT_OK) {
 				return FA_EXIT_USAGE;
 			}
 			break;
@@ -81,45 +87,11 @@ int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv)
 			return FA_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: findings: unexpected argument \"%s\"\n", cli->prog,
-			argv[optind]);
+	if (fa_cli_no_operands(cli, "findings", argc, argv, optind) != FA_EXIT_OK) {
 		return FA_EXIT_USAGE;
-	}
-
-	char err[1024];
-	struct fa_store *store = NULL;
-	if (fa_store_open(&store, cli->db, err, sizeof(err)) != FA_OK) {
-		fprintf(stderr, "%s: %s\n", cli->prog, err);
-		return FA_EXIT_FAIL;
 	}
 
 	size_t ncols;
 	const struct fa_store_col *cols = fa_store_finding_cols(&ncols);
-	struct fa_out *out = fa_out_new(stdout, fmt, cols, ncols);
-	int status = FA_EXIT_OK;
-	if (out == NULL) {
-		fprintf(stderr, "%s: findings: out of memory\n", cli->prog);
-		status = FA_EXIT_FAIL;
-		goto out;
-	}
-	int rc = fa_store_findings_each(store, &f, fa_out_row, out, err, sizeof(err));
-	if (rc == FA_OK) {
-		rc = fa_out_finish(out, NULL);
-		if (rc != FA_OK) {
-			snprintf(err, sizeof(err), "could not write the output: %s",
-				 fa_strerror(rc));
-		}
-	} else if (rc != FA_EDB) {
-		snprintf(err, sizeof(err), "could not write the output: %s",
-			 fa_strerror(rc));
-	}
-	if (rc != FA_OK) {
-		fprintf(stderr, "%s: findings: %s\n", cli->prog, err);
-		status = FA_EXIT_FAIL;
-	}
-out:
-	fa_out_free(out);
-	fa_store_close(store);
-	return status;
+	return fa_cli_list(cli, "findings", fmt, cols, ncols, rows, &f);
 }

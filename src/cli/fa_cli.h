@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 enum {
 	FA_EXIT_OK = 0,
 	FA_EXIT_FAIL = 1,
@@ -29,6 +31,47 @@ int fa_cmd_policy(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv);
+
+struct fa_store;
+struct fa_store_col;
+enum fa_out_format;
+
+/**
+ * @brief Connect to the database named by --db (else PG* variables),
+ *        printing libpq's reason when it fails.
+ * @param[out] store the connection, to close with fa_store_close
+ * @return FA_EXIT_OK or FA_EXIT_FAIL
+ */
+int fa_cli_open_store(const struct fa_cli *cli, struct fa_store **store);
+
+/**
+ * @brief Parse a --format value, printing the usage error when invalid.
+ * @return FA_EXIT_OK or FA_EXIT_USAGE
+ */
+int fa_cli_parse_format(const struct fa_cli *cli, const char *cmd,
+			const char *arg, enum fa_out_format *fmt);
+
+/**
+ * @brief Refuse positional arguments left after the options.
+ * @return FA_EXIT_OK, or FA_EXIT_USAGE after printing which one
+ */
+int fa_cli_no_operands(const struct fa_cli *cli, const char *cmd, int argc,
+		       char **argv, int optind_now);
+
+/** Streams rows of a listing into fn (fa_store_events_each and the like). */
+typedef int (*fa_cli_rows_fn)(struct fa_store *store, const void *filter,
+			      int (*fn)(void *arg, const char *const *vals),
+			      void *arg, char *err, size_t errlen);
+
+/**
+ * @brief Run a listing: connect, stream the rows through the chosen
+ *        output format, and report any failure naming the command.
+ * @param[in] rows the query, called with filter (borrowed)
+ * @return the exit status
+ */
+int fa_cli_list(const struct fa_cli *cli, const char *cmd, enum fa_out_format fmt,
+		const struct fa_store_col *cols, size_t ncols, fa_cli_rows_fn rows,
+		const void *filter);
 
 /** @brief Directory of the shipped SQL migrations (build tree or install). */
 const char *fa_cli_sql_dir(void);

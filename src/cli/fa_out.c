@@ -128,7 +128,8 @@ static char *render(struct fa_out *o, struct fa_arena *arena, size_t col,
 
 /* Cut a cell to the table width, keeping the terminal layout intact:
  * control characters become '?', and a cut is marked with "...". */
-static void table_cell(FILE *f, const char *s, size_t width, bool last)
+/* Print one cell cut to width; return how many columns it took. */
+static size_t table_cell(FILE *f, const char *s, size_t width)
 {
 	size_t w = text_width(s);
 	size_t shown = 0;
@@ -145,11 +146,7 @@ static void table_cell(FILE *f, const char *s, size_t width, bool last)
 		fputs(width > 3 ? "..." : "", f);
 		shown += width > 3 ? 3 : 0;
 	}
-	if (!last) {
-		for (; shown < width + 2; shown++) {
-			fputc(' ', f);
-		}
-	}
+	return shown;
 }
 
 static bool shown_col(const struct fa_out *o, size_t i)
@@ -170,11 +167,22 @@ static size_t last_shown(const struct fa_out *o)
 
 static void table_row(struct fa_out *o, char *const *cells)
 {
-	size_t last = last_shown(o);
+	/* Padding is owed, not printed, until a non-empty cell follows, so
+	 * that no line ends in blanks. */
+	size_t owed = 0;
+	bool first = true;
 	for (size_t i = 0; i < o->ncols; i++) {
-		if (shown_col(o, i)) {
-			table_cell(o->f, cells[i], o->width[i], i == last);
+		if (!shown_col(o, i)) {
+			continue;
 		}
+		owed += first ? 0 : 2;
+		first = false;
+		if (cells[i][0] != '\0') {
+			fprintf(o->f, "%*s", (int)owed, "");
+			owed = 0;
+		}
+		size_t shown = table_cell(o->f, cells[i], o->width[i]);
+		owed += o->width[i] > shown ? o->width[i] - shown : 0;
 	}
 	fputc('\n', o->f);
 }
@@ -182,9 +190,12 @@ static void table_row(struct fa_out *o, char *const *cells)
 static void table_header(struct fa_out *o)
 {
 	char *names[MAX_COLS];
+	size_t last_col = last_shown(o);
 	for (size_t i = 0; i < o->ncols; i++) {
 		names[i] = (char *)o->cols[i].name;
-		if (o->width[i] > MAX_CELL) {
+		/* The last column runs to the end of the line: nothing to its
+		 * right needs it cut. */
+		if (i != last_col && o->width[i] > MAX_CELL) {
 			o->width[i] = MAX_CELL;
 		}
 	}

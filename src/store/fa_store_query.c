@@ -47,15 +47,23 @@ static const struct fa_store_col finding_cols[] = {
 	{ "rules", FA_STORE_COL_LIST, 0 },
 	{ "first_fired", FA_STORE_COL_TIME, 0 },
 	{ "last_fired", FA_STORE_COL_TIME, 0 },
+	{ "metrics", FA_STORE_COL_TEXT, 0 },
 	{ "policy", FA_STORE_COL_TEXT, 1 },
 	{ "updated_at", FA_STORE_COL_TIME, 1 },
 	{ "evidence", FA_STORE_COL_JSON, 1 },
 };
 
+/* "metrics" sums up the evidence for a reader of the table: every metric
+ * value that made a rule fire, e.g. "glue_changes[24h]=12". */
 static const char finding_select[] =
 	"id, status, severity, score, entity_kind, entity, rules, "
 	"(extract(epoch FROM first_fired) * 1000000)::bigint, "
-	"(extract(epoch FROM last_fired) * 1000000)::bigint, policy, "
+	"(extract(epoch FROM last_fired) * 1000000)::bigint, "
+	"coalesce((SELECT string_agg(m.key || '=' || (m.value->>'value'), ' ' "
+	"ORDER BY m.key) FROM jsonb_each(CASE WHEN jsonb_typeof(evidence) = "
+	"'object' THEN evidence ELSE '{}' END) e(r, v), jsonb_each(CASE WHEN "
+	"jsonb_typeof(v->'metrics') = 'object' THEN v->'metrics' ELSE '{}' END) "
+	"m), ''), policy, "
 	"(extract(epoch FROM updated_at) * 1000000)::bigint, evidence::text";
 
 const struct fa_store_col *fa_store_event_cols(size_t *n)

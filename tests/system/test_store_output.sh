@@ -51,7 +51,8 @@ expect "invalid format is a usage error" "2" "$rc"
 q "INSERT INTO findings (policy, entity_kind, entity, severity, score, rules, evidence,
 	first_fired, last_fired, updated_at) VALUES
    ('default', 'domain', 'shop.ee', 'high', 80, '{ns-churn,low-ttl}',
-    '{\"ns-churn\": {\"value\": 5}}', '2026-11-03T10:00:00Z', '2026-11-07T09:05:00Z',
+    '{\"ns-churn\": {\"metrics\": {\"ns_changes[24h]\": {\"value\": 6}}},
+      \"low-ttl\": {\"metrics\": {\"ns_ttl\": {\"value\": 60}}}}', '2026-11-03T10:00:00Z', '2026-11-07T09:05:00Z',
     '2026-11-08T00:00:00Z'),
    ('default', 'host', 'ns0.shop.ee', 'medium', 40, '{glue-churn}', '{}',
     '2026-11-03T10:05:00Z', '2026-11-07T09:06:00Z', '2026-11-08T00:00:00Z'),
@@ -64,23 +65,23 @@ q "INSERT INTO findings (policy, entity_kind, entity, status, severity, score, r
     '{}', '2026-11-03T10:06:00Z', '2026-11-03T10:06:00Z', '2026-11-08T00:00:00Z')" >/dev/null
 
 expect "findings table: open only, by score, long cells cut" \
-"id  status  severity  score  entity_kind  entity                                    rules             first_fired           last_fired
---  ------  --------  -----  -----------  ----------------------------------------  ----------------  --------------------  --------------------
-1   open    high      80     domain       shop.ee                                   ns-churn,low-ttl  2026-11-03T10:00:00Z  2026-11-07T09:05:00Z
+"id  status  severity  score  entity_kind  entity                                    rules             first_fired           last_fired            metrics
+--  ------  --------  -----  -----------  ----------------------------------------  ----------------  --------------------  --------------------  ---------------------------
+1   open    high      80     domain       shop.ee                                   ns-churn,low-ttl  2026-11-03T10:00:00Z  2026-11-07T09:05:00Z  ns_changes[24h]=6 ns_ttl=60
 2   open    medium    40     host         ns0.shop.ee                               glue-churn        2026-11-03T10:05:00Z  2026-11-07T09:06:00Z
 3   open    low       5      host         a-very-long-host-name-that-does-not-f...  glue-churn        2026-11-03T10:05:00Z  2026-11-07T09:06:00Z" \
 	"$(fa findings)"
 
 expect "findings csv, all statuses, RFC 4180 quoting" \
-'id,status,severity,score,entity_kind,entity,rules,first_fired,last_fired,policy,updated_at,evidence
-1,open,high,80,domain,shop.ee,"ns-churn,low-ttl",2026-11-03T10:00:00Z,2026-11-07T09:05:00Z,default,2026-11-08T00:00:00Z,"{""ns-churn"": {""value"": 5}}"
-2,open,medium,40,host,ns0.shop.ee,glue-churn,2026-11-03T10:05:00Z,2026-11-07T09:06:00Z,default,2026-11-08T00:00:00Z,{}
-4,closed,low,10,registrar,"reg-a, ""the"" one",failed burst,2026-11-03T10:06:00Z,2026-11-03T10:06:00Z,default,2026-11-08T00:00:00Z,{}
-3,open,low,5,host,a-very-long-host-name-that-does-not-fit.example.net,glue-churn,2026-11-03T10:05:00Z,2026-11-07T09:06:00Z,default,2026-11-08T00:00:00Z,{}' \
+'id,status,severity,score,entity_kind,entity,rules,first_fired,last_fired,metrics,policy,updated_at,evidence
+1,open,high,80,domain,shop.ee,"ns-churn,low-ttl",2026-11-03T10:00:00Z,2026-11-07T09:05:00Z,ns_changes[24h]=6 ns_ttl=60,default,2026-11-08T00:00:00Z,"{""low-ttl"": {""metrics"": {""ns_ttl"": {""value"": 60}}}, ""ns-churn"": {""metrics"": {""ns_changes[24h]"": {""value"": 6}}}}"
+2,open,medium,40,host,ns0.shop.ee,glue-churn,2026-11-03T10:05:00Z,2026-11-07T09:06:00Z,,default,2026-11-08T00:00:00Z,{}
+4,closed,low,10,registrar,"reg-a, ""the"" one",failed burst,2026-11-03T10:06:00Z,2026-11-03T10:06:00Z,,default,2026-11-08T00:00:00Z,{}
+3,open,low,5,host,a-very-long-host-name-that-does-not-fit.example.net,glue-churn,2026-11-03T10:05:00Z,2026-11-07T09:06:00Z,,default,2026-11-08T00:00:00Z,{}' \
 	"$(fa findings --status all --format csv | tr -d '\r')"
 
 expect "findings json, --entity-kind and --min-score" \
-'{"id":2,"status":"open","severity":"medium","score":40,"entity_kind":"host","entity":"ns0.shop.ee","rules":["glue-churn"],"first_fired":"2026-11-03T10:05:00Z","last_fired":"2026-11-07T09:06:00Z","policy":"default","updated_at":"2026-11-08T00:00:00Z","evidence":{}}' \
+'{"id":2,"status":"open","severity":"medium","score":40,"entity_kind":"host","entity":"ns0.shop.ee","rules":["glue-churn"],"first_fired":"2026-11-03T10:05:00Z","last_fired":"2026-11-07T09:06:00Z","metrics":"","policy":"default","updated_at":"2026-11-08T00:00:00Z","evidence":{}}' \
 	"$(fa findings --entity-kind host --min-score 10 --format json)"
 expect "findings --status closed" "4" \
 	"$(fa findings --status closed --format json | sed 's/^{"id":\([0-9]*\),.*/\1/')"

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the subcommands share: connecting with the operator's connection
+ * string, the --format option, and running a listing to the end with one
+ * wording for its errors.
+ */
+#include <stdio.h>
+
+#include "cli/fa_cli.h"
+#include "cli/fa_out.h"
+#include "store/fa_store.h"
+
+int fa_cli_open_store(const struct fa_cli *cli, struct fa_store **store)
+{
+	char err[1024];
+	if (fa_store_open(store, cli->db, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "%s: %s\n", cli->prog, err);
+		return FA_EXIT_FAIL;
+	}
+	return FA_EXIT_OK;
+}
+
+int fa_cli_parse_format(const struct fa_cli *cli, const char *cmd,
+			const char *arg, enum fa_out_format *fmt)
+{
+	if (fa_out_format_parse(arg, fmt) != FA_OK) {
+		fprintf(stderr, "%s: %s: invalid format \"%s\": expected table, csv or json\n",
+			cli->prog, cmd, arg);
+		return FA_EXIT_USAGE;
+	}
+	return FA_EXIT_OK;
+}
+
+int fa_cli_no_operands(const struct fa_cli *cli, const char *cmd, int argc,
+		       char **argv, int optind_now)
+{
+	if (optind_now < argc) {
+		fprintf(stderr, "%s: %s: unexpected argument \"%s\"\n", cli->prog, cmd,
+			argv[optind_now]);
+		return FA_EXIT_USAGE;
+	}
+	return FA_EXIT_OK;
+}
+
+int fa_cli_list(const struct fa_cli *cli, const char *cmd, enum fa_out_format fmt,
+		const struct fa_store_col *cols, size_t ncols, fa_cli_rows_fn rows,
+		const void *filter)
+{
+	struct fa_store *store = NULL;
+	if (fa_cli_open_store(cli, &store) != FA_EXIT_OK) {
+		return FA_EXIT_FAIL;
+	}
+
+	char err[1024];
+	int status = FA_EXIT_OK;
+	struct fa_out *out = fa_out_new(stdout, fmt, cols, ncols);
+	if (out == NULL) {
+		fprintf(stderr, "%s: %s: out of memory\n", cli->prog, cmd);
+		status = FA_EXIT_FAIL;
+		goto out;
+	}
+
+	/* A database error comes with its own message in err; any other
+	 * failure was the output's (a closed pipe, a full disk). */
+	int rc = rows(store, filter, fa_out_row, out, err, sizeof(err));
+	if (rc == FA_OK) {
+		rc = fa_out_finish(out, NULL);
+	}
+	if (rc != FA_OK && rc != FA_EDB) {
+		snprintf(err, sizeof(err), "could not write the output: %s",
+			 fa_strerror(rc));
+	}
+	if (rc != FA_OK) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, err);
+		status = FA_EXIT_FAIL;
+	}
+out:
+	fa_out_free(out);
+	fa_store_close(store);
+	return status;
+}
