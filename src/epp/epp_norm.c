@@ -408,7 +408,8 @@ static const char *ds_value(struct nctx *nc, const struct xnode *ds,
 	    !uint_text(text_of(ds, ns, "alg"), 255, &alg) ||
 	    !uint_text(text_of(ds, ns, "digestType"), 255, &dt)) {
 		refuse(nc, FA_EINVAL,
-		       "invalid DS record in <%s:dsData>: keyTag, alg or digestType missing or out of range", ns == NS_SECDNS10 ? "secDNS-1.0" : "secDNS-1.1");
+		       "invalid DS record in <%s:dsData>: keyTag, alg or digestType missing or out of range",
+		       ns == NS_SECDNS10 ? "secDNS-1.0" : "secDNS-1.1");
 		return NULL;
 	}
 	const char *dg = text_of(ds, ns, "digest");
