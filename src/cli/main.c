@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "events", fa_cmd_events, "list stored events (--domain, --registrar, "
 				   "--host, --since, --until)" },
 	{ "findings", fa_cmd_findings, "list findings" },
+	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
 };
 
 static void usage(FILE *out, const char *prog)
