@@ -68,9 +68,11 @@ struct fa_zone_opts {
 	bool allow_include;
 };
 
-/** One record as the scanner delivers it, owner already normalized. */
+/** Buffer size for fa_zone_name_text: 255 wire octets, 4 text octets each. */
+#define FA_ZONE_NAMESZ 1024
+
+/** One record as the scanner delivers it. */
 struct fa_zone_rr {
-	const char *owner;	  /**< normalized owner name ("" = root) */
 	const uint8_t *owner_wire; /**< absolute owner in wire form */
 	uint16_t type;
 	uint32_t ttl;
@@ -81,6 +83,14 @@ struct fa_zone_rr {
 	bool target_below;	  /**< NS: the target is strictly below it */
 	uint64_t line;		  /**< line of the record in its file */
 };
+
+/**
+ * @brief Text of an absolute wire-form name in the spelling of the model:
+ *        fa_name_normalize's where it accepts the name, else lower-cased
+ *        presentation form with escapes; "" for the root.
+ * @param[out] out FA_ZONE_NAMESZ bytes
+ */
+void fa_zone_name_text(const uint8_t *wire, char *out, size_t outlen);
 
 /** Record callback of fa_zone_scan; non-FA_OK stops the scan. */
 typedef int (*fa_zone_rr_fn)(void *arg, const struct fa_zone_rr *rr);

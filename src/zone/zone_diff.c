@@ -3,15 +3,17 @@
  * Diff of two zone snapshots in memory proportional to the number of
  * names of the delegation model, not to the text.
  *
- * Pass 1 reads both files into one open-addressing table keyed by a
- * 64-bit hash of the owner name, holding per version the sum of the hashes
- * of its NS, DS, A and AAAA records (value and TTL): a sum does not
- * depend on record order. Bit 0 of a version's fingerprint says whether
- * the name is the target of a delegation NS record in that version (the
- * sums only add multiples of 4, so the low bits stay free). Pass 2 reads
- * both files again and keeps in detail only the records of names whose
- * fingerprints differ, which are then compared exactly.
+ * Pass 1 reads each file into its own open-addressing table keyed by a
+ * 64-bit hash of the owner name (wire form, letters folded), holding the
+ * sum of the hashes of the name's NS, DS, A and AAAA records (wire rdata,
+ * NS targets folded, type and TTL): a sum does not depend on record order.
+ * Bit 0 says whether the name is the target of a delegation NS record
+ * (the sums only add multiples of 4, so the low bits stay free). Names
+ * whose fingerprints differ between the tables are then read again, in
+ * pass 2, and only their records are kept as text and compared exactly.
+ * The two files are read by two threads, each with its own table.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@
 
 struct slot {
 	uint64_t key;	/* 0 = empty */
-	uint64_t fp[2];
+	uint64_t fp;
 };
 
 struct table {
@@ -33,24 +35,26 @@ struct table {
 	size_t n;
 };
 
-struct ctx {
-	struct table t;
+/* The reading of one file (one version) in one thread. */
+struct side {
+	const char *path;
+	const struct fa_zone_opts *opts;
 	unsigned ver;
 	bool pass2;
-	uint64_t *changed;	/* sorted keys whose fingerprints differ */
+	struct table t;
+	const uint64_t *changed;	/* sorted keys to keep in pass 2 */
 	size_t nchanged;
 	struct zone_recs recs;
-	char *val;		/* ZONE_VALSZ scratch */
-	bool has_serial[2];
-	uint32_t serial[2];
-	const char *path;
-	char *err;
-	size_t errlen;
+	char *val;
+	bool has_serial;
+	uint32_t serial;
+	int rc;
+	char err[1024];
 };
 
-static uint64_t name_key(const char *name)
+static uint64_t name_key(const uint8_t *wire)
 {
-	uint64_t k = zone_hash(name, strlen(name), NAME_SEED);
+	uint64_t k = zone_wire_key(wire, NAME_SEED);
 	return k != 0 ? k : 1;
 }
 
@@ -101,15 +105,15 @@ static struct slot *table_at(struct table *t, uint64_t key, bool add)
 	return &t->s[j];
 }
 
-static bool is_changed(const struct ctx *c, uint64_t key)
+static bool is_changed(const struct side *sd, uint64_t key)
 {
-	size_t lo = 0, hi = c->nchanged;
+	size_t lo = 0, hi = sd->nchanged;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (c->changed[mid] == key) {
+		if (sd->changed[mid] == key) {
 			return true;
 		}
-		if (c->changed[mid] < key) {
+		if (sd->changed[mid] < key) {
 			lo = mid + 1;
 		} else {
 			hi = mid;
@@ -118,75 +122,105 @@ static bool is_changed(const struct ctx *c, uint64_t key)
 	return false;
 }
 
-static int nomem(struct ctx *c)
+static int nomem(struct side *sd)
 {
-	snprintf(c->err, c->errlen, "out of memory reading \"%s\"", c->path);
+	snprintf(sd->err, sizeof(sd->err), "out of memory reading \"%s\"",
+		 sd->path);
 	return FA_ENOMEM;
 }
 
-static int pass1(struct ctx *c, const struct fa_zone_rr *rr, uint64_t key)
+static int pass1(struct side *sd, const struct fa_zone_rr *rr, uint64_t key)
 {
-	struct slot *sl = table_at(&c->t, key, true);
+	struct slot *sl = table_at(&sd->t, key, true);
 	if (sl == NULL) {
-		return nomem(c);
+		return nomem(sd);
 	}
-	uint64_t h = zone_hash(c->val, strlen(c->val),
-			       REC_SEED ^ ((uint64_t)rr->type << 32 | rr->ttl));
-	sl->fp[c->ver] += h & ~3ULL;
+	uint64_t seed = REC_SEED ^ ((uint64_t)rr->type << 32 | rr->ttl);
+	uint64_t h = rr->type == ZT_NS ? zone_wire_key(rr->rdata, seed)
+				       : zone_hash(rr->rdata, rr->rdlen, seed);
+	sl->fp += h & ~3ULL;
 
 	/* A name that a delegation points to: its addresses are glue. */
 	if (rr->type == ZT_NS && rr->target_below) {
-		sl = table_at(&c->t, name_key(c->val), true);
+		sl = table_at(&sd->t, name_key(rr->rdata), true);
 		if (sl == NULL) {
-			return nomem(c);
+			return nomem(sd);
 		}
-		sl->fp[c->ver] |= TARGET_BIT;
+		sl->fp |= TARGET_BIT;
+	}
+	return FA_OK;
+}
+
+static int pass2(struct side *sd, const struct fa_zone_rr *rr, uint64_t key)
+{
+	char owner[ZONE_NAMESZ];
+	uint8_t glue = 0;
+
+	if (!is_changed(sd, key)) {
+		return FA_OK;
+	}
+	if (zone_rr_value(rr, sd->val, ZONE_VALSZ) != FA_OK) {
+		fa_zone_name_text(rr->owner_wire, owner, sizeof(owner));
+		snprintf(sd->err, sizeof(sd->err),
+			 "\"%s\" line %llu: malformed rdata of \"%.200s\"", sd->path,
+			 (unsigned long long)rr->line, owner);
+		return FA_EPARSE;
+	}
+	if (rr->type == ZT_A || rr->type == ZT_AAAA) {
+		struct slot *sl = table_at(&sd->t, key, false);
+		glue = sl != NULL && (sl->fp & TARGET_BIT);
+	}
+	fa_zone_name_text(rr->owner_wire, owner, sizeof(owner));
+	if (zone_recs_push(&sd->recs, owner, sd->val, rr->type, rr->ttl,
+			   (uint8_t)sd->ver, glue, 0) != FA_OK) {
+		return nomem(sd);
 	}
 	return FA_OK;
 }
 
 static int on_rr(void *arg, const struct fa_zone_rr *rr)
 {
-	struct ctx *c = arg;
+	struct side *sd = arg;
 
-	if (rr->type == ZT_SOA && rr->apex && !c->has_serial[c->ver]) {
-		c->has_serial[c->ver] = zone_soa_serial(rr, &c->serial[c->ver]);
+	if (rr->type == ZT_SOA && rr->apex && !sd->has_serial) {
+		sd->has_serial = zone_soa_serial(rr, &sd->serial);
 		return FA_OK;
 	}
 	if (!rr->below || !zone_model_type(rr->type)) {
 		return FA_OK;
 	}
-	if (zone_rr_value(rr, c->val, ZONE_VALSZ) != FA_OK) {
-		snprintf(c->err, c->errlen, "\"%s\": malformed rdata of \"%s\"",
-			 c->path, rr->owner);
-		return FA_EPARSE;
-	}
-	uint64_t key = name_key(rr->owner);
-
-	if (c->pass2) {
-		if (!is_changed(c, key)) {
-			return FA_OK;
-		}
-		uint8_t glue = 0;
-		if (rr->type == ZT_A || rr->type == ZT_AAAA) {
-			struct slot *sl = table_at(&c->t, key, false);
-			glue = sl != NULL && (sl->fp[c->ver] & TARGET_BIT);
-		}
-		if (zone_recs_push(&c->recs, rr->owner, c->val, rr->type, rr->ttl,
-				   (uint8_t)c->ver, glue, 0) != FA_OK) {
-			return nomem(c);
-		}
-		return FA_OK;
-	}
-	return pass1(c, rr, key);
+	uint64_t key = name_key(rr->owner_wire);
+	return sd->pass2 ? pass2(sd, rr, key) : pass1(sd, rr, key);
 }
 
-static int scan(struct ctx *c, const char *path, unsigned ver,
-		const struct fa_zone_opts *opts)
+static void *read_side(void *arg)
 {
-	c->ver = ver;
-	c->path = path;
-	return fa_zone_scan(path, opts, on_rr, c, c->err, c->errlen);
+	struct side *sd = arg;
+	sd->rc = fa_zone_scan(sd->path, sd->opts, on_rr, sd, sd->err,
+			      sizeof(sd->err));
+	return NULL;
+}
+
+/* Both files at once, one thread each; the first failure (old side
+ * first) is the one reported. */
+static int read_both(struct side sd[2], char *err, size_t errlen)
+{
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, read_side, &sd[1]) == 0;
+
+	read_side(&sd[0]);
+	if (threaded) {
+		pthread_join(th, NULL);
+	} else {
+		read_side(&sd[1]);
+	}
+	for (int v = 0; v < 2; v++) {
+		if (sd[v].rc != FA_OK) {
+			snprintf(err, errlen, "%s", sd[v].err);
+			return sd[v].rc;
+		}
+	}
+	return FA_OK;
 }
 
 static int key_cmp(const void *pa, const void *pb)
@@ -195,22 +229,41 @@ static int key_cmp(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-static int collect_changed(struct ctx *c)
+/* Keys whose fingerprints differ between the two tables, sorted. */
+static int collect_changed(struct side sd[2], uint64_t **out, size_t *nout)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < c->t.cap; i++) {
-		n += c->t.s[i].key != 0 && c->t.s[i].fp[0] != c->t.s[i].fp[1];
-	}
-	c->changed = malloc((n != 0 ? n : 1) * sizeof(*c->changed));
-	if (c->changed == NULL) {
+	size_t n = 0, cap = 1024;
+	uint64_t *v = malloc(cap * sizeof(*v));
+
+	if (v == NULL) {
 		return FA_ENOMEM;
 	}
-	for (size_t i = 0; i < c->t.cap; i++) {
-		if (c->t.s[i].key != 0 && c->t.s[i].fp[0] != c->t.s[i].fp[1]) {
-			c->changed[c->nchanged++] = c->t.s[i].key;
+	for (int a = 0; a < 2; a++) {
+		const struct table *t = &sd[a].t;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->s[i].key == 0) {
+				continue;
+			}
+			struct slot *o = table_at(&sd[!a].t, t->s[i].key, false);
+			/* a name in both tables is looked at from the old one */
+			if ((o != NULL && (a == 1 || o->fp == t->s[i].fp))) {
+				continue;
+			}
+			if (n == cap) {
+				uint64_t *nv = realloc(v, 2 * cap * sizeof(*v));
+				if (nv == NULL) {
+					free(v);
+					return FA_ENOMEM;
+				}
+				v = nv;
+				cap *= 2;
+			}
+			v[n++] = t->s[i].key;
 		}
 	}
-	qsort(c->changed, c->nchanged, sizeof(*c->changed), key_cmp);
+	qsort(v, n, sizeof(*v), key_cmp);
+	*out = v;
+	*nout = n;
 	return FA_OK;
 }
 
@@ -219,47 +272,67 @@ int fa_zone_diff_files(const char *old_path, const char *new_path,
 		       void *arg, struct fa_zone_diff_stats *stats, char *err,
 		       size_t errlen)
 {
-	struct ctx c = { .err = err, .errlen = errlen };
+	struct side sd[2] = {
+		{ .path = old_path, .opts = opts, .ver = 0 },
+		{ .path = new_path, .opts = opts, .ver = 1 },
+	};
+	uint64_t *changed = NULL;
+	size_t nchanged = 0;
 	int rc;
 
-	c.val = malloc(ZONE_VALSZ);
-	if (c.val == NULL) {
-		return FA_ENOMEM;
+	sd[0].val = malloc(ZONE_VALSZ);
+	sd[1].val = malloc(ZONE_VALSZ);
+	if (sd[0].val == NULL || sd[1].val == NULL) {
+		rc = FA_ENOMEM;
+		goto out;
 	}
-	rc = scan(&c, old_path, 0, opts);
+	rc = read_both(sd, err, errlen);
 	if (rc == FA_OK) {
-		rc = scan(&c, new_path, 1, opts);
-	}
-	if (rc == FA_OK) {
-		rc = collect_changed(&c);
+		rc = collect_changed(sd, &changed, &nchanged);
 	}
 	if (rc != FA_OK) {
 		goto out;
 	}
 
-	c.pass2 = true;
-	if (c.nchanged > 0) {
-		rc = scan(&c, old_path, 0, opts);
-		if (rc == FA_OK) {
-			rc = scan(&c, new_path, 1, opts);
-		}
+	for (int v = 0; v < 2; v++) {
+		sd[v].pass2 = true;
+		sd[v].changed = changed;
+		sd[v].nchanged = nchanged;
+	}
+	if (nchanged > 0) {
+		rc = read_both(sd, err, errlen);
 		if (rc != FA_OK) {
 			goto out;
 		}
 	}
 	if (stats != NULL) {
-		stats->names = c.t.n;
-		stats->table_bytes = c.t.cap * sizeof(struct slot);
-		stats->changed = c.nchanged;
-		stats->detail_bytes = c.recs.bytes + c.nchanged * sizeof(uint64_t);
-		stats->old_serial = c.serial[0];
-		stats->new_serial = c.serial[1];
+		stats->names = sd[0].t.n + sd[1].t.n;
+		stats->table_bytes = (sd[0].t.cap + sd[1].t.cap) * sizeof(struct slot);
+		stats->changed = nchanged;
+		stats->detail_bytes = sd[0].recs.bytes + sd[1].recs.bytes +
+				      nchanged * sizeof(uint64_t);
+		stats->old_serial = sd[0].serial;
+		stats->new_serial = sd[1].serial;
 	}
-	rc = zone_recs_diff(&c.recs, false, c.has_serial[1], c.serial[1], fn, arg);
+
+	/* One list: the comparison sorts by owner and version anyway. */
+	struct zone_recs *all = &sd[0].recs;
+	for (size_t i = 0; i < sd[1].recs.n; i++) {
+		const struct zone_rec *e = &sd[1].recs.v[i];
+		rc = zone_recs_push(all, e->owner, e->val, e->type, e->ttl, e->ver,
+				    e->glue, 0);
+		if (rc != FA_OK) {
+			goto out;
+		}
+	}
+	zone_recs_free(&sd[1].recs);
+	rc = zone_recs_diff(all, false, sd[1].has_serial, sd[1].serial, fn, arg);
 out:
-	zone_recs_free(&c.recs);
-	free(c.changed);
-	free(c.t.s);
-	free(c.val);
+	for (int v = 0; v < 2; v++) {
+		zone_recs_free(&sd[v].recs);
+		free(sd[v].t.s);
+		free(sd[v].val);
+	}
+	free(changed);
 	return rc;
 }

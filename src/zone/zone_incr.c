@@ -122,7 +122,9 @@ static int on_rr(void *arg, const struct fa_zone_rr *rr)
 	if (zone_rr_value(rr, in->val, ZONE_VALSZ) != FA_OK) {
 		return bad(in, "malformed rdata");
 	}
-	if (zone_recs_push(&in->recs, rr->owner, in->val, rr->type, rr->ttl,
+	char owner[ZONE_NAMESZ];
+	fa_zone_name_text(rr->owner_wire, owner, sizeof(owner));
+	if (zone_recs_push(&in->recs, owner, in->val, rr->type, rr->ttl,
 			   (uint8_t)ver, 1, in->seq++) != FA_OK) {
 		return FA_ENOMEM;
 	}

@@ -20,14 +20,14 @@ enum {
 	ZT_DS = 43,
 };
 
-/* A presentation name: 255 wire octets can grow to 4 text octets each. */
-#define ZONE_NAMESZ 1024
+#define ZONE_NAMESZ FA_ZONE_NAMESZ
 
 /* A value: DS digests may be up to 65531 octets, two hex digits each. */
 #define ZONE_VALSZ (2 * 65536 + 32)
 
-/* Normalized text of an absolute wire-form name ("" for the root). */
-void zone_name_text(const uint8_t *wire, char *out, size_t outlen);
+/* Hash of a wire-form name with ASCII letters folded: equal exactly when
+ * the normalized texts are equal. */
+uint64_t zone_wire_key(const uint8_t *wire, uint64_t seed);
 
 /* Whether wire name n is below (strictly) or at origin o. */
 bool zone_wire_below(const uint8_t *n, const uint8_t *o, bool *apex);

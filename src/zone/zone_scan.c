@@ -42,7 +42,7 @@ static bool is_plain(unsigned char c)
 	       c == '_' || c == '*';
 }
 
-void zone_name_text(const uint8_t *wire, char *out, size_t outlen)
+void fa_zone_name_text(const uint8_t *wire, char *out, size_t outlen)
 {
 	char raw[ZONE_NAMESZ];
 	size_t o = 0;
@@ -156,7 +156,7 @@ int zone_rr_value(const struct fa_zone_rr *rr, char *out, size_t outlen)
 		if (rr->rdlen < 1 || wire_len(rr->rdata) > rr->rdlen) {
 			return FA_EPARSE;
 		}
-		zone_name_text(rr->rdata, out, outlen);
+		fa_zone_name_text(rr->rdata, out, outlen);
 		return FA_OK;
 	case ZT_A:
 	case ZT_AAAA:
@@ -203,6 +203,22 @@ uint64_t zone_hash(const void *p, size_t len, uint64_t seed)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
+}
+
+uint64_t zone_wire_key(const uint8_t *wire, uint64_t seed)
+{
+	uint8_t low[256];
+	size_t n = 0;
+
+	while (n < sizeof(low) && wire[n] != 0) {
+		size_t l = wire[n];
+		low[n++] = (uint8_t)l;
+		for (size_t i = 0; i < l && n < sizeof(low); i++, n++) {
+			uint8_t c = wire[n];
+			low[n] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+		}
+	}
+	return zone_hash(low, n, seed);
 }
 
 static void drop_parsed(zs_scanner_t *s, const char **dropped)
@@ -296,19 +312,10 @@ static int deliver(struct scan *sc, zs_scanner_t *s)
 		.rdlen = s->r_data_length,
 		.line = s->line_counter,
 	};
-	char owner[ZONE_NAMESZ];
-
 	rr.below = zone_wire_below(s->r_owner, sc->origin, &rr.apex);
 	if (rr.type == ZT_NS) {
 		bool apex;
 		rr.target_below = zone_wire_below(s->r_data, sc->origin, &apex);
-	}
-	/* Only the types anyone looks at pay for the owner's text. */
-	if (zone_model_type(rr.type) || rr.type == ZT_SOA) {
-		zone_name_text(s->r_owner, owner, sizeof(owner));
-		rr.owner = owner;
-	} else {
-		rr.owner = NULL;
 	}
 	return sc->fn(sc->arg, &rr);
 }
