@@ -223,13 +223,22 @@ uint64_t zone_wire_key(const uint8_t *wire, uint64_t seed)
 
 static void drop_parsed(zs_scanner_t *s, const char **dropped)
 {
-	if (!s->input.mmaped || s->input.current - *dropped < DROP_EVERY) {
+	const char *start = s->input.start, *cur = s->input.current;
+
+	/* Only inside the file mapping, and only well behind the parser. */
+	if (!s->input.mmaped || start == NULL || cur < start ||
+	    cur > s->input.end) {
 		return;
 	}
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t from = (uintptr_t)*dropped & ~(uintptr_t)(pg - 1);
-	uintptr_t to = ((uintptr_t)s->input.current - (1u << 20)) &
-		       ~(uintptr_t)(pg - 1);
+	if (*dropped < start || *dropped > cur) {
+		*dropped = start;
+	}
+	if ((size_t)(cur - *dropped) < DROP_EVERY) {
+		return;
+	}
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)*dropped + pg - 1) & ~(pg - 1);
+	uintptr_t to = ((uintptr_t)cur - (1u << 20)) & ~(pg - 1);
 	if (to > from) {
 		(void)madvise((void *)from, to - from, MADV_DONTNEED);
 		*dropped = (const char *)to;
@@ -322,7 +331,7 @@ static int deliver(struct scan *sc, zs_scanner_t *s)
 
 static int scan_one(struct scan *sc, zs_scanner_t *s, int depth)
 {
-	const char *dropped = s->input.start;
+	const char *dropped = NULL;
 
 	for (;;) {
 		if (zs_parse_record(s) != 0 || s->state == ZS_STATE_ERROR) {
