@@ -41,10 +41,12 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 		fa_die "fuzz build failed, full log in $fbuild/build.log"
 	}
 	rm -rf "$fbuild/seeds"
-	mkdir -p "$fbuild/seeds/policy" "$fbuild/work/epp" "$fbuild/work/policy"
+	mkdir -p "$fbuild/seeds/policy" "$fbuild/work/epp" "$fbuild/work/policy" \
+		"$fbuild/work/zone"
 	fuzz/make_seeds.sh "$fbuild/seeds/epp" >/dev/null
+	fuzz/make_zone_seeds.sh "$fbuild/seeds/zone"
 	cp policies/*.yaml tests/data/rule/*.yaml "$fbuild/seeds/policy/"
-	for t in epp policy; do
+	for t in epp policy zone; do
 		fa_say "fuzzing $t for ${fuzz_seconds}s"
 		(cd "$fbuild/work" && "$fbuild/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
 			-max_len=65536 -print_final_stats=1 "$fbuild/work/$t" \
