@@ -9,8 +9,9 @@
  * NS targets folded, type and TTL): a sum does not depend on record order.
  * Bit 0 says whether the name is the target of a delegation NS record
  * (the sums only add multiples of 4, so the low bits stay free). Names
- * whose fingerprints differ between the tables are then read again, in
- * pass 2, and only their records are kept as text and compared exactly.
+ * whose fingerprints differ between the tables are marked (bit 1) and read
+ * again, in pass 2; only their records are kept as text and compared
+ * exactly.
  * The two files are read by two threads, each with its own table.
  */
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #define NAME_SEED 0x6a09e667f3bcc908ULL
 #define REC_SEED 0xbb67ae8584caa73bULL
 #define TARGET_BIT 1ULL
+#define CHANGED_BIT 2ULL	/* set between the passes: re-read this name */
 
 struct slot {
 	uint64_t key;	/* 0 = empty */
@@ -42,8 +44,12 @@ struct side {
 	unsigned ver;
 	bool pass2;
 	struct table t;
-	const uint64_t *changed;	/* sorted keys to keep in pass 2 */
-	size_t nchanged;
+	/* the last owner's key: records of one owner usually follow */
+	uint8_t last[256];
+	size_t last_len;
+	uint64_t last_key;
+	struct slot *last_slot;	/* its slot, valid while the table's size */
+	size_t last_cap;	/* stays last_cap */
 	struct zone_recs recs;
 	char *val;
 	bool has_serial;
@@ -105,23 +111,6 @@ static struct slot *table_at(struct table *t, uint64_t key, bool add)
 	return &t->s[j];
 }
 
-static bool is_changed(const struct side *sd, uint64_t key)
-{
-	size_t lo = 0, hi = sd->nchanged;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (sd->changed[mid] == key) {
-			return true;
-		}
-		if (sd->changed[mid] < key) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	return false;
-}
-
 static int nomem(struct side *sd)
 {
 	snprintf(sd->err, sizeof(sd->err), "out of memory reading \"%s\"",
@@ -129,9 +118,22 @@ static int nomem(struct side *sd)
 	return FA_ENOMEM;
 }
 
+/* The owner's slot, looked up once per run of records of one owner. */
+static struct slot *owner_slot(struct side *sd, uint64_t key, bool add)
+{
+	/* the size first: a grown table has freed the old slots */
+	if (sd->last_slot != NULL && sd->last_cap == sd->t.cap &&
+	    sd->last_slot->key == key) {
+		return sd->last_slot;
+	}
+	sd->last_slot = table_at(&sd->t, key, add);
+	sd->last_cap = sd->t.cap;
+	return sd->last_slot;
+}
+
 static int pass1(struct side *sd, const struct fa_zone_rr *rr, uint64_t key)
 {
-	struct slot *sl = table_at(&sd->t, key, true);
+	struct slot *sl = owner_slot(sd, key, true);
 	if (sl == NULL) {
 		return nomem(sd);
 	}
@@ -156,7 +158,8 @@ static int pass2(struct side *sd, const struct fa_zone_rr *rr, uint64_t key)
 	char owner[ZONE_NAMESZ];
 	uint8_t glue = 0;
 
-	if (!is_changed(sd, key)) {
+	struct slot *sl = owner_slot(sd, key, false);
+	if (sl == NULL || !(sl->fp & CHANGED_BIT)) {
 		return FA_OK;
 	}
 	if (zone_rr_value(rr, sd->val, ZONE_VALSZ) != FA_OK) {
@@ -167,8 +170,7 @@ static int pass2(struct side *sd, const struct fa_zone_rr *rr, uint64_t key)
 		return FA_EPARSE;
 	}
 	if (rr->type == ZT_A || rr->type == ZT_AAAA) {
-		struct slot *sl = table_at(&sd->t, key, false);
-		glue = sl != NULL && (sl->fp & TARGET_BIT);
+		glue = (sl->fp & TARGET_BIT) != 0;
 	}
 	fa_zone_name_text(rr->owner_wire, owner, sizeof(owner));
 	if (zone_recs_push(&sd->recs, owner, sd->val, rr->type, rr->ttl,
@@ -189,7 +191,17 @@ static int on_rr(void *arg, const struct fa_zone_rr *rr)
 	if (!rr->below || !zone_model_type(rr->type)) {
 		return FA_OK;
 	}
-	uint64_t key = name_key(rr->owner_wire);
+	size_t len = 0;
+	while (rr->owner_wire[len] != 0) {
+		len += rr->owner_wire[len] + 1u;
+	}
+	len++;
+	if (len != sd->last_len || memcmp(rr->owner_wire, sd->last, len) != 0) {
+		sd->last_key = name_key(rr->owner_wire);
+		sd->last_len = len <= sizeof(sd->last) ? len : 0;
+		memcpy(sd->last, rr->owner_wire, sd->last_len);
+	}
+	uint64_t key = sd->last_key;
 	return sd->pass2 ? pass2(sd, rr, key) : pass1(sd, rr, key);
 }
 
@@ -223,48 +235,30 @@ static int read_both(struct side sd[2], char *err, size_t errlen)
 	return FA_OK;
 }
 
-static int key_cmp(const void *pa, const void *pb)
+/* Mark the names whose fingerprints differ, in both tables, for pass 2. */
+static size_t mark_changed(struct side sd[2])
 {
-	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-	return a < b ? -1 : a > b;
-}
+	size_t n = 0;
 
-/* Keys whose fingerprints differ between the two tables, sorted. */
-static int collect_changed(struct side sd[2], uint64_t **out, size_t *nout)
-{
-	size_t n = 0, cap = 1024;
-	uint64_t *v = malloc(cap * sizeof(*v));
-
-	if (v == NULL) {
-		return FA_ENOMEM;
-	}
 	for (int a = 0; a < 2; a++) {
-		const struct table *t = &sd[a].t;
+		struct table *t = &sd[a].t;
 		for (size_t i = 0; i < t->cap; i++) {
-			if (t->s[i].key == 0) {
+			struct slot *sl = &t->s[i];
+			if (sl->key == 0 || (sl->fp & CHANGED_BIT)) {
 				continue;
 			}
-			struct slot *o = table_at(&sd[!a].t, t->s[i].key, false);
-			/* a name in both tables is looked at from the old one */
-			if ((o != NULL && (a == 1 || o->fp == t->s[i].fp))) {
+			struct slot *o = table_at(&sd[!a].t, sl->key, false);
+			if (o != NULL && (o->fp & ~CHANGED_BIT) == sl->fp) {
 				continue;
 			}
-			if (n == cap) {
-				uint64_t *nv = realloc(v, 2 * cap * sizeof(*v));
-				if (nv == NULL) {
-					free(v);
-					return FA_ENOMEM;
-				}
-				v = nv;
-				cap *= 2;
+			sl->fp |= CHANGED_BIT;
+			if (o != NULL) {
+				o->fp |= CHANGED_BIT;
 			}
-			v[n++] = t->s[i].key;
+			n++;
 		}
 	}
-	qsort(v, n, sizeof(*v), key_cmp);
-	*out = v;
-	*nout = n;
-	return FA_OK;
+	return n;
 }
 
 int fa_zone_diff_files(const char *old_path, const char *new_path,
@@ -276,7 +270,6 @@ int fa_zone_diff_files(const char *old_path, const char *new_path,
 		{ .path = old_path, .opts = opts, .ver = 0 },
 		{ .path = new_path, .opts = opts, .ver = 1 },
 	};
-	uint64_t *changed = NULL;
 	size_t nchanged = 0;
 	int rc;
 
@@ -287,17 +280,14 @@ int fa_zone_diff_files(const char *old_path, const char *new_path,
 		goto out;
 	}
 	rc = read_both(sd, err, errlen);
-	if (rc == FA_OK) {
-		rc = collect_changed(sd, &changed, &nchanged);
-	}
 	if (rc != FA_OK) {
 		goto out;
 	}
-
+	nchanged = mark_changed(sd);
 	for (int v = 0; v < 2; v++) {
 		sd[v].pass2 = true;
-		sd[v].changed = changed;
-		sd[v].nchanged = nchanged;
+		sd[v].last_len = 0;
+		sd[v].last_slot = NULL;
 	}
 	if (nchanged > 0) {
 		rc = read_both(sd, err, errlen);
@@ -309,8 +299,7 @@ int fa_zone_diff_files(const char *old_path, const char *new_path,
 		stats->names = sd[0].t.n + sd[1].t.n;
 		stats->table_bytes = (sd[0].t.cap + sd[1].t.cap) * sizeof(struct slot);
 		stats->changed = nchanged;
-		stats->detail_bytes = sd[0].recs.bytes + sd[1].recs.bytes +
-				      nchanged * sizeof(uint64_t);
+		stats->detail_bytes = sd[0].recs.bytes + sd[1].recs.bytes;
 		stats->old_serial = sd[0].serial;
 		stats->new_serial = sd[1].serial;
 	}
@@ -333,6 +322,5 @@ out:
 		free(sd[v].t.s);
 		free(sd[v].val);
 	}
-	free(changed);
 	return rc;
 }
