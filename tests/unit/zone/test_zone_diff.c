@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,7 +20,7 @@
 #define DATA FA_TEST_DATA "/zone/"
 
 struct out {
-	char text[16384];
+	char text[65536];
 	size_t len;
 	int calls;
 };
@@ -250,6 +251,63 @@ static void test_journal_cancels(void **state)
 	assert_int_equal(o.calls, 0);
 }
 
+/* Big enough for the fingerprint tables to grow several times: 40000
+ * delegations, every 1000th changed in a known way, records of the new
+ * file written in reverse order. */
+static void test_large(void **state)
+{
+	char a[] = "/tmp/fa-zone-large-a-XXXXXX", b[] = "/tmp/fa-zone-large-b-XXXXXX";
+	int fa = mkstemp(a), fb = mkstemp(b);
+	assert_true(fa >= 0 && fb >= 0);
+	FILE *fo = fdopen(fa, "w"), *fn = fdopen(fb, "w");
+	assert_non_null(fo);
+	assert_non_null(fn);
+
+	const char *head = "$ORIGIN example.\n$TTL 3600\n"
+			   "@ SOA ns hostmaster 1 2 3 4 5\n@ NS ns\n";
+	fputs(head, fo);
+	fputs(head, fn);
+	for (int i = 0; i < 40000; i++) {
+		fprintf(fo, "d%d NS ns1.d%d\nd%d NS ns.host%d.net.\n"
+			    "ns1.d%d A 10.%d.%d.1\n", i, i, i, i % 97, i, i / 256,
+			i % 256);
+	}
+	for (int i = 39999; i >= 0; i--) {
+		int renumber = i % 1000 == 0, gone = i % 1000 == 500;
+		if (gone) {
+			continue;
+		}
+		fprintf(fn, "ns1.d%d A 10.%d.%d.%d\nD%d NS NS.host%d.NET.\n"
+			    "d%d NS ns1.D%d\n", i, i / 256, i % 256,
+			renumber ? 2 : 1, i, i % 97, i, i);
+	}
+	fprintf(fn, "added NS ns.added.net.\n");
+	assert_int_equal(fclose(fo), 0);
+	assert_int_equal(fclose(fn), 0);
+
+	struct out o;
+	char err[512];
+	struct fa_zone_opts opts = { .origin = "example" };
+	struct fa_zone_diff_stats st;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(fa_zone_diff_files(a, b, &opts, collect, &o, &st, err,
+					    sizeof(err)), FA_OK);
+	/* 40 renumbered (2 each), 40 removed (delegation_rem, 2 ns_rem,
+	 * 1 glue_rem each), 1 added (delegation_add, ns_add) */
+	assert_int_equal(o.calls, 40 * 2 + 40 * 4 + 2);
+	assert_non_null(strstr(o.text, "glue_add ns1.d1000.example A 10.3.232.2 "
+				       "3600 @1\n"
+				       "glue_rem ns1.d1000.example A 10.3.232.1 "
+				       "3600 @1\n"));
+	assert_non_null(strstr(o.text, "delegation_rem d500.example NS - 3600 @1\n"
+				       "ns_rem d500.example NS ns.host15.net 3600 @1\n"
+				       "ns_rem d500.example NS ns1.d500.example 3600 @1\n"));
+	assert_non_null(strstr(o.text, "glue_rem ns1.d500.example A 10.1.244.1"));
+	assert_true(st.table_bytes >= 2 * 65536 * 16);
+	unlink(a);
+	unlink(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_incr_malformed),
 		cmocka_unit_test(test_journal_cancels),
+		cmocka_unit_test(test_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
