@@ -296,7 +296,7 @@ out:
 }
 
 /* Columns of the event cursor. */
-enum { C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED };
+enum { C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN };
 
 static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 {
@@ -308,6 +308,7 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	ev->domain = get_str(res, i, C_DOMAIN);
 	ev->host = get_str(res, i, C_HOST);
 	ev->value = get_str(res, i, C_VALUE);
+	ev->txn_key = get_str(res, i, C_TXN);
 	const char *created = get_str(res, i, C_CREATED);
 	if (created != NULL &&
 	    fa_time_parse(created, strlen(created), &ev->created_us) == FA_OK) {
@@ -387,13 +388,13 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
 		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
 		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END"
+		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
 		" FROM events WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
 		" ORDER BY ts, id" :
 		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
 		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
 		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END"
+		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
 		" FROM events WHERE ts >= $1::timestamptz"
 		" ORDER BY ts, id";
 	const char *params[2] = { warm, until };
