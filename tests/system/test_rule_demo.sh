@@ -35,9 +35,12 @@ reg-gamma|failed-burst|failed_commands[1h]|25|25" \
 
 # The 4 updates of fluxy.example, one NS removed and one added each: the
 # rule fires from the third on, and its evidence lists their 8 events.
-expect "ns-churn evidence" "2026-11-05T02:40:01.770000Z|2026-11-05T03:30:02.531000Z|124|[117, 118, 119, 120, 121, 122, 123, 124]" \
-	"$(q "SELECT e->>'first_fired', e->>'last_fired', e->>'event_id', e->'metrics'->'ns_changes[24h]'->>'event_ids'
-	      FROM findings, LATERAL (SELECT evidence->'ns-churn' AS e) x WHERE entity = 'fluxy.example'")"
+expect "ns-churn evidence" \
+	"2026-11-05T02:40:01.770000Z|2026-11-05T03:30:02.531000Z|124|[117, 118, 119, 120, 121, 122, 123, 124]" \
+	"$(q "SELECT e->>'first_fired', e->>'last_fired', e->>'event_id',
+	             e->'metrics'->'ns_changes[24h]'->>'event_ids'
+	      FROM findings, LATERAL (SELECT evidence->'ns-churn' AS e) x
+	      WHERE entity = 'fluxy.example'")"
 expect "those are fluxy.example's NS events after its create" "117|124|8" \
 	"$(q "SELECT min(id), max(id), count(*) FROM events WHERE domain = 'fluxy.example'
 	      AND kind IN ('domain.ns_add', 'domain.ns_rem') AND ts > '2026-11-03'")"
@@ -57,7 +60,8 @@ expect "no row changed" "$before" "$(q "$dump_q")"
 # only fluxy.example fires (the others have at most 1; creates do not
 # count). A dry run, so the database stays as it was.
 probe=$(mktemp -d)
-trap 'rm -rf "$probe"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
+trap 'rm -rf "$probe"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' \
+	EXIT
 printf '%s\n' 'policy: probe' 'rules:' '  - id: two-ns-changes' '    description: d' \
 	'    entity: domain' '    severity: info' '    score: 0' '    when: ns_changes[24h] >= 2' \
 	>"$probe/probe.yaml"

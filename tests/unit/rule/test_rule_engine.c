@@ -388,10 +388,10 @@ static void test_ns_changes_per_txn(void **state)
 	assert_int_equal(feed_txn(eng, 5, 600, "domain.ns_rem", d, "ns1.a.example", "u1"), FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
 	assert_int_equal(feed_txn(eng, 6, 600, "domain.ns_rem", d, "ns2.a.example", "u1"), FA_OK);
-	assert_int_equal(feed_txn(eng, 7, 600, "domain.ns_add", d, "ns-1.aws.example", "u1"), FA_OK);
-	assert_int_equal(feed_txn(eng, 8, 600, "domain.ns_add", d, "ns-2.aws.example", "u1"), FA_OK);
-	assert_int_equal(feed_txn(eng, 9, 600, "domain.ns_add", d, "ns-3.aws.example", "u1"), FA_OK);
-	assert_int_equal(feed_txn(eng, 10, 600, "domain.ns_add", d, "ns-4.aws.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 7, 600, "domain.ns_add", d, "r53-1.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 8, 600, "domain.ns_add", d, "r53-2.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 9, 600, "domain.ns_add", d, "r53-3.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 10, 600, "domain.ns_add", d, "r53-4.example", "u1"), FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
 	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 1);
 
@@ -399,7 +399,7 @@ static void test_ns_changes_per_txn(void **state)
 	 * with it (concurrent ingests): u1 is still one change. */
 	assert_int_equal(feed_txn(eng, 11, 600, "domain.ns_rem", o, "ns1.a.example", "u2"), FA_OK);
 	assert_int_equal(feed_txn(eng, 12, 600, "domain.ns_add", o, "ns1.b.example", "u2"), FA_OK);
-	assert_int_equal(feed_txn(eng, 13, 600, "domain.ns_add", d, "ns-5.aws.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 13, 600, "domain.ns_add", d, "r53-5.example", "u1"), FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
 	assert_int_equal(metric(eng, "domain", o, "ns_changes", 86400, NULL), 1);
 	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 2);
@@ -407,13 +407,13 @@ static void test_ns_changes_per_txn(void **state)
 
 	/* Three updates of d: 3, the domain rule fires; the registrar's
 	 * hour holds u1, u2, u3 and then u4 too. */
-	assert_int_equal(feed_txn(eng, 14, 1200, "domain.ns_rem", d, "ns-5.aws.example", "u3"),
+	assert_int_equal(feed_txn(eng, 14, 1200, "domain.ns_rem", d, "r53-5.example", "u3"),
 			 FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 2);
 	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 3);
 	assert_int_equal(fa_rule_engine_finding_count(eng), 1); /* reg */
 	assert_int_equal(feed_txn(eng, 15, 3000, "domain.ns_add", d, "ns.b.example", "u4"), FA_OK);
-	assert_int_equal(feed_txn(eng, 16, 3000, "domain.ns_rem", d, "ns-4.aws.example", "u4"),
+	assert_int_equal(feed_txn(eng, 16, 3000, "domain.ns_rem", d, "r53-4.example", "u4"),
 			 FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
 	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 4);
