@@ -23,6 +23,7 @@
 struct counts {
 	uint64_t records;
 	uint64_t rejected;
+	uint64_t incomplete;	/* files ending inside a record, not read yet */
 	struct fa_store_stats st;
 };
 
@@ -80,9 +81,10 @@ static void print_counts(const char *what, const struct counts *c)
 {
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions new, %" PRIu64
-		" duplicates, %" PRIu64 " events written, %" PRIu64 " rejected\n",
+		" duplicates, %" PRIu64 " events written, %" PRIu64 " rejected, %" PRIu64
+		" incomplete at the end\n",
 		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.events,
-		c->rejected);
+		c->rejected, c->incomplete);
 }
 
 static void *committer_main(void *arg)
@@ -208,6 +210,21 @@ static int open_reader(struct ingest *in, const char *path,
 	return rc;
 }
 
+/* A log that ends inside a record is still being written (or was cut):
+ * the checkpoint stays before that record, and the user hears of it. */
+static void note_tail(struct ingest *in, const struct fa_epp_reader *r,
+		      const char *path, struct counts *fc)
+{
+	uint64_t off, len;
+	if (!fa_epp_reader_tail(r, &off, &len)) {
+		return;
+	}
+	fc->incomplete++;
+	fprintf(stderr, "%s: incomplete record at end of \"%s\" at offset %" PRIu64
+		" (%" PRIu64 " bytes) was not read; it will be read when the file grows\n",
+		in->prog, path, off, len);
+}
+
 /* FA_OK, or FA_EIO when the file could not be read to its end, or FA_EDB
  * when the database failed (stop everything). */
 static int ingest_file(struct ingest *in, const char *path)
@@ -237,6 +254,7 @@ static int ingest_file(struct ingest *in, const char *path)
 		memset(&rej, 0, sizeof(rej));
 		rc = fa_epp_reader_next(r, &txn, &rej);
 		if (rc == FA_EOF) {
+			note_tail(in, r, path, &fc);
 			break;
 		}
 		if (rc == FA_OK) {
@@ -288,6 +306,7 @@ out:
 	print_counts(path, &fc);
 	in->total.records += fc.records;
 	in->total.rejected += fc.rejected;
+	in->total.incomplete += fc.incomplete;
 	in->total.st.txns_new += fc.st.txns_new;
 	in->total.st.txns_dup += fc.st.txns_dup;
 	in->total.st.events += fc.st.events;
