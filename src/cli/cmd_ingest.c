@@ -81,10 +81,10 @@ static void print_counts(const char *what, const struct counts *c)
 {
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions new, %" PRIu64
-		" duplicates, %" PRIu64 " events written, %" PRIu64 " rejected, %" PRIu64
-		" incomplete at the end\n",
-		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.events,
-		c->rejected, c->incomplete);
+		" duplicates, %" PRIu64 " read-only not stored, %" PRIu64
+		" events written, %" PRIu64 " rejected, %" PRIu64 " incomplete at the end\n",
+		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.txns_readonly,
+		c->st.events, c->rejected, c->incomplete);
 }
 
 static void *committer_main(void *arg)
@@ -116,6 +116,7 @@ static void *committer_main(void *arg)
 		}
 		cm->stats->txns_new += st.txns_new;
 		cm->stats->txns_dup += st.txns_dup;
+		cm->stats->txns_readonly += st.txns_readonly;
 		cm->stats->events += st.events;
 		cm->stats->rejects_new += st.rejects_new;
 		cm->pending = NULL;
@@ -309,6 +310,7 @@ out:
 	in->total.incomplete += fc.incomplete;
 	in->total.st.txns_new += fc.st.txns_new;
 	in->total.st.txns_dup += fc.st.txns_dup;
+	in->total.st.txns_readonly += fc.st.txns_readonly;
 	in->total.st.events += fc.st.events;
 	in->total.st.rejects_new += fc.st.rejects_new;
 	if (txn_ready) {

@@ -399,6 +399,52 @@ static void test_revived(void **state)
 	fa_store_batch_free(b);
 }
 
+/* Queries that yield no event and change nothing leave no row at all. */
+static void test_read_only(void **state)
+{
+	struct fa_store_batch *b = NULL;
+	struct fa_store_stats st;
+	struct fa_txn t;
+	assert_int_equal(fa_store_batch_new(&b, store), FA_OK);
+
+	txn_begin(&t, "sv:reg-q:1", "2026-11-10T00:00:00Z", "reg-q", "domain:check", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:2", "2026-11-10T00:00:01Z", "reg-q", "host:check", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:3", "2026-11-10T00:00:02Z", "reg-q", "contact:info", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:4", "2026-11-10T00:00:03Z", "reg-q", "poll", 1301);
+	add(b, &t);
+	txn_begin(&t, "sha256:hello", "2026-11-10T00:00:04Z", "reg-q", "hello", 1000);
+	add(b, &t);
+	txn_begin(&t, "sha256:lonecheck", "2026-11-10T00:00:05Z", "reg-q", "domain:check", -1);
+	add(b, &t);
+	/* an info whose response carried data is stored (its event) */
+	txn_begin(&t, "sv:reg-q:7", "2026-11-10T00:00:06Z", "reg-q", "domain:info", 1000);
+	ev(&t, FA_EV_DOMAIN_INFO, "seen.ee", NULL, NULL, NULL, "{\"clID\":\"reg-q\"}");
+	add(b, &t);
+	/* a failed check is stored: its command.failed counts for rules */
+	txn_begin(&t, "sv:reg-q:8", "2026-11-10T00:00:07Z", "reg-q", "domain:check", 2306);
+	add(b, &t);
+	/* a query-looking command with events is no query */
+	txn_begin(&t, "sv:reg-q:9", "2026-11-10T00:00:08Z", "reg-q", "domain:update", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:9", "2026-11-10T00:00:08Z", "reg-q", "domain:update", 1000);
+	add(b, &t);
+	commit(b, &st);
+	assert_int_equal(st.txns_readonly, 6);
+	assert_int_equal(st.txns_new, 3);
+	assert_int_equal(st.txns_dup, 1);
+	assert_int_equal(st.events, 2);
+	assert_string_equal(q1("SELECT string_agg(key || ' ' || command, ',' ORDER BY key) "
+			       "FROM txns WHERE registrar = 'reg-q'"),
+			    "sv:reg-q:7 domain:info,sv:reg-q:8 domain:check,"
+			    "sv:reg-q:9 domain:update");
+	assert_string_equal(q1("SELECT to_char(first_seen, 'HH24:MI:SS') FROM registrars "
+			       "WHERE clid = 'reg-q'"), "00:00:06");
+	fa_store_batch_free(b);
+}
+
 static void test_rejects_and_checkpoint(void **state)
 {
 	struct fa_store_batch *b = NULL;
@@ -485,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_failed_and_lone),
 		cmocka_unit_test(test_registrant_cleared),
 		cmocka_unit_test(test_revived),
+		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_rejects_and_checkpoint),
 		cmocka_unit_test(test_migrate_again),
 	};
