@@ -23,6 +23,7 @@
 struct counts {
 	uint64_t records;
 	uint64_t rejected;
+	uint64_t incomplete;	/* files ending inside a record, not read yet */
 	struct fa_store_stats st;
 };
 
@@ -80,9 +81,10 @@ static void print_counts(const char *what, const struct counts *c)
 {
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions new, %" PRIu64
-		" duplicates, %" PRIu64 " events written, %" PRIu64 " rejected\n",
-		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.events,
-		c->rejected);
+		" duplicates, %" PRIu64 " read-only not stored, %" PRIu64
+		" events written, %" PRIu64 " rejected, %" PRIu64 " incomplete at the end\n",
+		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.txns_readonly,
+		c->st.events, c->rejected, c->incomplete);
 }
 
 static void *committer_main(void *arg)
@@ -114,6 +116,7 @@ static void *committer_main(void *arg)
 		}
 		cm->stats->txns_new += st.txns_new;
 		cm->stats->txns_dup += st.txns_dup;
+		cm->stats->txns_readonly += st.txns_readonly;
 		cm->stats->events += st.events;
 		cm->stats->rejects_new += st.rejects_new;
 		cm->pending = NULL;
@@ -208,6 +211,21 @@ static int open_reader(struct ingest *in, const char *path,
 	return rc;
 }
 
+/* A log that ends inside a record is still being written (or was cut):
+ * the checkpoint stays before that record, and the user hears of it. */
+static void note_tail(struct ingest *in, const struct fa_epp_reader *r,
+		      const char *path, struct counts *fc)
+{
+	uint64_t off, len;
+	if (!fa_epp_reader_tail(r, &off, &len)) {
+		return;
+	}
+	fc->incomplete++;
+	fprintf(stderr, "%s: incomplete record at end of \"%s\" at offset %" PRIu64
+		" (%" PRIu64 " bytes) was not read; it will be read when the file grows\n",
+		in->prog, path, off, len);
+}
+
 /* FA_OK, or FA_EIO when the file could not be read to its end, or FA_EDB
  * when the database failed (stop everything). */
 static int ingest_file(struct ingest *in, const char *path)
@@ -237,6 +255,7 @@ static int ingest_file(struct ingest *in, const char *path)
 		memset(&rej, 0, sizeof(rej));
 		rc = fa_epp_reader_next(r, &txn, &rej);
 		if (rc == FA_EOF) {
+			note_tail(in, r, path, &fc);
 			break;
 		}
 		if (rc == FA_OK) {
@@ -288,8 +307,10 @@ out:
 	print_counts(path, &fc);
 	in->total.records += fc.records;
 	in->total.rejected += fc.rejected;
+	in->total.incomplete += fc.incomplete;
 	in->total.st.txns_new += fc.st.txns_new;
 	in->total.st.txns_dup += fc.st.txns_dup;
+	in->total.st.txns_readonly += fc.st.txns_readonly;
 	in->total.st.events += fc.st.events;
 	in->total.st.rejects_new += fc.st.rejects_new;
 	if (txn_ready) {

@@ -84,11 +84,18 @@ static int parse_file(const char *prog, const char *path,
 	}
 
 	uint64_t records = 0, txns = 0, events = 0, rejected = 0;
+	uint64_t incomplete = 0, tail_off, tail_len;
 	for (;;) {
 		struct fa_reject rej;
 		rc = fa_epp_reader_next(r, &txn, &rej);
 		if (rc == FA_EOF) {
 			rc = FA_OK;
+			if (fa_epp_reader_tail(r, &tail_off, &tail_len)) {
+				incomplete = 1;
+				fprintf(stderr, "%s: incomplete record at end of \"%s\" at offset %"
+					PRIu64 " (%" PRIu64 " bytes) was not read; it will be read when the file grows\n",
+					prog, path, tail_off, tail_len);
+			}
 			break;
 		}
 		if (rc == FA_EIO || rc == FA_ENOMEM) {
@@ -111,8 +118,8 @@ static int parse_file(const char *prog, const char *path,
 
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions, %" PRIu64
-		" events, %" PRIu64 " rejected\n",
-		path, records, txns, events, rejected);
+		" events, %" PRIu64 " rejected, %" PRIu64 " incomplete at the end\n",
+		path, records, txns, events, rejected, incomplete);
 	fa_epp_reader_free(r);
 	fa_txn_deinit(&txn);
 	return rc;

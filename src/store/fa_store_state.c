@@ -699,6 +699,10 @@ static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 		return FA_ENOMEM;
 	}
 	touch_dom(d, t);
+	/* Whatever succeeded on it, the domain exists: a row marked deleted
+	 * was re-created by the registry without the log showing the create
+	 * (a delete below marks it again). */
+	d->deleted = false;
 
 	switch (e->kind) {
 	case FA_EV_DOMAIN_CREATE: {
@@ -737,9 +741,8 @@ static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 		}
 		return FA_OK;
 	case FA_EV_DOMAIN_REGISTRANT_CHANGE:
-		if (e->contact != NULL) {
-			d->registrant = e->contact;
-		}
+		/* An empty <registrant/> removes the registrant. */
+		d->registrant = e->contact;
 		return FA_OK;
 	case FA_EV_DOMAIN_DS_ADD:
 		return e->value != NULL ? set_add(st, &d->ds, e->value) : FA_OK;
@@ -810,6 +813,7 @@ static int apply_host(struct state *st, const struct fa_store_btxn *t,
 		return FA_ENOMEM;
 	}
 	touch_host(st, h, t);
+	h->deleted = false;	/* re-created unseen, as for domains */
 
 	switch (e->kind) {
 	case FA_EV_HOST_CREATE:
@@ -898,6 +902,7 @@ static int apply_contact(struct state *st, const struct fa_store_btxn *t,
 	}
 	c->dirty = true;
 	c->updated = t->time_us;
+	c->deleted = false;	/* re-created unseen, as for domains */
 
 	struct fa_store_json *patch = fa_store_json_parse(st->arena, e->detail);
 	switch (e->kind) {
