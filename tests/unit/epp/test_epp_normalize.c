@@ -292,7 +292,7 @@ static void test_long_sv_key(void **state)
 	char first[72];
 	snprintf(first, sizeof(first), "%s", t.key);
 	tu_buf_free(&b);
-	tu_env_record(&b, "time=2027-01-01T00:00:00Z clid=reg-alpha", c, cl, r,
+	tu_env_record(&b, "time=2026-11-20T00:00:00Z clid=reg-alpha", c, cl, r,
 		      rl);
 	tu_read_one("k2.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
 	assert_int_equal(o.rc, FA_OK);

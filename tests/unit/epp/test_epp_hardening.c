@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Hostile values that a record may carry (the tester's findings): absurd
+ * times, registrar ids that are not EPP client ids, glue addresses that
+ * are not routable, broken headers. Each is refused with a reason while
+ * the good records around it are kept.
+ */
+#include <time.h>
+
+#include "epp_test_util.h"
+
+#define NS_EPP "urn:ietf:params:xml:ns:epp-1.0"
+#define NS_DOM "urn:ietf:params:xml:ns:domain-1.0"
+#define NS_HOST "urn:ietf:params:xml:ns:host-1.0"
+
+/* The outcome of each record, one line each: "ok <offset> <registrar>
+ * <first object>" or "rej <offset> <reason>". */
+static void read_all(const struct tu_buf *in, enum fa_epp_format fmt,
+		     struct tu_buf *out)
+{
+	struct fa_epp_reader *r = tu_open("h.log", in->p, in->len, fmt, 0);
+	struct fa_txn t;
+	struct fa_reject rej;
+	char line[1024];
+	int rc;
+
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+	while ((rc = fa_epp_reader_next(r, &t, &rej)) != FA_EOF) {
+		if (rc == FA_OK) {
+			snprintf(line, sizeof(line), "ok %llu %s %s\n",
+				 (unsigned long long)t.pos.offset,
+				 t.registrar ? t.registrar : "-",
+				 t.nobjects > 0 ? t.objects[0] : "-");
+		} else {
+			assert_non_null(rej.reason);
+			assert_null(strchr(rej.reason, '\n'));
+			snprintf(line, sizeof(line), "rej %llu %s\n",
+				 (unsigned long long)rej.pos.offset, rej.reason);
+		}
+		tu_buf_str(out, line);
+	}
+	fa_txn_deinit(&t);
+	fa_epp_reader_free(r);
+}
+
+static void update_frame(struct tu_buf *b, const char *name)
+{
+	tu_buf_str(b, "<?xml version=\"1.0\"?><epp xmlns=\"" NS_EPP "\"><command>"
+		   "<update><domain:update xmlns:domain=\"" NS_DOM "\"><domain:name>");
+	tu_buf_str(b, name);
+	tu_buf_str(b, "</domain:name><domain:add><domain:ns><domain:hostObj>"
+		   "ns1.example.net</domain:hostObj></domain:ns></domain:add>"
+		   "</domain:update></update><clTRID>C</clTRID></command></epp>");
+}
+
+static void ok_frame(struct tu_buf *b)
+{
+	tu_buf_str(b, "<?xml version=\"1.0\"?><epp xmlns=\"" NS_EPP "\"><response>"
+		   "<result code=\"1000\"><msg>ok</msg></result></response></epp>");
+}
+
+/* An update of domain name with this header; returns its offset. */
+static size_t add_update(struct tu_buf *log, const char *hdr, const char *name)
+{
+	struct tu_buf cmd = { 0 }, rsp = { 0 };
+
+	update_frame(&cmd, name);
+	ok_frame(&rsp);
+	size_t at = tu_env_record(log, hdr, cmd.p, cmd.len, rsp.p, rsp.len);
+	tu_buf_free(&cmd);
+	tu_buf_free(&rsp);
+	return at;
+}
+
+static void __attribute__((unused)) assert_text(const struct tu_buf *got, const char *want)
+{
+	if (got->p == NULL || strcmp(got->p, want) != 0) {
+		fail_msg("read\n%sinstead of\n%s", got->p ? got->p : "", want);
+	}
+}
+
+static void fmt_time(time_t s, char *buf, size_t len)
+{
+	struct tm tm;
+
+	assert_non_null(gmtime_r(&s, &tm));
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- times ------------------------------------------------------------ */
+
+/* time-1970.log and time-9999.log: the record between good ones is
+ * refused, naming its time and the range; the others are kept. */
+static void test_time_out_of_range(void **state)
+{
+	static const char *const bad[] = {
+		"1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+		"1996-12-31T23:59:59Z",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tu_buf log = { 0 }, out = { 0 };
+		char hdr[128], want[1024];
+
+		add_update(&log, "time=2026-11-02T09:00:00Z clid=reg-time",
+			   "a.example");
+		snprintf(hdr, sizeof(hdr), "time=%s clid=reg-time", bad[i]);
+		size_t at = add_update(&log, hdr, "old.example");
+		size_t at2 = add_update(&log, "time=2026-11-02T09:00:01Z clid=reg-time",
+					"b.example");
+		read_all(&log, FA_EPP_ENVELOPE, &out);
+
+		snprintf(want, sizeof(want),
+			 "ok 0 reg-time a.example\n"
+			 "rej %zu invalid record header: time \"%s\" is outside the accepted range 1997-01-01T00:00:00Z to ",
+			 at, bad[i]);
+		if (out.p == NULL || strncmp(out.p, want, strlen(want)) != 0) {
+			fail_msg("read\n%sexpected it to start with\n%s",
+				 out.p ? out.p : "", want);
+		}
+		snprintf(want, sizeof(want),
+			 " (one day after the current time)\nok %zu reg-time b.example\n",
+			 at2);
+		assert_non_null(strstr(out.p, want));
+		tu_buf_free(&log);
+		tu_buf_free(&out);
+	}
+}
+
+/* The edges: 1997-01-01 itself and half a day ahead are kept, two days
+ * ahead is refused. */
+static void test_time_edges(void **state)
+{
+	struct tu_buf log = { 0 }, out = { 0 };
+	char hdr[128], soon[40], later[40], want[1024];
+	time_t now = time(NULL);
+	(void)state;
+
+	fmt_time(now + 12 * 3600, soon, sizeof(soon));
+	fmt_time(now + 2 * 86400, later, sizeof(later));
+	add_update(&log, "time=1997-01-01T00:00:00Z clid=reg-time", "a.example");
+	snprintf(hdr, sizeof(hdr), "time=%s clid=reg-time", soon);
+	size_t at1 = add_update(&log, hdr, "b.example");
+	snprintf(hdr, sizeof(hdr), "time=%s clid=reg-time", later);
+	size_t at2 = add_update(&log, hdr, "c.example");
+	read_all(&log, FA_EPP_ENVELOPE, &out);
+
+	snprintf(want, sizeof(want),
+		 "ok 0 reg-time a.example\nok %zu reg-time b.example\n"
+		 "rej %zu invalid record header: time \"%s\" is outside",
+		 at1, at2, later);
+	if (out.p == NULL || strncmp(out.p, want, strlen(want)) != 0) {
+		fail_msg("read\n%sexpected it to start with\n%s",
+			 out.p ? out.p : "", want);
+	}
+	tu_buf_free(&log);
+	tu_buf_free(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_out_of_range),
+		cmocka_unit_test(test_time_edges),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
