@@ -1285,12 +1285,84 @@ static int command_events(struct nctx *nc)
 	}
 }
 
+size_t epp_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2
+		   : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (len == 0 || len > n) {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+	}
+	return len;
+}
+
+int epp_clid_check(const char *s, size_t n, char *why, size_t whylen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char shown[24];
+	size_t sn = n < sizeof(shown) - 1 ? n : sizeof(shown) - 1;
+	const char *bad = NULL;
+	size_t chars = 0;
+
+	/* The id goes into a one-line reason: control bytes shown as '?'. */
+	for (size_t i = 0; i < sn; i++) {
+		shown[i] = u[i] < 0x20 || u[i] == 0x7f ? '?' : s[i];
+	}
+	shown[sn] = '\0';
+
+	for (size_t i = 0; i < n && bad == NULL;) {
+		size_t l = epp_utf8_len(u + i, n - i);
+		if (l == 0) {
+			bad = "not UTF-8";
+		} else if (l == 1 && (u[i] <= 0x20 || u[i] == 0x7f)) {
+			bad = "blank or control character";
+		} else if (l == 1 && strchr("\"'`\\,", s[i]) != NULL) {
+			bad = "quote, backslash or comma";
+		}
+		i += l ? l : 1;
+		chars++;
+	}
+	if (bad == NULL && n > 0 && strchr("=+-@", s[0]) != NULL) {
+		bad = "starts with '=', '+', '-' or '@'";
+	}
+	if (bad == NULL && (chars < 3 || chars > 16)) {
+		bad = "not 3 to 16 characters (RFC 5730 clIDType)";
+	}
+	if (bad == NULL) {
+		return FA_OK;
+	}
+	snprintf(why, whylen, "\"%s%s\": %s", shown, n > sn ? "..." : "", bad);
+	return FA_EINVAL;
+}
+
 const char *epp_login_clid(const struct xnode *cmd)
 {
 	const struct xnode *c = xchild(cmd, NS_EPP, "command");
 	const struct xnode *l = c ? xchild(c, NS_EPP, "login") : NULL;
 	const struct xnode *id = l ? xchild(l, NS_EPP, "clID") : NULL;
 	return id && id->textlen ? id->text : NULL;
+}
+
+/* A login's <clID> becomes the session's registrar: it must be one. */
+static int check_login(struct nctx *nc, const struct xnode *cmd)
+{
+	const struct xnode *c = xchild(cmd, NS_EPP, "command");
+	const struct xnode *l = c ? xchild(c, NS_EPP, "login") : NULL;
+	const struct xnode *id = l ? xchild(l, NS_EPP, "clID") : NULL;
+	char why[160];
+
+	if (id == NULL) {
+		return FA_OK;
+	}
+	if (epp_clid_check(id->text ? id->text : "", id->textlen, why,
+			   sizeof(why)) != FA_OK) {
+		return refuse(nc, FA_EINVAL, "invalid <clID> %s", why);
+	}
+	return FA_OK;
 }
 
 static int frame_root(struct nctx *nc, const struct xnode *root, bool want_cmd)
@@ -1345,6 +1417,9 @@ int epp_normalize(struct epp_norm *nm, struct fa_txn *txn,
 		}
 		if (nc.otype == OBJ_DOMAIN) {
 			nc.domain = txn->objects[0];
+		}
+		if (check_login(&nc, cmd) != FA_OK) {
+			return nc.rc;
 		}
 	}
 

@@ -654,7 +654,13 @@ static int header_fields(struct fa_epp_reader *r, const struct header *h,
 		}
 		t->src_addr = fa_txn_strdup(t, a);
 	}
-	if (h->clid != NULL && h->clid_len > 0) {
+	if (h->clid != NULL) {
+		char why[160];
+		if (epp_clid_check(h->clid, h->clid_len, why, sizeof(why)) != FA_OK) {
+			snprintf(r->reason, sizeof(r->reason),
+				 "invalid record header: clid %s", why);
+			return FA_EPARSE;
+		}
 		t->registrar = fa_txn_strndup(t, h->clid, h->clid_len);
 	}
 	if (h->session != NULL && h->session_len > 0) {
@@ -1372,6 +1378,27 @@ fail:
 	return rc;
 }
 
+/*
+ * Reasons quote input (names, header values, libxml2's messages) and are
+ * printed one per line and stored as text: line ends and other control
+ * characters become blanks, bytes that are not UTF-8 become '?'.
+ */
+static void clean_reason(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t l = epp_utf8_len(u + i, n - i);
+		if (l == 0) {
+			u[i] = '?';
+			l = 1;
+		} else if (l == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
+			u[i] = ' ';
+		}
+		i += l;
+	}
+}
+
 int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		       struct fa_reject *rej)
 {
@@ -1397,6 +1424,9 @@ int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		rej->pos.path = r->path;
 		rej->pos.offset = cur_off(r);
 		rej->reason = "out of memory";
+	}
+	if (rc != FA_OK && rc != FA_EOF && rej->reason == r->reason) {
+		clean_reason(r->reason);
 	}
 	return rc;
 }

@@ -72,7 +72,7 @@ static size_t add_update(struct tu_buf *log, const char *hdr, const char *name)
 	return at;
 }
 
-static void __attribute__((unused)) assert_text(const struct tu_buf *got, const char *want)
+static void assert_text(const struct tu_buf *got, const char *want)
 {
 	if (got->p == NULL || strcmp(got->p, want) != 0) {
 		fail_msg("read\n%sinstead of\n%s", got->p ? got->p : "", want);
@@ -158,11 +158,136 @@ static void test_time_edges(void **state)
 	tu_buf_free(&out);
 }
 
+/* ---- registrar ids ---------------------------------------------------- */
+
+static void login_frame(struct tu_buf *b, const char *clid)
+{
+	tu_buf_str(b, "<?xml version=\"1.0\"?><epp xmlns=\"" NS_EPP "\"><command>"
+		   "<login><clID>");
+	tu_buf_str(b, clid);
+	tu_buf_str(b, "</clID><pw>p4ssw0rd</pw><options><version>1.0</version>"
+		   "<lang>en</lang></options><svcs><objURI>" NS_DOM "</objURI>"
+		   "</svcs></login><clTRID>L</clTRID></command></epp>");
+}
+
+/* inject-output.log and friends: a login whose <clID> is no clIDType is
+ * refused, naming it with control characters shown as '?'. */
+static void test_login_clid(void **state)
+{
+	static const struct {
+		const char *clid, *reason;
+	} cases[] = {
+		{ "reg-ok", NULL },
+		{ "abc", NULL },
+		{ "r\xc3\xa9gistrar-\xc3\xa9t\xc3\xa9", NULL },
+		{ "abcdefghijklmnop", NULL },
+		{ "evil\nreg,&quot;x&quot;\t=1+1",
+		  "invalid <clID> \"evil?reg,\"x\"?=1+1\": blank or control character" },
+		{ "ab", "invalid <clID> \"ab\": not 3 to 16 characters (RFC 5730 clIDType)" },
+		{ "abcdefghijklmnopq",
+		  "invalid <clID> \"abcdefghijklmnopq\": not 3 to 16 characters (RFC 5730 clIDType)" },
+		{ "reg&quot;x", "invalid <clID> \"reg\"x\": quote, backslash or comma" },
+		{ "reg'x", "invalid <clID> \"reg'x\": quote, backslash or comma" },
+		{ "reg,x", "invalid <clID> \"reg,x\": quote, backslash or comma" },
+		{ "reg x", "invalid <clID> \"reg x\": blank or control character" },
+		{ "=cmd|x", "invalid <clID> \"=cmd|x\": starts with '=', '+', '-' or '@'" },
+		{ "+reg", "invalid <clID> \"+reg\": starts with '=', '+', '-' or '@'" },
+		{ "-reg", "invalid <clID> \"-reg\": starts with '=', '+', '-' or '@'" },
+		{ "@reg", "invalid <clID> \"@reg\": starts with '=', '+', '-' or '@'" },
+		{ "", "invalid <clID> \"\": not 3 to 16 characters (RFC 5730 clIDType)" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tu_buf log = { 0 }, cmd = { 0 }, rsp = { 0 }, out = { 0 };
+		char want[512];
+
+		login_frame(&cmd, cases[i].clid);
+		ok_frame(&rsp);
+		tu_env_record(&log, "time=2026-11-02T09:00:00Z", cmd.p, cmd.len,
+			      rsp.p, rsp.len);
+		read_all(&log, FA_EPP_ENVELOPE, &out);
+		if (cases[i].reason == NULL) {
+			snprintf(want, sizeof(want), "ok 0 %s -\n", cases[i].clid);
+		} else {
+			snprintf(want, sizeof(want), "rej 0 %s\n", cases[i].reason);
+		}
+		assert_text(&out, want);
+
+		/* The same in a raw capture: the session keeps no registrar
+		 * from a refused login. */
+		struct tu_buf raw = { 0 };
+		tu_buf_free(&out);
+		tu_5734_frame(&raw, cmd.p, cmd.len);
+		tu_5734_frame(&raw, rsp.p, rsp.len);
+		size_t upd = raw.len;
+		tu_buf_free(&cmd);
+		update_frame(&cmd, "a.example");
+		tu_5734_frame(&raw, cmd.p, cmd.len);
+		tu_5734_frame(&raw, rsp.p, rsp.len);
+		read_all(&raw, FA_EPP_RFC5734, &out);
+		if (cases[i].reason == NULL) {
+			snprintf(want, sizeof(want), "ok 0 %s -\nok %zu %s a.example\n",
+				 cases[i].clid, upd, cases[i].clid);
+		} else {
+			snprintf(want, sizeof(want), "rej 0 %s\nok %zu - a.example\n",
+				 cases[i].reason, upd);
+		}
+		assert_text(&out, want);
+		tu_buf_free(&raw);
+		tu_buf_free(&log);
+		tu_buf_free(&cmd);
+		tu_buf_free(&rsp);
+		tu_buf_free(&out);
+	}
+}
+
+/* The envelope's clid= is held to the same rule. */
+static void test_header_clid(void **state)
+{
+	static const struct {
+		const char *clid, *reason;
+	} cases[] = {
+		{ "reg-b", NULL },
+		{ "r\tx", "invalid record header: clid \"r?x\": blank or control character" },
+		{ "=SUM(A1)", "invalid record header: clid \"=SUM(A1)\": starts with '=', '+', '-' or '@'" },
+		{ "a,b,c", "invalid record header: clid \"a,b,c\": quote, backslash or comma" },
+		{ "\"reg\"", "invalid record header: clid \"\"reg\"\": quote, backslash or comma" },
+		{ "", "invalid record header: clid \"\": not 3 to 16 characters (RFC 5730 clIDType)" },
+		{ "r\xff\xfe", "invalid record header: clid \"r??\": not UTF-8" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tu_buf log = { 0 }, out = { 0 };
+		char hdr[128], want[512];
+
+		snprintf(hdr, sizeof(hdr), "time=2026-11-02T09:00:00Z clid=%s",
+			 cases[i].clid);
+		add_update(&log, hdr, "a.example");
+		size_t at = add_update(&log, "time=2026-11-02T09:00:00Z clid=reg-c",
+				       "b.example");
+		read_all(&log, FA_EPP_ENVELOPE, &out);
+		if (cases[i].reason == NULL) {
+			snprintf(want, sizeof(want), "ok 0 %s a.example\n"
+				 "ok %zu reg-c b.example\n", cases[i].clid, at);
+		} else {
+			snprintf(want, sizeof(want), "rej 0 %s\n"
+				 "ok %zu reg-c b.example\n", cases[i].reason, at);
+		}
+		assert_text(&out, want);
+		tu_buf_free(&log);
+		tu_buf_free(&out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_out_of_range),
 		cmocka_unit_test(test_time_edges),
+		cmocka_unit_test(test_login_clid),
+		cmocka_unit_test(test_header_clid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -298,7 +298,8 @@ static void test_long_sv_key(void **state)
 	assert_int_equal(o.rc, FA_OK);
 	assert_string_equal(t.key, first);
 
-	/* found by fuzz_epp: a 100-character clID with a short svTRID */
+	/* found by fuzz_epp: a 100-character clID with a short svTRID; such
+	 * a clID is no RFC 5730 clIDType (3 to 16) and is refused now */
 	char clid[128];
 	memset(clid, 'c', 100);
 	clid[100] = '\0';
@@ -308,8 +309,22 @@ static void test_long_sv_key(void **state)
 	tu_buf_free(&b);
 	tu_env_record(&b, hdr, c, cl, r, rl);
 	tu_read_one("k3.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
+	assert_int_equal(o.rc, FA_EPARSE);
+	assert_string_equal(o.reason,
+			    "invalid record header: clid \"ccccccccccccccccccccccc...\": not 3 to 16 characters (RFC 5730 clIDType)");
+
+	/* the longest clID with a 60-character svTRID */
+	memset(sv, 'T', 60);
+	sv[60] = '\0';
+	free(r);
+	r = tu_rsp("rsp_1000.xml", sv, &rl);
+	snprintf(hdr, sizeof(hdr), "time=2026-11-02T09:15:04Z clid=%s",
+		 "c234567890123456");
+	tu_buf_free(&b);
+	tu_env_record(&b, hdr, c, cl, r, rl);
+	tu_read_one("k4.log", b.p, b.len, FA_EPP_ENVELOPE, 0, &t, &o);
 	assert_int_equal(o.rc, FA_OK);
-	assert_string_equal(t.registrar, clid);
+	assert_string_equal(t.registrar, "c234567890123456");
 	assert_int_equal(strncmp(t.key, "svh:", 4), 0);
 	assert_int_equal(strlen(t.key), 4 + 64);
 
