@@ -6,6 +6,7 @@
  * one command.failed event, and a command whose response was not logged
  * yields the requested changes with result -1 for the store to judge.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,60 @@ static const char *norm_name(struct nctx *nc, const struct xnode *n,
 	return dup(nc, buf, strlen(buf));
 }
 
+/*
+ * Glue must look like a routable unicast address: the unspecified, loopback,
+ * broadcast, "this network", multicast and link-local ranges are never a
+ * name server's, and an IPv4-mapped IPv6 address hides an IPv4 one from
+ * everything that compares IPv4 glue. The documentation ranges stay valid.
+ * Returns why not, or NULL.
+ */
+static const char *not_glue(const char *addr, enum fa_addr_family fam)
+{
+	unsigned char b[16];
+	if (fam == FA_ADDR_V4) {
+		if (inet_pton(AF_INET, addr, b) != 1) {
+			return "unreadable address";
+		}
+		if (b[0] == 0) {
+			return "\"this network\" address (0.0.0.0/8)";
+		}
+		if (b[0] == 127) {
+			return "loopback address (127.0.0.0/8)";
+		}
+		if (b[0] == 169 && b[1] == 254) {
+			return "link-local address (169.254.0.0/16)";
+		}
+		if (b[0] >= 224 && b[0] <= 239) {
+			return "multicast address (224.0.0.0/4)";
+		}
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) {
+			return "broadcast address";
+		}
+		return NULL;
+	}
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const unsigned char zero[16] = { 0 };
+	if (inet_pton(AF_INET6, addr, b) != 1) {
+		return "unreadable address";
+	}
+	if (memcmp(b, zero, 16) == 0) {
+		return "unspecified address (::)";
+	}
+	if (memcmp(b, zero, 15) == 0 && b[15] == 1) {
+		return "loopback address (::1)";
+	}
+	if (memcmp(b, mapped, 12) == 0) {
+		return "IPv4-mapped address given as v6: use ip=\"v4\" and the IPv4 address";
+	}
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) {
+		return "link-local address (fe80::/10)";
+	}
+	if (b[0] == 0xff) {
+		return "multicast address (ff00::/8)";
+	}
+	return NULL;
+}
+
 static const char *norm_addr(struct nctx *nc, const struct xnode *n)
 {
 	const char *ip = xattr(n, "ip");
@@ -150,6 +205,12 @@ static const char *norm_addr(struct nctx *nc, const struct xnode *n)
 	if (fa_addr_normalize(n->text, n->textlen, want, buf, sizeof(buf),
 			      NULL, why, sizeof(why)) != FA_OK) {
 		refuse(nc, FA_EINVAL, "%s in <%s>", why, n->name);
+		return NULL;
+	}
+	const char *bad = not_glue(buf, want);
+	if (bad != NULL) {
+		refuse(nc, FA_EINVAL, "invalid glue address \"%s\" in <%s>: %s",
+		       buf, n->name, bad);
 		return NULL;
 	}
 	return dup(nc, buf, strlen(buf));

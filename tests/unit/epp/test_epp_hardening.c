@@ -281,6 +281,93 @@ static void test_header_clid(void **state)
 	}
 }
 
+/* ---- glue ------------------------------------------------------------- */
+
+static void host_create(struct tu_buf *b, const char *ip, const char *addr)
+{
+	tu_buf_str(b, "<?xml version=\"1.0\"?><epp xmlns=\"" NS_EPP "\"><command>"
+		   "<create><host:create xmlns:host=\"" NS_HOST "\"><host:name>"
+		   "ns1.example.net</host:name><host:addr ip=\"");
+	tu_buf_str(b, ip);
+	tu_buf_str(b, "\">");
+	tu_buf_str(b, addr);
+	tu_buf_str(b, "</host:addr></host:create></create><clTRID>H</clTRID>"
+		   "</command></epp>");
+}
+
+/* Glue that no name server can have is refused; the documentation ranges
+ * and ordinary unicast addresses are kept (ipv6-odd.log). */
+static void test_glue(void **state)
+{
+	static const struct {
+		const char *ip, *addr, *why;
+	} cases[] = {
+		{ "v4", "192.0.2.1", NULL },
+		{ "v4", "198.51.100.255", NULL },
+		{ "v4", "203.0.113.0", NULL },
+		{ "v4", "8.8.8.8", NULL },
+		{ "v4", "126.255.255.255", NULL },
+		{ "v4", "128.0.0.1", NULL },
+		{ "v4", "223.255.255.255", NULL },
+		{ "v4", "255.255.255.254", NULL },
+		{ "v6", "2001:db8::1", NULL },
+		{ "v6", "2001:db8:ffff::", NULL },
+		{ "v6", "::2", NULL },
+		{ "v6", "::fffe:c000:201", NULL },
+		{ "v6", "fec0::1", NULL },
+		{ "v4", "0.0.0.0", "\"this network\" address (0.0.0.0/8)" },
+		{ "v4", "0.1.2.3", "\"this network\" address (0.0.0.0/8)" },
+		{ "v4", "127.0.0.1", "loopback address (127.0.0.0/8)" },
+		{ "v4", "127.255.255.255", "loopback address (127.0.0.0/8)" },
+		{ "v4", "255.255.255.255", "broadcast address" },
+		{ "v4", "169.254.1.1", "link-local address (169.254.0.0/16)" },
+		{ "v4", "224.0.0.1", "multicast address (224.0.0.0/4)" },
+		{ "v4", "239.255.255.255", "multicast address (224.0.0.0/4)" },
+		{ "v6", "::", "unspecified address (::)" },
+		{ "v6", "0:0:0:0:0:0:0:0", "unspecified address (::)" },
+		{ "v6", "::1", "loopback address (::1)" },
+		{ "v6", "::ffff:192.0.2.1",
+		  "IPv4-mapped address given as v6: use ip=\"v4\" and the IPv4 address" },
+		{ "v6", "::FFFF:c000:0201",
+		  "IPv4-mapped address given as v6: use ip=\"v4\" and the IPv4 address" },
+		{ "v6", "fe80::1", "link-local address (fe80::/10)" },
+		{ "v6", "febf::1", "link-local address (fe80::/10)" },
+		{ "v6", "ff02::1", "multicast address (ff00::/8)" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tu_buf log = { 0 }, cmd = { 0 }, rsp = { 0 }, out = { 0 };
+		char want[512], norm[64];
+
+		host_create(&cmd, cases[i].ip, cases[i].addr);
+		ok_frame(&rsp);
+		tu_env_record(&log, "time=2026-11-02T09:00:00Z clid=reg-g",
+			      cmd.p, cmd.len, rsp.p, rsp.len);
+		read_all(&log, FA_EPP_ENVELOPE, &out);
+		if (cases[i].why == NULL) {
+			snprintf(want, sizeof(want), "ok 0 reg-g ns1.example.net\n");
+		} else {
+			/* The reason names the address in its normal form. */
+			snprintf(norm, sizeof(norm), "%s",
+				 strcmp(cases[i].addr, "0:0:0:0:0:0:0:0") == 0 ? "::"
+				 : strcmp(cases[i].addr, "::FFFF:c000:0201") == 0
+				 ? "::ffff:192.0.2.1" : cases[i].addr);
+			snprintf(want, sizeof(want),
+				 "rej 0 invalid glue address \"%s\" in <addr>: %s\n",
+				 norm, cases[i].why);
+		}
+		if (out.p == NULL || strcmp(out.p, want) != 0) {
+			fail_msg("case %zu (%s): read\n%sinstead of\n%s", i,
+				 cases[i].addr, out.p ? out.p : "", want);
+		}
+		tu_buf_free(&log);
+		tu_buf_free(&cmd);
+		tu_buf_free(&rsp);
+		tu_buf_free(&out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_time_edges),
 		cmocka_unit_test(test_login_clid),
 		cmocka_unit_test(test_header_clid),
+		cmocka_unit_test(test_glue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

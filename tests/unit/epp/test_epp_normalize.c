@@ -58,11 +58,11 @@ static void test_ipv6_spellings(void **state)
 	check_addr("v6", "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1");
 	check_addr("v6", "2001:db8::0:1", "2001:db8::1");
 	check_addr("v6", "1080:0:0:0:8:800:200C:417A", "1080::8:800:200c:417a");
-	check_addr("v6", "0:0:0:0:0:0:0:1", "::1");
+	check_addr("v6", "0:0:0:0:0:0:0:2", "::2");
 	check_addr("v6", "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");
 	check_addr("v6", "2001:0:0:1:0:0:0:1", "2001:0:0:1::1");
 	check_addr("v6", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
-	check_addr("v6", "FE80::A:B", "fe80::a:b");
+	check_addr("v6", "FEC0::A:B", "fec0::a:b");
 	check_addr("v6", " 2001:db8::5 ", "2001:db8::5");
 }
 
@@ -127,6 +127,13 @@ static void test_ipv6_differential(void **state)
 		if (strchr(want, '.') != NULL) {
 			continue;	/* IPv4-embedded forms: see below */
 		}
+		/* Never glue (test_epp_hardening): unspecified, loopback,
+		 * link-local, multicast. */
+		static const unsigned char zero[15] = { 0 };
+		if ((memcmp(bin, zero, 15) == 0 && bin[15] <= 1) ||
+		    (bin[0] == 0xfe && (bin[1] & 0xc0) == 0x80) || bin[0] == 0xff) {
+			continue;
+		}
 		read_host("ns1.norm.example", "v6", in, &t, &o);
 		if (o.rc != FA_OK) {
 			fail_msg("\"%s\": rc %d (%s)", in, o.rc, o.reason);
@@ -152,7 +159,6 @@ static void test_ipv6_differential(void **state)
 /* Special addresses, spelled as RFC 5952 section 4 and 5 say. */
 static void test_ipv6_special(void **state)
 {
-	check_addr("v6", "::", "::");
 	check_addr("v6", "1::", "1::");
 	check_addr("v6", "2001:DB8::", "2001:db8::");
 	check_addr("v6", "2001:db8:0:0:0:0:0:0", "2001:db8::");
@@ -160,8 +166,6 @@ static void test_ipv6_special(void **state)
 	check_addr("v6", "1:0:0:2:0:0:0:3", "1:0:0:2::3");
 	check_addr("v6", "1:0:0:0:2:0:0:3", "1::2:0:0:3");
 	check_addr("v6", "2001:db8::1:0:0:0", "2001:db8:0:0:1::");
-	check_addr("v6", "::ffff:192.0.2.1", "::ffff:192.0.2.1");
-	check_addr("v6", "::FFFF:C000:0201", "::ffff:192.0.2.1");
 	check_addr("v6", "64:ff9b::192.0.2.33", "64:ff9b::c000:221");
 }
 
@@ -198,6 +202,13 @@ static void test_addresses_refused(void **state)
 	check_addr_refused("v6", "2001:db8::g");
 	check_addr_refused("v6", "1:2:3:4:5:6:7:8:9");
 	check_addr_refused("v6", "");
+	/* no glue can have these (test_epp_hardening has the reasons) */
+	check_addr_refused("v6", "::");
+	check_addr_refused("v6", "0:0:0:0:0:0:0:1");
+	check_addr_refused("v6", "::ffff:192.0.2.1");
+	check_addr_refused("v6", "::FFFF:C000:0201");
+	check_addr_refused("v6", "FE80::A:B");
+	check_addr_refused("v4", "127.0.0.1");
 	/* the family must match what the ip attribute says */
 	check_addr_refused("v4", "2001:db8::1");
 	check_addr_refused("v6", "192.0.2.1");
