@@ -536,6 +536,10 @@ static bool parse_len(const char *v, size_t n, uint64_t *out)
 static int parse_header(const char *line, size_t len, struct header *h,
 			char *why, size_t whylen)
 {
+	static const char *const keys[] = { "time", "clid", "addr", "session",
+					    "svtrid", "cmd", "rsp" };
+	unsigned seen = 0;
+
 	memset(h, 0, sizeof(*h));
 	size_t i = 6; /* "EPPTX " */
 	while (i < len) {
@@ -561,6 +565,20 @@ static int parse_header(const char *line, size_t len, struct header *h,
 		size_t klen = (size_t)(eq - kv);
 		const char *v = eq + 1;
 		size_t vlen = kvlen - klen - 1;
+
+		/* Two values for one field: which one is meant is a guess. */
+		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (klen != strlen(keys[k]) || memcmp(kv, keys[k], klen) != 0) {
+				continue;
+			}
+			if (seen & 1u << k) {
+				snprintf(why, whylen,
+					 "invalid record header: key \"%s\" given twice",
+					 keys[k]);
+				return FA_EPARSE;
+			}
+			seen |= 1u << k;
+		}
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(kv, k, klen) == 0)
 		if (KEY("time")) {
 			h->time = v;

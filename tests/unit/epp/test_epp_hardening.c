@@ -368,6 +368,114 @@ static void test_glue(void **state)
 	}
 }
 
+/* ---- reasons and headers ---------------------------------------------- */
+
+/* A cut frame is called incomplete, not by libxml2's "Extra content at the
+ * end of the document"; two root elements still get libxml2's words. */
+static void test_truncated_frame(void **state)
+{
+	static const char cut[] =
+		"<epp xmlns=\"" NS_EPP "\"><command><update><domain:update "
+		"xmlns:domain=\"" NS_DOM "\"><domain:name>";
+	static const char two[] =
+		"<epp xmlns=\"" NS_EPP "\"><hello/></epp><epp/>";
+	struct tu_buf in = { 0 }, out = { 0 }, log = { 0 }, rsp = { 0 };
+	char want[512];
+	(void)state;
+
+	tu_buf_str(&in, cut);
+	read_all(&in, FA_EPP_FRAME, &out);
+	snprintf(want, sizeof(want),
+		 "rej 0 incomplete frame: it ends inside <name> (line 1, column %zu)\n",
+		 strlen(cut) + 1);
+	assert_text(&out, want);
+	tu_buf_free(&out);
+
+	/* The same command frame in an envelope record, complete response. */
+	ok_frame(&rsp);
+	tu_env_record(&log, "time=2026-11-02T09:00:00Z clid=reg-a", cut,
+		      strlen(cut), rsp.p, rsp.len);
+	read_all(&log, FA_EPP_ENVELOPE, &out);
+	snprintf(want, sizeof(want),
+		 "rej 0 incomplete command frame: it ends inside <name> (line 1, column %zu)\n",
+		 strlen(cut) + 1);
+	assert_text(&out, want);
+	tu_buf_free(&out);
+
+	tu_buf_free(&in);
+	tu_buf_str(&in, two);
+	read_all(&in, FA_EPP_FRAME, &out);
+	snprintf(want, sizeof(want),
+		 "rej 0 invalid XML in frame: line 1, column %zu: Extra content at the end of the document\n",
+		 strlen(two) - 6 + 1);
+	assert_text(&out, want);
+	tu_buf_free(&out);
+	tu_buf_free(&in);
+	tu_buf_free(&log);
+	tu_buf_free(&rsp);
+}
+
+/* Input quoted in a reason keeps it one line (read_all checks every
+ * reason for line feeds). */
+static void test_reason_one_line(void **state)
+{
+	struct tu_buf log = { 0 }, cmd = { 0 }, rsp = { 0 }, out = { 0 };
+	(void)state;
+
+	/* A character reference puts a real line feed and tab into the
+	 * attribute value, which the reason quotes. */
+	host_create(&cmd, "v&#10;6&#9;x", "2001:db8::1");
+	ok_frame(&rsp);
+	tu_env_record(&log, "time=2026-11-02T09:00:00Z clid=reg-a", cmd.p,
+		      cmd.len, rsp.p, rsp.len);
+	read_all(&log, FA_EPP_ENVELOPE, &out);
+	assert_text(&out, "rej 0 invalid ip attribute \"v 6 x\" on <addr>\n");
+	tu_buf_free(&log);
+	tu_buf_free(&cmd);
+	tu_buf_free(&rsp);
+	tu_buf_free(&out);
+}
+
+/* header-dups.log: a header that names a field twice is invalid, the
+ * record skipped and the next one read. */
+static void test_duplicate_header_keys(void **state)
+{
+	static const struct {
+		const char *hdr, *key;
+	} cases[] = {
+		{ "time=2026-11-02T09:00:00Z time=1999-01-01T00:00:00Z clid=reg-a", "time" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a clid=reg-b", "clid" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a addr=192.0.2.1 addr=192.0.2.2", "addr" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a session=a session=b", "session" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a svtrid=a svtrid=b", "svtrid" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a cmd=6", "cmd" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a rsp=0", "rsp" },
+		{ "time=2026-11-02T09:00:00Z clid=reg-a x-mine=1 x-mine=2", NULL },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tu_buf log = { 0 }, out = { 0 };
+		char want[512];
+
+		add_update(&log, cases[i].hdr, "a.example");
+		size_t at = add_update(&log, "time=2026-11-02T09:00:00Z clid=reg-c",
+				       "b.example");
+		read_all(&log, FA_EPP_ENVELOPE, &out);
+		if (cases[i].key == NULL) {
+			snprintf(want, sizeof(want), "ok 0 reg-a a.example\n"
+				 "ok %zu reg-c b.example\n", at);
+		} else {
+			snprintf(want, sizeof(want),
+				 "rej 0 invalid record header: key \"%s\" given twice\n"
+				 "ok %zu reg-c b.example\n", cases[i].key, at);
+		}
+		assert_text(&out, want);
+		tu_buf_free(&log);
+		tu_buf_free(&out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +484,9 @@ int main(void)
 		cmocka_unit_test(test_login_clid),
 		cmocka_unit_test(test_header_clid),
 		cmocka_unit_test(test_glue),
+		cmocka_unit_test(test_truncated_frame),
+		cmocka_unit_test(test_reason_one_line),
+		cmocka_unit_test(test_duplicate_header_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
