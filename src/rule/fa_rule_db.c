@@ -599,11 +599,17 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 	int64_t new_id = 0;
 	int rc;
 
-	rc = exec_cmd(r, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, "start a transaction");
-	if (rc == FA_OK) {
-		rc = exec_cmd(r, "SELECT pg_advisory_xact_lock(" EVAL_LOCK_KEY ")", 0, NULL,
-			      "wait for other evaluations");
+	/* Wait for other evaluations before the transaction starts: a
+	 * REPEATABLE READ snapshot taken while waiting would miss the
+	 * findings the other run commits, and its writes would then fail
+	 * with a serialization error. The session lock ends with the
+	 * connection if the process dies. */
+	rc = exec_cmd(r, "SELECT pg_advisory_lock(" EVAL_LOCK_KEY ")", 0, NULL,
+		      "wait for other evaluations");
+	if (rc != FA_OK) {
+		return rc;
 	}
+	rc = exec_cmd(r, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, "start a transaction");
 	if (rc == FA_OK && checkpoint_mode) {
 		int64_t from_id;
 		bool any;
@@ -634,6 +640,8 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 		PGresult *res = PQexec(r->conn, "ROLLBACK");
 		PQclear(res);
 	}
+	PGresult *res = PQexec(r->conn, "SELECT pg_advisory_unlock(" EVAL_LOCK_KEY ")");
+	PQclear(res);
 	return rc;
 }
 

@@ -303,6 +303,8 @@ static int64_t parse_i64(const char *s)
 	return strtoll(s, NULL, 10);
 }
 
+/* The rows of the given names. The queries join the unnested names to the
+ * table so that each name is one index probe (see find_stored()). */
 static int query_names(struct state *st, const char *sql,
 		       const struct fa_store_map *names, const char *what,
 		       PGresult **out)
@@ -466,7 +468,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	int rc = FA_OK;
 	if (dnames.len > 0) {
 		rc = query_names(st, "SELECT " DOMAIN_COLS
-				 " FROM domains WHERE name = ANY($1::text[])",
+				 " FROM unnest($1::text[]) AS k(want) "
+				 "JOIN domains ON name = want",
 				 &dnames, "could not read \"domains\"", &res);
 		if (rc != FA_OK) {
 			return rc;
@@ -481,7 +484,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	if (hnames.len > 0) {
 		rc = query_names(st, "SELECT name, registrar, addrs, statuses, superordinate, "
 				 "deleted, (extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM hosts WHERE name = ANY($1::text[])",
+				 "FROM unnest($1::text[]) AS k(want) "
+				 "JOIN hosts ON name = want",
 				 &hnames, "could not read \"hosts\"", &res);
 		if (rc != FA_OK) {
 			return rc;
@@ -524,7 +528,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	if (cnames.len > 0) {
 		rc = query_names(st, "SELECT id, registrar, data::text, deleted, "
 				 "(extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM contacts WHERE id = ANY($1::text[])",
+				 "FROM unnest($1::text[]) AS k(want) "
+				 "JOIN contacts ON id = want",
 				 &cnames, "could not read \"contacts\"", &res);
 		if (rc != FA_OK) {
 			return rc;

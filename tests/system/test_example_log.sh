@@ -81,7 +81,8 @@ out=$("$FA_BIN" --db "$conn" ingest epp --from-start "$log" 2>&1)
 expect "ingesting again adds nothing" \
 	"$log: 111 records read, 0 transactions new, 105 duplicates, 2 read-only not stored, 0 events written, 4 rejected, 0 incomplete at the end" \
 	"$(printf '%s\n' "$out" | grep -F "$log: 111")"
-expect "still 181 events and 4 rejects" "181|4" \
-	"$(q "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM rejects)")"
+expect "still 105 transactions, 181 events and 4 rejects" "105|181|4" \
+	"$(q "SELECT (SELECT count(*) FROM txns), (SELECT count(*) FROM events),
+	      (SELECT count(*) FROM rejects)")"
 
 finish
