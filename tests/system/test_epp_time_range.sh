@@ -18,9 +18,16 @@ migrate
 
 rec() { # name svtrid time
 	local cmd rsp
-	cmd='<?xml version="1.0"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><update><domain:update xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>'$1'</domain:name><domain:add><domain:ns><domain:hostObj>ns1.example.net</domain:hostObj></domain:ns></domain:add></domain:update></update><clTRID>C</clTRID></command></epp>'
-	rsp='<?xml version="1.0"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><response><result code="1000"><msg>ok</msg></result><trID><svTRID>'$2'</svTRID></trID></response></epp>'
-	printf 'EPPTX time=%s clid=reg-time cmd=%d rsp=%d\n%s%s\n' "$3" "${#cmd}" "${#rsp}" "$cmd" "$rsp"
+	local epp='<?xml version="1.0"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">'
+	local dom='xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
+	cmd="$epp<command><update><domain:update $dom><domain:name>$1</domain:name>"
+	cmd+='<domain:add><domain:ns><domain:hostObj>ns1.example.net</domain:hostObj>'
+	cmd+='</domain:ns></domain:add></domain:update></update><clTRID>C</clTRID>'
+	cmd+='</command></epp>'
+	rsp="$epp<response><result code=\"1000\"><msg>ok</msg></result>"
+	rsp+="<trID><svTRID>$2</svTRID></trID></response></epp>"
+	printf 'EPPTX time=%s clid=reg-time cmd=%d rsp=%d\n%s%s\n' "$3" "${#cmd}" \
+		"${#rsp}" "$cmd" "$rsp"
 }
 
 for bad in 1970-01-01T00:00:00Z 9999-12-31T23:59:59Z; do
