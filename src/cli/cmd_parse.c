@@ -21,7 +21,8 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"Print one JSON object per transaction (or refused record) of each\n"
 		"EPP log, raw RFC 5734 stream or single EPP frame; refused records\n"
-		"and a summary per file also go to stderr.\n"
+		"and a summary per file also go to stderr. A FILE of \"-\" is the\n"
+		"standard input (named /dev/stdin in the output).\n"
 		"\n"
 		"Options:\n"
 		"  --format FMT       auto (default), envelope, rfc5734 or frame\n"
@@ -75,6 +76,10 @@ static int parse_file(const char *prog, const char *path,
 	if (fa_txn_init(&txn) != FA_OK) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return FA_ENOMEM;
+	}
+	/* The reader streams from a descriptor, a pipe as well as a file. */
+	if (strcmp(path, "-") == 0) {
+		path = "/dev/stdin";
 	}
 	int rc = fa_epp_reader_open(&r, path, opts, 0, err, sizeof(err));
 	if (rc != FA_OK) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -25,6 +26,8 @@
 #define SCAN_CHUNK 65536	/* read size while resynchronizing */
 #define CLID_MAX 64		/* longest clID kept for a session */
 #define EXCERPT_MAX 200
+#define TIME_MIN_US (852076800LL * 1000000)	/* 1997-01-01T00:00:00Z */
+#define TIME_AHEAD_S 86400	/* clock skew allowed into the future */
 
 /* One parsed frame kept between calls (raw streams pair frames). */
 struct slot {
@@ -270,9 +273,9 @@ static int stop_at_tail(struct fa_epp_reader *r, uint64_t start, uint64_t len)
 
 /* ---- rejects ---------------------------------------------------------- */
 
-/* True when the element name starting at p (after '<') is a password
- * element, with any prefix: <pw>, <domain:pw>, <newPW>, <epp:newPW>. */
-static bool secret_element(const char *p, const char *end)
+/* The local name (after any prefix) of the element name starting at p
+ * (after '<' or '</'); its length in *n. */
+static const char *local_name(const char *p, const char *end, size_t *n)
 {
 	const char *name = p;
 	while (p < end && *p != '>' && *p != ' ' && *p != '\t' && *p != '\n' &&
@@ -282,30 +285,80 @@ static bool secret_element(const char *p, const char *end)
 		}
 		p++;
 	}
-	size_t n = (size_t)(p - name);
+	*n = (size_t)(p - name);
+	return name;
+}
+
+/* True for a password element, with any prefix: <pw>, <domain:pw>,
+ * <newPW>, <epp:newPW>. */
+static bool secret_name(const char *name, size_t n)
+{
 	return (n == 2 && memcmp(name, "pw", 2) == 0) ||
 	       (n == 5 && memcmp(name, "newPW", 5) == 0);
 }
 
-/* Rejects are stored and shown to analysts, so the login password and
+/* The '>' that ends the start tag at p, skipping quoted attribute values,
+ * or NULL when the excerpt ends first. */
+static char *tag_end(char *p, char *end)
+{
+	char quote = 0;
+	for (; p < end; p++) {
+		if (quote != 0) {
+			quote = *p == quote ? 0 : quote;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == '>') {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* The end tag of the element with this local name at or after p ("</",
+ * any prefix), or end when the excerpt was cut before it. */
+static char *end_tag(char *p, char *end, const char *name, size_t n)
+{
+	for (; p + 1 < end; p++) {
+		if (p[0] != '<' || p[1] != '/') {
+			continue;
+		}
+		size_t ln;
+		const char *l = local_name(p + 2, end, &ln);
+		if (ln == n && memcmp(l, name, n) == 0) {
+			return p;
+		}
+	}
+	return end;
+}
+
+/*
+ * Rejects are stored and shown to analysts, so the login password and
  * authInfo secrets of a refused frame are overwritten with '*' in the
- * excerpt: the text of every password element up to the next '<', or to
- * the end of the excerpt when it was cut inside the secret. */
+ * excerpt: everything from the end of a password element's start tag to
+ * its end tag (or the end of the excerpt), whatever it holds: CDATA,
+ * comments and markup would otherwise leave parts of the secret readable.
+ */
 static void mask_secrets(char *x, size_t n)
 {
 	char *end = x + n;
 	for (char *p = x; p < end; p++) {
-		if (*p != '<' || !secret_element(p + 1, end)) {
+		size_t ln;
+		const char *name = p + 1 < end && *p == '<'
+				   ? local_name(p + 1, end, &ln) : NULL;
+		if (name == NULL || !secret_name(name, ln)) {
 			continue;
 		}
-		char *gt = memchr(p, '>', (size_t)(end - p));
+		char *gt = tag_end(p, end);
 		if (gt == NULL) {
 			return;
 		}
-		for (p = gt + 1; p < end && *p != '<'; p++) {
-			*p = '*';
+		if (gt[-1] == '/') {
+			p = gt;		/* <pw/>: empty */
+			continue;
 		}
-		p--;
+		char *close = end_tag(gt + 1, end, name, ln);
+		memset(gt + 1, '*', (size_t)(close - gt - 1));
+		p = close - 1;
 	}
 }
 
@@ -483,6 +536,10 @@ static bool parse_len(const char *v, size_t n, uint64_t *out)
 static int parse_header(const char *line, size_t len, struct header *h,
 			char *why, size_t whylen)
 {
+	static const char *const keys[] = { "time", "clid", "addr", "session",
+					    "svtrid", "cmd", "rsp" };
+	unsigned seen = 0;
+
 	memset(h, 0, sizeof(*h));
 	size_t i = 6; /* "EPPTX " */
 	while (i < len) {
@@ -508,6 +565,20 @@ static int parse_header(const char *line, size_t len, struct header *h,
 		size_t klen = (size_t)(eq - kv);
 		const char *v = eq + 1;
 		size_t vlen = kvlen - klen - 1;
+
+		/* Two values for one field: which one is meant is a guess. */
+		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (klen != strlen(keys[k]) || memcmp(kv, keys[k], klen) != 0) {
+				continue;
+			}
+			if (seen & 1u << k) {
+				snprintf(why, whylen,
+					 "invalid record header: key \"%s\" given twice",
+					 keys[k]);
+				return FA_EPARSE;
+			}
+			seen |= 1u << k;
+		}
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(kv, k, klen) == 0)
 		if (KEY("time")) {
 			h->time = v;
@@ -553,15 +624,42 @@ static int parse_header(const char *line, size_t len, struct header *h,
 	return FA_OK;
 }
 
+/*
+ * A time from before EPP existed or from the future is a broken or forged
+ * clock: refused, since one such record would make the store lay out
+ * partitions for every month in between.
+ */
+static int time_in_range(struct fa_epp_reader *r, const struct header *h,
+			 int64_t us)
+{
+	int64_t hi = ((int64_t)time(NULL) + TIME_AHEAD_S) * 1000000;
+	if (us >= TIME_MIN_US && us <= hi) {
+		return FA_OK;
+	}
+	char lo_s[FA_TIME_BUFSZ], hi_s[FA_TIME_BUFSZ];
+	fa_time_format(TIME_MIN_US, lo_s, sizeof(lo_s));
+	fa_time_format(hi, hi_s, sizeof(hi_s));
+	snprintf(r->reason, sizeof(r->reason),
+		 "invalid record header: time \"%.*s\" is outside the accepted range %s to %s (one day after the current time)",
+		 (int)(h->time_len > 40 ? 40 : h->time_len), h->time, lo_s, hi_s);
+	return FA_EPARSE;
+}
+
 /* Header fields that describe the transaction, not the framing. */
 static int header_fields(struct fa_epp_reader *r, const struct header *h,
 			 struct fa_txn *t)
 {
+	int rc;
+
 	if (fa_time_parse(h->time, h->time_len, &t->time_us) != FA_OK) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "invalid record header: time \"%.*s\" is not RFC 3339",
 			 (int)(h->time_len > 40 ? 40 : h->time_len), h->time);
 		return FA_EPARSE;
+	}
+	rc = time_in_range(r, h, t->time_us);
+	if (rc != FA_OK) {
+		return rc;
 	}
 	if (h->addr != NULL) {
 		char a[FA_ADDR_BUFSZ];
@@ -574,7 +672,13 @@ static int header_fields(struct fa_epp_reader *r, const struct header *h,
 		}
 		t->src_addr = fa_txn_strdup(t, a);
 	}
-	if (h->clid != NULL && h->clid_len > 0) {
+	if (h->clid != NULL) {
+		char why[160];
+		if (epp_clid_check(h->clid, h->clid_len, why, sizeof(why)) != FA_OK) {
+			snprintf(r->reason, sizeof(r->reason),
+				 "invalid record header: clid %s", why);
+			return FA_EPARSE;
+		}
 		t->registrar = fa_txn_strndup(t, h->clid, h->clid_len);
 	}
 	if (h->session != NULL && h->session_len > 0) {
@@ -1292,6 +1396,27 @@ fail:
 	return rc;
 }
 
+/*
+ * Reasons quote input (names, header values, libxml2's messages) and are
+ * printed one per line and stored as text: line ends and other control
+ * characters become blanks, bytes that are not UTF-8 become '?'.
+ */
+static void clean_reason(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t l = epp_utf8_len(u + i, n - i);
+		if (l == 0) {
+			u[i] = '?';
+			l = 1;
+		} else if (l == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
+			u[i] = ' ';
+		}
+		i += l;
+	}
+}
+
 int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		       struct fa_reject *rej)
 {
@@ -1317,6 +1442,9 @@ int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		rej->pos.path = r->path;
 		rej->pos.offset = cur_off(r);
 		rej->reason = "out of memory";
+	}
+	if (rc != FA_OK && rc != FA_EOF && rej->reason == r->reason) {
+		clean_reason(r->reason);
 	}
 	return rc;
 }
