@@ -4,13 +4,16 @@
  * events, state changes, rejects and checkpoints in batches.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/fa_cli.h"
 #include "common/fa_time.h"
@@ -171,6 +174,30 @@ static int commit(struct ingest *in, struct fa_epp_reader *r, const char *path,
 	return FA_OK;
 }
 
+/* Whether an envelope record (or a comment line) starts at offset, or
+ * the file ends there. Raw RFC 5734 captures are replayed from their
+ * start on resume, which checks their framing on the way. */
+static bool record_starts_at(const char *path, enum fa_epp_format fmt,
+			     uint64_t offset, uint64_t size)
+{
+	if (fmt != FA_EPP_ENVELOPE || offset == size) {
+		return true;
+	}
+
+	char head[6];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Unreadable now: the reader will report it. */
+		return true;
+	}
+	ssize_t n = pread(fd, head, sizeof(head), (off_t)offset);
+	close(fd);
+	if (n >= 1 && (head[0] == '#' || head[0] == '\n' || head[0] == '\r')) {
+		return true;
+	}
+	return n == (ssize_t)sizeof(head) && memcmp(head, "EPPTX ", sizeof(head)) == 0;
+}
+
 /* Open path at its checkpoint unless told to start over. */
 static int open_reader(struct ingest *in, const char *path,
 		       struct fa_epp_reader **out)
@@ -200,6 +227,16 @@ static int open_reader(struct ingest *in, const char *path,
 		 * file. Reading it again is safe, ingest is idempotent. */
 		fprintf(stderr, "%s: \"%s\" is shorter than its checkpoint (%" PRIu64
 			" bytes), reading it from the start\n", in->prog, path, offset);
+		*out = r;
+		return FA_OK;
+	}
+	if (!record_starts_at(path, fa_epp_reader_format(r), offset, (uint64_t)sb.st_size)) {
+		/* Same first 4 KiB but other bytes where the last run stopped:
+		 * the file was replaced. Resuming would start inside a record
+		 * and lose it; reading again from the start loses nothing. */
+		fprintf(stderr, "%s: \"%s\" has changed since its checkpoint (no record "
+			"starts at offset %" PRIu64 "), reading it from the start\n",
+			in->prog, path, offset);
 		*out = r;
 		return FA_OK;
 	}
