@@ -80,15 +80,31 @@ create() {
 		echo "$0: could not create the cluster in \"$data\", see $cdir/initdb.log" >&2
 		exit 1
 	}
-	cat >>"$data/postgresql.conf" <<CONF
-# fluxaudit private cluster: unix socket only
+}
+
+# The settings live in their own file, rewritten at every start, so that a
+# cluster made by an older version of this script gets the current ones.
+# Sized for bulk ingest on a small server: enough shared buffers to keep
+# the state tables and indexes of a large ingest in memory, and enough WAL
+# between checkpoints that a batch does not force one.
+configure() {
+	if ! grep -q "^include_if_exists = 'fluxaudit.conf'" "$data/postgresql.conf"; then
+		echo "include_if_exists = 'fluxaudit.conf'" >>"$data/postgresql.conf"
+	fi
+	cat >"$data/fluxaudit.conf" <<CONF
+# fluxaudit private cluster (written by deploy/pg-private.sh): unix socket only
 listen_addresses = ''
 port = $port
 unix_socket_directories = '$sock'
 fsync = on
 max_connections = 20
-shared_buffers = 128MB
+shared_buffers = 512MB
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 CONF
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres:postgres "$data/fluxaudit.conf"
+	fi
 }
 
 case "$cmd" in
@@ -96,6 +112,7 @@ start)
 	if [ ! -f "$data/PG_VERSION" ]; then
 		create
 	fi
+	configure
 	if ! as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
 		# A crash can leave a stale pid file behind; pg_ctl handles it.
 		as_owner "$pgbin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null || {
@@ -111,7 +128,10 @@ start)
 	;;
 stop)
 	if [ -f "$data/PG_VERSION" ]; then
-		as_owner "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+		if as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+			as_owner "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+			echo "stopped the PostgreSQL cluster in \"$data\"" >&2
+		fi
 	fi
 	;;
 conninfo)

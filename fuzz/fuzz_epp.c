@@ -2,19 +2,24 @@
 /*
  * libFuzzer target for the EPP reader. The first input byte chooses the
  * format (low two bits: auto, envelope, RFC 5734, single frame) and, with
- * bit 2, a small frame limit so that the size checks are reached; the rest
- * is the input. Besides crashes and sanitizer reports, the target aborts
+ * bit 2, a small frame limit so that the size checks are reached; with
+ * bit 3 the input is read from a file (a memfd), so that the reader's
+ * buffer is grown and compacted as for real logs, which memory inputs
+ * never are; the rest is the input. Besides crashes and sanitizer reports, the target aborts
  * when the reader breaks its contract: a transaction without a command,
  * an event of an unknown kind, a name or address not in normalized form,
  * an offset outside the input or going backwards, or reading that does not
  * end.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "epp/fa_epp.h"
 #include "model/fa_event.h"
@@ -138,11 +143,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *in = data + 1;
 	size_t len = size - 1;
 
-	if (fa_epp_reader_open_mem(&r, "fuzz", in, len, &opts) != FA_OK) {
+	int fd = -1;
+	if (data[0] & 8) {
+		char path[64], err[512];
+		fd = memfd_create("fuzz", MFD_CLOEXEC);
+		check(fd >= 0);
+		check(write(fd, in, len) == (ssize_t)len);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (fa_epp_reader_open(&r, path, &opts, 0, err, sizeof(err)) != FA_OK) {
+			close(fd);
+			return 0;
+		}
+	} else if (fa_epp_reader_open_mem(&r, "fuzz", in, len, &opts) != FA_OK) {
 		return 0;
 	}
 	if (fa_txn_init(&txn) != FA_OK) {
 		fa_epp_reader_free(r);
+		if (fd >= 0) {
+			close(fd);
+		}
 		return 0;
 	}
 	check(fa_epp_reader_identity(r) != NULL);
@@ -163,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(rc == FA_EPARSE || rc == FA_EREFUSED ||
 			      rc == FA_ELIMIT);
 			check(rej.reason != NULL && rej.reason[0] != '\0');
+			check(strchr(rej.reason, '\n') == NULL);
 			check(rej.pos.offset <= len);
 			check(rej.excerpt_len == 0 || rej.excerpt != NULL);
 			fa_epp_reject_write_json(sink, &rej);
@@ -174,5 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	fa_txn_deinit(&txn);
 	fa_epp_reader_free(r);
+	if (fd >= 0) {
+		close(fd);
+	}
 	return 0;
 }

@@ -46,4 +46,21 @@ for f in "$data"/cmd_*.xml "$data"/bad_*.xml; do
 		done
 	} > "$out/raw-$b"
 done
+
+# Read from a file (format byte 0x09): a record of 70 KB between small
+# ones, so that the reader's buffer grows and moves under a record.
+f=$data/cmd_domain_update.xml
+pad=70000
+{
+	printf '\x09'
+	printf 'EPPTX time=2026-11-02T09:15:04Z clid=reg-alpha cmd=%d rsp=0\n' "$(stat -c %s "$f")"
+	cat "$f"
+	printf 'EPPTX time=2026-11-02T09:15:05Z clid=reg-beta addr=192.0.2.7 cmd=%d rsp=0\n' \
+		$(($(stat -c %s "$f") + pad))
+	cat "$f"
+	printf '%*s' "$pad" ''
+	printf 'EPPTX time=2026-11-02T09:15:06Z clid=reg-gamma cmd=%d rsp=0\n' "$(stat -c %s "$f")"
+	cat "$f"
+} > "$out/file-big-record"
+
 echo "$(ls "$out" | wc -l) seeds in $out"

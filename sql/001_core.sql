@@ -2,9 +2,14 @@
 -- fluxaudit core schema: current state, append-only events, findings,
 -- rejects and input checkpoints. Applied by `fluxaudit db migrate` inside a
 -- transaction and recorded in fa_migrations.
+--
+-- Identifiers (transaction keys, DNS names, EPP client and contact ids)
+-- use the "C" collation: names are lower-case ASCII (A-labels) and keys
+-- are ASCII, so byte order is the right order, and a linguistic collation
+-- would send every index comparison through strcoll() for nothing.
 
 CREATE TABLE registrars (
-	clid        text PRIMARY KEY,
+	clid        text COLLATE "C" PRIMARY KEY,
 	first_seen  timestamptz NOT NULL,
 	last_seen   timestamptz NOT NULL
 );
@@ -12,7 +17,7 @@ CREATE TABLE registrars (
 -- Current state of each domain as the auditor knows it. Arrays are kept
 -- sorted so that equal sets compare equal.
 CREATE TABLE domains (
-	name        text PRIMARY KEY,
+	name        text COLLATE "C" PRIMARY KEY,
 	registrar   text,
 	registrant  text,
 	created     timestamptz,
@@ -27,7 +32,7 @@ CREATE INDEX domains_registrar ON domains (registrar);
 CREATE INDEX domains_registrant ON domains (registrant);
 
 CREATE TABLE hosts (
-	name          text PRIMARY KEY,
+	name          text COLLATE "C" PRIMARY KEY,
 	registrar     text,
 	addrs         text[] NOT NULL DEFAULT '{}', -- normalized text form
 	statuses      text[] NOT NULL DEFAULT '{}',
@@ -35,9 +40,10 @@ CREATE TABLE hosts (
 	deleted       boolean NOT NULL DEFAULT false,
 	updated       timestamptz NOT NULL
 );
+CREATE INDEX hosts_superordinate ON hosts (superordinate);
 
 CREATE TABLE contacts (
-	id          text PRIMARY KEY,
+	id          text COLLATE "C" PRIMARY KEY,
 	registrar   text,
 	data        jsonb NOT NULL DEFAULT '{}',
 	deleted     boolean NOT NULL DEFAULT false,
@@ -46,16 +52,22 @@ CREATE TABLE contacts (
 
 -- One row per ingested transaction; its key is the stable identity that
 -- makes ingest idempotent (server transaction id, else content SHA-256).
+-- Session and transaction ids are kept so an analyst can trace a session
+-- or a client's clTRID. It is looked up by key only: questions about time
+-- go to events.
 CREATE TABLE txns (
-	key            text PRIMARY KEY,
+	key            text COLLATE "C" PRIMARY KEY,
 	ts             timestamptz NOT NULL,
 	registrar      text,
 	command        text,
 	result_code    integer,
 	source         text NOT NULL,
-	source_offset  bigint NOT NULL
+	source_offset  bigint NOT NULL,
+	session        text,
+	src_addr       text,
+	cltrid         text,
+	svtrid         text
 );
-CREATE INDEX txns_ts ON txns (ts);
 
 CREATE SEQUENCE events_id_seq;
 
@@ -64,12 +76,12 @@ CREATE SEQUENCE events_id_seq;
 CREATE TABLE events (
 	id             bigint NOT NULL DEFAULT nextval('events_id_seq'),
 	ts             timestamptz NOT NULL,
-	txn_key        text NOT NULL,
+	txn_key        text COLLATE "C" NOT NULL,
 	seq            integer NOT NULL,
 	kind           text NOT NULL,
-	registrar      text,
-	domain         text,
-	host           text,
+	registrar      text COLLATE "C",
+	domain         text COLLATE "C",
+	host           text COLLATE "C",
 	contact        text,
 	value          text,
 	detail         jsonb,

@@ -49,7 +49,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	for t in epp policy zone; do
 		fa_say "fuzzing $t for ${fuzz_seconds}s"
 		(cd "$fbuild/work" && "$fbuild/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
-			-max_len=65536 -print_final_stats=1 "$fbuild/work/$t" \
+			-max_len=1100000 -print_final_stats=1 "$fbuild/work/$t" \
 			"$fbuild/seeds/$t" >"$fbuild/fuzz-$t.log" 2>&1) || {
 			tail -n 40 "$fbuild/fuzz-$t.log" >&2
 			fa_die "fuzz_$t found a failure, see $fbuild/fuzz-$t.log and $fbuild/work"

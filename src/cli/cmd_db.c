@@ -67,8 +67,13 @@ int fa_cmd_db(const struct fa_cli *cli, int argc, char **argv)
 		usage(stdout, cli->prog);
 		return FA_EXIT_OK;
 	}
-	if (argc < 2 || (strcmp(argv[1], "migrate") != 0 && strcmp(argv[1], "status") != 0)) {
+	if (argc < 2) {
 		usage(stderr, cli->prog);
+		return FA_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "migrate") != 0 && strcmp(argv[1], "status") != 0) {
+		fprintf(stderr, "%s: db: unrecognized action \"%s\": expected migrate or status\n",
+			cli->prog, argv[1]);
 		return FA_EXIT_USAGE;
 	}
 	const char *action = argv[1];

@@ -8,6 +8,7 @@
 
 #include "cli/fa_cli.h"
 #include "cli/fa_out.h"
+#include "common/fa_name.h"
 #include "common/fa_time.h"
 #include "model/fa_event.h"
 #include "store/fa_store.h"
@@ -31,6 +32,10 @@ static void usage(FILE *out, const char *prog)
 		prog);
 }
 
+/* The earliest time PostgreSQL and our RFC 3339 output both handle;
+ * a duration reaching further back is a typo, not a filter. */
+#define WHEN_MIN_US (INT64_C(-62135596800) * 1000000)   /* 0001-01-01 */
+
 /* An RFC 3339 time, or a duration counted back from now. */
 static int parse_when(const char *s, int64_t *out)
 {
@@ -38,11 +43,26 @@ static int parse_when(const char *s, int64_t *out)
 	if (fa_time_parse(s, strlen(s), out) == FA_OK) {
 		return FA_OK;
 	}
-	if (fa_duration_parse(s, &d) == FA_OK) {
+	if (fa_duration_parse(s, &d) == FA_OK && fa_time_now() - d >= WHEN_MIN_US) {
 		*out = fa_time_now() - d;
 		return FA_OK;
 	}
 	return FA_EINVAL;
+}
+
+/* Names are stored normalized (lower case, no trailing dot), so the
+ * filter is normalized the same way; buf must hold FA_NAME_BUFSZ bytes. */
+static int name_filter(const struct fa_cli *cli, const char *opt, const char *arg,
+		       char *buf, const char **out)
+{
+	char why[256];
+	if (fa_name_normalize(arg, strlen(arg), FA_NAME_UNDERSCORE, buf, FA_NAME_BUFSZ,
+			      why, sizeof(why)) != FA_OK) {
+		fprintf(stderr, "%s: events: invalid %s \"%s\": %s\n", cli->prog, opt, arg, why);
+		return FA_EXIT_USAGE;
+	}
+	*out = buf;
+	return FA_EXIT_OK;
 }
 
 static int parse_count(const char *s, long *out)
@@ -81,18 +101,23 @@ int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv)
 	};
 	struct fa_store_event_filter f = { 0 };
 	enum fa_out_format fmt = FA_OUT_TABLE;
+	char domain[FA_NAME_BUFSZ], host[FA_NAME_BUFSZ];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			f.domain = optarg;
+			if (name_filter(cli, "--domain", optarg, domain, &f.domain) != FA_EXIT_OK) {
+				return FA_EXIT_USAGE;
+			}
 			break;
 		case 'r':
 			f.registrar = optarg;
 			break;
 		case 'H':
-			f.host = optarg;
+			if (name_filter(cli, "--host", optarg, host, &f.host) != FA_EXIT_OK) {
+				return FA_EXIT_USAGE;
+			}
 			break;
 		case 'k': {
 			size_t len = strlen(optarg);

@@ -4,13 +4,16 @@
  * events, state changes, rejects and checkpoints in batches.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/fa_cli.h"
 #include "common/fa_time.h"
@@ -23,6 +26,7 @@
 struct counts {
 	uint64_t records;
 	uint64_t rejected;
+	uint64_t incomplete;	/* files ending inside a record, not read yet */
 	struct fa_store_stats st;
 };
 
@@ -80,9 +84,10 @@ static void print_counts(const char *what, const struct counts *c)
 {
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions new, %" PRIu64
-		" duplicates, %" PRIu64 " events written, %" PRIu64 " rejected\n",
-		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.events,
-		c->rejected);
+		" duplicates, %" PRIu64 " read-only not stored, %" PRIu64
+		" events written, %" PRIu64 " rejected, %" PRIu64 " incomplete at the end\n",
+		what, c->records, c->st.txns_new, c->st.txns_dup, c->st.txns_readonly,
+		c->st.events, c->rejected, c->incomplete);
 }
 
 static void *committer_main(void *arg)
@@ -114,6 +119,7 @@ static void *committer_main(void *arg)
 		}
 		cm->stats->txns_new += st.txns_new;
 		cm->stats->txns_dup += st.txns_dup;
+		cm->stats->txns_readonly += st.txns_readonly;
 		cm->stats->events += st.events;
 		cm->stats->rejects_new += st.rejects_new;
 		cm->pending = NULL;
@@ -168,6 +174,30 @@ static int commit(struct ingest *in, struct fa_epp_reader *r, const char *path,
 	return FA_OK;
 }
 
+/* Whether an envelope record (or a comment line) starts at offset, or
+ * the file ends there. Raw RFC 5734 captures are replayed from their
+ * start on resume, which checks their framing on the way. */
+static bool record_starts_at(const char *path, enum fa_epp_format fmt,
+			     uint64_t offset, uint64_t size)
+{
+	if (fmt != FA_EPP_ENVELOPE || offset == size) {
+		return true;
+	}
+
+	char head[6];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Unreadable now: the reader will report it. */
+		return true;
+	}
+	ssize_t n = pread(fd, head, sizeof(head), (off_t)offset);
+	close(fd);
+	if (n >= 1 && (head[0] == '#' || head[0] == '\n' || head[0] == '\r')) {
+		return true;
+	}
+	return n == (ssize_t)sizeof(head) && memcmp(head, "EPPTX ", sizeof(head)) == 0;
+}
+
 /* Open path at its checkpoint unless told to start over. */
 static int open_reader(struct ingest *in, const char *path,
 		       struct fa_epp_reader **out)
@@ -200,12 +230,37 @@ static int open_reader(struct ingest *in, const char *path,
 		*out = r;
 		return FA_OK;
 	}
+	if (!record_starts_at(path, fa_epp_reader_format(r), offset, (uint64_t)sb.st_size)) {
+		/* Same first 4 KiB but other bytes where the last run stopped:
+		 * the file was replaced. Resuming would start inside a record
+		 * and lose it; reading again from the start loses nothing. */
+		fprintf(stderr, "%s: \"%s\" has changed since its checkpoint (no record "
+			"starts at offset %" PRIu64 "), reading it from the start\n",
+			in->prog, path, offset);
+		*out = r;
+		return FA_OK;
+	}
 	fa_epp_reader_free(r);
 	r = NULL;
 	fprintf(stderr, "%s: resuming at offset %" PRIu64 "\n", path, offset);
 	rc = fa_epp_reader_open(&r, path, &in->opts, offset, in->err, sizeof(in->err));
 	*out = r;
 	return rc;
+}
+
+/* A log that ends inside a record is still being written (or was cut):
+ * the checkpoint stays before that record, and the user hears of it. */
+static void note_tail(struct ingest *in, const struct fa_epp_reader *r,
+		      const char *path, struct counts *fc)
+{
+	uint64_t off, len;
+	if (!fa_epp_reader_tail(r, &off, &len)) {
+		return;
+	}
+	fc->incomplete++;
+	fprintf(stderr, "%s: incomplete record at end of \"%s\" at offset %" PRIu64
+		" (%" PRIu64 " bytes) was not read; it will be read when the file grows\n",
+		in->prog, path, off, len);
 }
 
 /* FA_OK, or FA_EIO when the file could not be read to its end, or FA_EDB
@@ -237,6 +292,7 @@ static int ingest_file(struct ingest *in, const char *path)
 		memset(&rej, 0, sizeof(rej));
 		rc = fa_epp_reader_next(r, &txn, &rej);
 		if (rc == FA_EOF) {
+			note_tail(in, r, path, &fc);
 			break;
 		}
 		if (rc == FA_OK) {
@@ -288,8 +344,10 @@ out:
 	print_counts(path, &fc);
 	in->total.records += fc.records;
 	in->total.rejected += fc.rejected;
+	in->total.incomplete += fc.incomplete;
 	in->total.st.txns_new += fc.st.txns_new;
 	in->total.st.txns_dup += fc.st.txns_dup;
+	in->total.st.txns_readonly += fc.st.txns_readonly;
 	in->total.st.events += fc.st.events;
 	in->total.st.rejects_new += fc.st.rejects_new;
 	if (txn_ready) {

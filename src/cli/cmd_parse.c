@@ -21,7 +21,8 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"Print one JSON object per transaction (or refused record) of each\n"
 		"EPP log, raw RFC 5734 stream or single EPP frame; refused records\n"
-		"and a summary per file also go to stderr.\n"
+		"and a summary per file also go to stderr. A FILE of \"-\" is the\n"
+		"standard input (named /dev/stdin in the output).\n"
 		"\n"
 		"Options:\n"
 		"  --format FMT       auto (default), envelope, rfc5734 or frame\n"
@@ -76,6 +77,10 @@ static int parse_file(const char *prog, const char *path,
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return FA_ENOMEM;
 	}
+	/* The reader streams from a descriptor, a pipe as well as a file. */
+	if (strcmp(path, "-") == 0) {
+		path = "/dev/stdin";
+	}
 	int rc = fa_epp_reader_open(&r, path, opts, 0, err, sizeof(err));
 	if (rc != FA_OK) {
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -84,11 +89,18 @@ static int parse_file(const char *prog, const char *path,
 	}
 
 	uint64_t records = 0, txns = 0, events = 0, rejected = 0;
+	uint64_t incomplete = 0, tail_off, tail_len;
 	for (;;) {
 		struct fa_reject rej;
 		rc = fa_epp_reader_next(r, &txn, &rej);
 		if (rc == FA_EOF) {
 			rc = FA_OK;
+			if (fa_epp_reader_tail(r, &tail_off, &tail_len)) {
+				incomplete = 1;
+				fprintf(stderr, "%s: incomplete record at end of \"%s\" at offset %"
+					PRIu64 " (%" PRIu64 " bytes) was not read; it will be read when the file grows\n",
+					prog, path, tail_off, tail_len);
+			}
 			break;
 		}
 		if (rc == FA_EIO || rc == FA_ENOMEM) {
@@ -111,8 +123,8 @@ static int parse_file(const char *prog, const char *path,
 
 	fprintf(stderr,
 		"%s: %" PRIu64 " records read, %" PRIu64 " transactions, %" PRIu64
-		" events, %" PRIu64 " rejected\n",
-		path, records, txns, events, rejected);
+		" events, %" PRIu64 " rejected, %" PRIu64 " incomplete at the end\n",
+		path, records, txns, events, rejected, incomplete);
 	fa_epp_reader_free(r);
 	fa_txn_deinit(&txn);
 	return rc;

@@ -119,3 +119,27 @@ int epp_normalize(struct epp_norm *nm, struct fa_txn *txn,
 
 /** @brief The clID of a login command tree, or NULL. */
 const char *epp_login_clid(const struct xnode *cmd);
+
+/**
+ * @brief Length of the UTF-8 sequence starting at p (at most n bytes).
+ *
+ * Only the structure is checked (lead and continuation bytes): overlong
+ * forms are refused by the XML parser, and header values are only shown.
+ *
+ * @return 1 to 4, or 0 when the bytes there are not UTF-8
+ */
+size_t epp_utf8_len(const unsigned char *p, size_t n);
+
+/**
+ * @brief Check a registrar id (login <clID>, envelope clid=).
+ *
+ * RFC 5730 clIDType: a token of 3 to 16 characters. Blanks, control
+ * characters, quotes, backslashes and commas are refused too, and so is a
+ * first character that spreadsheets take for a formula ('=', '+', '-',
+ * '@'): the id is shown in reports and CSV exports.
+ *
+ * @param s, n the id (not NUL-terminated)
+ * @param why receives the reason on failure: "<id shown safely>": why
+ * @return FA_OK, or FA_EINVAL with why filled
+ */
+int epp_clid_check(const char *s, size_t n, char *why, size_t whylen);

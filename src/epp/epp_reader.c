@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -25,6 +26,8 @@
 #define SCAN_CHUNK 65536	/* read size while resynchronizing */
 #define CLID_MAX 64		/* longest clID kept for a session */
 #define EXCERPT_MAX 200
+#define TIME_MIN_US (852076800LL * 1000000)	/* 1997-01-01T00:00:00Z */
+#define TIME_AHEAD_S 86400	/* clock skew allowed into the future */
 
 /* One parsed frame kept between calls (raw streams pair frames). */
 struct slot {
@@ -37,6 +40,7 @@ struct slot {
 	int rc;			/* FA_OK or why it was refused */
 	char reason[320];
 	bool full;
+	bool last;		/* refused while incomplete: stop after it */
 };
 
 struct fa_epp_reader {
@@ -49,6 +53,10 @@ struct fa_epp_reader {
 	uint64_t base;		/* file offset of buf[0] */
 	uint64_t size;		/* file size at open, UINT64_MAX unknown */
 	uint64_t done;		/* offset past the last record */
+	bool tail;		/* stopped before an incomplete last record */
+	bool stop;		/* stopped at an oversized, incomplete record */
+	uint64_t replay_to;	/* raw streams: resuming, read up to here */
+	uint64_t tail_off, tail_len;
 	size_t max_frame;
 	enum fa_epp_format fmt;
 	int64_t default_time;
@@ -190,11 +198,84 @@ static int resync(struct fa_epp_reader *r)
 	}
 }
 
+/* Is there a line starting with "EPPTX " in buf[from, hi)? from is a
+ * buffer index just before such a line could start (a line feed). */
+static bool header_in_buf(const struct fa_epp_reader *r, size_t from)
+{
+	static const char pat[] = "\nEPPTX ";
+	const size_t plen = sizeof(pat) - 1;
+	const char *p = r->buf + from;
+	const char *end = r->buf + r->hi;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL || (size_t)(end - nl) < plen) {
+			return false;
+		}
+		if (memcmp(nl, pat, plen) == 0) {
+			return true;
+		}
+		p = nl + 1;
+	}
+	return false;
+}
+
+/* The same over the file from offset from to its end, without touching
+ * the buffer: for the rare record that claims more than the buffer holds. */
+static int header_in_file(struct fa_epp_reader *r, uint64_t from, bool *found)
+{
+	static const char pat[] = "\nEPPTX ";
+	const size_t plen = sizeof(pat) - 1;
+	char chunk[SCAN_CHUNK];
+	size_t keep = 0;
+
+	*found = false;
+	for (;;) {
+		ssize_t got = pread(r->fd, chunk + keep, sizeof(chunk) - keep,
+				    (off_t)from);
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		if (got < 0) {
+			snprintf(r->err, sizeof(r->err), "could not read \"%s\": %s",
+				 r->path, strerror(errno));
+			return FA_EIO;
+		}
+		if (got == 0) {
+			return FA_OK;
+		}
+		from += (uint64_t)got;
+		size_t n = keep + (size_t)got;
+		for (size_t i = 0; i + plen <= n; i++) {
+			if (chunk[i] == '\n' && memcmp(chunk + i, pat, plen) == 0) {
+				*found = true;
+				return FA_OK;
+			}
+		}
+		/* Keep a pattern's length minus one: a match may straddle. */
+		keep = n < plen - 1 ? n : plen - 1;
+		memmove(chunk, chunk + n - keep, keep);
+	}
+}
+
+/*
+ * The input ends inside the record that starts at offset start: a log
+ * still being written, or cut. Stop before it and say so; the checkpoint
+ * stays at its start, so it is read whole once the rest is there.
+ */
+static int stop_at_tail(struct fa_epp_reader *r, uint64_t start, uint64_t len)
+{
+	r->tail = true;
+	r->tail_off = start;
+	r->tail_len = len;
+	r->done = start;
+	return FA_EOF;
+}
+
 /* ---- rejects ---------------------------------------------------------- */
 
-/* True when the element name starting at p (after '<') is a password
- * element, with any prefix: <pw>, <domain:pw>, <newPW>, <epp:newPW>. */
-static bool secret_element(const char *p, const char *end)
+/* The local name (after any prefix) of the element name starting at p
+ * (after '<' or '</'); its length in *n. */
+static const char *local_name(const char *p, const char *end, size_t *n)
 {
 	const char *name = p;
 	while (p < end && *p != '>' && *p != ' ' && *p != '\t' && *p != '\n' &&
@@ -204,30 +285,80 @@ static bool secret_element(const char *p, const char *end)
 		}
 		p++;
 	}
-	size_t n = (size_t)(p - name);
+	*n = (size_t)(p - name);
+	return name;
+}
+
+/* True for a password element, with any prefix: <pw>, <domain:pw>,
+ * <newPW>, <epp:newPW>. */
+static bool secret_name(const char *name, size_t n)
+{
 	return (n == 2 && memcmp(name, "pw", 2) == 0) ||
 	       (n == 5 && memcmp(name, "newPW", 5) == 0);
 }
 
-/* Rejects are stored and shown to analysts, so the login password and
+/* The '>' that ends the start tag at p, skipping quoted attribute values,
+ * or NULL when the excerpt ends first. */
+static char *tag_end(char *p, char *end)
+{
+	char quote = 0;
+	for (; p < end; p++) {
+		if (quote != 0) {
+			quote = *p == quote ? 0 : quote;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == '>') {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* The end tag of the element with this local name at or after p ("</",
+ * any prefix), or end when the excerpt was cut before it. */
+static char *end_tag(char *p, char *end, const char *name, size_t n)
+{
+	for (; p + 1 < end; p++) {
+		if (p[0] != '<' || p[1] != '/') {
+			continue;
+		}
+		size_t ln;
+		const char *l = local_name(p + 2, end, &ln);
+		if (ln == n && memcmp(l, name, n) == 0) {
+			return p;
+		}
+	}
+	return end;
+}
+
+/*
+ * Rejects are stored and shown to analysts, so the login password and
  * authInfo secrets of a refused frame are overwritten with '*' in the
- * excerpt: the text of every password element up to the next '<', or to
- * the end of the excerpt when it was cut inside the secret. */
+ * excerpt: everything from the end of a password element's start tag to
+ * its end tag (or the end of the excerpt), whatever it holds: CDATA,
+ * comments and markup would otherwise leave parts of the secret readable.
+ */
 static void mask_secrets(char *x, size_t n)
 {
 	char *end = x + n;
 	for (char *p = x; p < end; p++) {
-		if (*p != '<' || !secret_element(p + 1, end)) {
+		size_t ln;
+		const char *name = p + 1 < end && *p == '<'
+				   ? local_name(p + 1, end, &ln) : NULL;
+		if (name == NULL || !secret_name(name, ln)) {
 			continue;
 		}
-		char *gt = memchr(p, '>', (size_t)(end - p));
+		char *gt = tag_end(p, end);
 		if (gt == NULL) {
 			return;
 		}
-		for (p = gt + 1; p < end && *p != '<'; p++) {
-			*p = '*';
+		if (gt[-1] == '/') {
+			p = gt;		/* <pw/>: empty */
+			continue;
 		}
-		p--;
+		char *close = end_tag(gt + 1, end, name, ln);
+		memset(gt + 1, '*', (size_t)(close - gt - 1));
+		p = close - 1;
 	}
 }
 
@@ -405,6 +536,10 @@ static bool parse_len(const char *v, size_t n, uint64_t *out)
 static int parse_header(const char *line, size_t len, struct header *h,
 			char *why, size_t whylen)
 {
+	static const char *const keys[] = { "time", "clid", "addr", "session",
+					    "svtrid", "cmd", "rsp" };
+	unsigned seen = 0;
+
 	memset(h, 0, sizeof(*h));
 	size_t i = 6; /* "EPPTX " */
 	while (i < len) {
@@ -430,6 +565,20 @@ static int parse_header(const char *line, size_t len, struct header *h,
 		size_t klen = (size_t)(eq - kv);
 		const char *v = eq + 1;
 		size_t vlen = kvlen - klen - 1;
+
+		/* Two values for one field: which one is meant is a guess. */
+		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (klen != strlen(keys[k]) || memcmp(kv, keys[k], klen) != 0) {
+				continue;
+			}
+			if (seen & 1u << k) {
+				snprintf(why, whylen,
+					 "invalid record header: key \"%s\" given twice",
+					 keys[k]);
+				return FA_EPARSE;
+			}
+			seen |= 1u << k;
+		}
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(kv, k, klen) == 0)
 		if (KEY("time")) {
 			h->time = v;
@@ -475,15 +624,42 @@ static int parse_header(const char *line, size_t len, struct header *h,
 	return FA_OK;
 }
 
+/*
+ * A time from before EPP existed or from the future is a broken or forged
+ * clock: refused, since one such record would make the store lay out
+ * partitions for every month in between.
+ */
+static int time_in_range(struct fa_epp_reader *r, const struct header *h,
+			 int64_t us)
+{
+	int64_t hi = ((int64_t)time(NULL) + TIME_AHEAD_S) * 1000000;
+	if (us >= TIME_MIN_US && us <= hi) {
+		return FA_OK;
+	}
+	char lo_s[FA_TIME_BUFSZ], hi_s[FA_TIME_BUFSZ];
+	fa_time_format(TIME_MIN_US, lo_s, sizeof(lo_s));
+	fa_time_format(hi, hi_s, sizeof(hi_s));
+	snprintf(r->reason, sizeof(r->reason),
+		 "invalid record header: time \"%.*s\" is outside the accepted range %s to %s (one day after the current time)",
+		 (int)(h->time_len > 40 ? 40 : h->time_len), h->time, lo_s, hi_s);
+	return FA_EPARSE;
+}
+
 /* Header fields that describe the transaction, not the framing. */
 static int header_fields(struct fa_epp_reader *r, const struct header *h,
 			 struct fa_txn *t)
 {
+	int rc;
+
 	if (fa_time_parse(h->time, h->time_len, &t->time_us) != FA_OK) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "invalid record header: time \"%.*s\" is not RFC 3339",
 			 (int)(h->time_len > 40 ? 40 : h->time_len), h->time);
 		return FA_EPARSE;
+	}
+	rc = time_in_range(r, h, t->time_us);
+	if (rc != FA_OK) {
+		return rc;
 	}
 	if (h->addr != NULL) {
 		char a[FA_ADDR_BUFSZ];
@@ -496,7 +672,13 @@ static int header_fields(struct fa_epp_reader *r, const struct header *h,
 		}
 		t->src_addr = fa_txn_strdup(t, a);
 	}
-	if (h->clid != NULL && h->clid_len > 0) {
+	if (h->clid != NULL) {
+		char why[160];
+		if (epp_clid_check(h->clid, h->clid_len, why, sizeof(why)) != FA_OK) {
+			snprintf(r->reason, sizeof(r->reason),
+				 "invalid record header: clid %s", why);
+			return FA_EPARSE;
+		}
 		t->registrar = fa_txn_strndup(t, h->clid, h->clid_len);
 	}
 	if (h->session != NULL && h->session_len > 0) {
@@ -505,9 +687,15 @@ static int header_fields(struct fa_epp_reader *r, const struct header *h,
 	return FA_OK;
 }
 
-/* Skip comment lines, blank lines and a stray CR between records. */
-static int skip_filler(struct fa_epp_reader *r)
+/*
+ * Skip comment lines, blank lines and a stray CR between records. A comment
+ * line that the input ends in without a line end is left in place (*open
+ * set): the log may be growing, and the rest of the line must not be taken
+ * for a record when it comes.
+ */
+static int skip_filler(struct fa_epp_reader *r, bool *open)
 {
+	*open = false;
 	for (;;) {
 		int rc = need(r, 1);
 		if (rc != FA_OK || avail(r) == 0) {
@@ -527,26 +715,82 @@ static int skip_filler(struct fa_epp_reader *r)
 				r->lo = (size_t)(nl - r->buf) + 1;
 				break;
 			}
-			r->lo = r->hi;
-			rc = need(r, SCAN_CHUNK);
+			if (r->eof) {
+				*open = true;
+				return FA_OK;
+			}
+			if (avail(r) + SCAN_CHUNK > r->limit) {
+				r->lo = r->hi;	/* an endless comment: drop it */
+			}
+			rc = need(r, avail(r) + SCAN_CHUNK);
 			if (rc != FA_OK) {
 				return rc;
-			}
-			if (avail(r) == 0) {
-				return FA_OK;
 			}
 		}
 	}
 }
 
+/* Could p[0, n) be the beginning of a header line? */
+static bool header_prefix(const char *p, size_t n)
+{
+	return memcmp(p, "EPPTX ", n < 6 ? n : 6) == 0;
+}
+
+static void oversized_reason(struct fa_epp_reader *r, const struct header *h)
+{
+	snprintf(r->reason, sizeof(r->reason),
+		 "frame of %llu bytes exceeds the limit of %zu bytes",
+		 (unsigned long long)(h->cmd > h->rsp ? h->cmd : h->rsp),
+		 r->max_frame);
+}
+
+/*
+ * A record over the size limit that the input ends inside: refused, but
+ * the position stays at its start and reading stops, so that a growing
+ * log skips it exactly once it is complete.
+ */
+static int refuse_oversized(struct fa_epp_reader *r, struct fa_reject *rej,
+			    uint64_t start, const struct header *h)
+{
+	oversized_reason(r, h);
+	r->stop = true;
+	return reject(r, rej, start, FA_ELIMIT, r->reason);
+}
+
+/*
+ * Is there a header line in the input after the header line at the cursor
+ * (whose line feed is at cursor + nl_at), up to the end, left bytes from
+ * the cursor? The buffer holds it all unless left exceeds its limit.
+ */
+static int header_after(struct fa_epp_reader *r, size_t nl_at, uint64_t left,
+			bool *found)
+{
+	if (left > r->limit && r->fd >= 0) {
+		return header_in_file(r, cur_off(r) + nl_at, found);
+	}
+	int rc = need(r, (size_t)left);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	*found = header_in_buf(r, r->lo + nl_at);
+	return FA_OK;
+}
+
 static int next_envelope(struct fa_epp_reader *r, struct fa_txn *t,
 			 struct fa_reject *rej)
 {
-	int rc = skip_filler(r);
+	if (r->tail || r->stop) {
+		return FA_EOF;
+	}
+	bool open_comment;
+	int rc = skip_filler(r, &open_comment);
 	if (rc != FA_OK) {
 		return rc;
 	}
 	r->done = cur_off(r);
+	if (open_comment) {
+		return FA_EOF;
+	}
 	rc = need(r, HEADER_MAX);
 	if (rc != FA_OK) {
 		return rc;
@@ -560,6 +804,12 @@ static int next_envelope(struct fa_epp_reader *r, struct fa_txn *t,
 	size_t scan = avail(r) < HEADER_MAX ? avail(r) : HEADER_MAX;
 	const char *nl = memchr(p, '\n', scan);
 	set_excerpt(r, rej, p, nl ? (size_t)(nl - p) : scan);
+
+	/* The input ends inside a header line: nothing can follow it. */
+	if (nl == NULL && r->eof && avail(r) < HEADER_MAX &&
+	    header_prefix(p, avail(r))) {
+		return stop_at_tail(r, start, avail(r));
+	}
 
 	if (scan < 6 || memcmp(p, "EPPTX ", 6) != 0) {
 		rc = resync(r);
@@ -585,21 +835,37 @@ static int next_envelope(struct fa_epp_reader *r, struct fa_txn *t,
 		return rc ? rc : reject(r, rej, start, FA_EPARSE, r->reason);
 	}
 
-	/* A length that runs past the end means a broken header (or a cut
-	 * log): the frames cannot be trusted, look for the next header. */
+	/*
+	 * Lengths that run past the end: with a header line after them, the
+	 * header is broken (the frames cannot be trusted, resume at that
+	 * line); without one, this is the last record and the input ends
+	 * inside it (a log being written, or cut).
+	 */
 	uint64_t body = h.cmd + h.rsp;
+	uint64_t left = remaining(r);
+	bool later = true;
+	if (h.cmd <= UINT32_MAX && h.rsp <= UINT32_MAX && left != UINT64_MAX &&
+	    hlen + body > left) {
+		rc = header_after(r, hlen - 1, left, &later);
+		if (rc != FA_OK) {
+			return rc;
+		}
+		if (!later && (h.cmd > r->max_frame || h.rsp > r->max_frame)) {
+			return refuse_oversized(r, rej, start, &h);
+		}
+		if (!later) {
+			return stop_at_tail(r, start, left);
+		}
+	}
 	if (h.cmd > UINT32_MAX || h.rsp > UINT32_MAX ||
-	    (remaining(r) != UINT64_MAX && hlen + body > remaining(r))) {
+	    (left != UINT64_MAX && hlen + body > left)) {
 		r->lo += hlen - 1;
 		rc = resync(r);
 		return rc ? rc : reject(r, rej, start, FA_EPARSE,
 					"record runs past the end of the file (cmd/rsp lengths too large)");
 	}
 	if (h.cmd > r->max_frame || h.rsp > r->max_frame) {
-		snprintf(r->reason, sizeof(r->reason),
-			 "frame of %llu bytes exceeds the limit of %zu bytes",
-			 (unsigned long long)(h.cmd > h.rsp ? h.cmd : h.rsp),
-			 r->max_frame);
+		oversized_reason(r, &h);
 		rc = skip(r, hlen + body);
 		return rc ? rc : reject(r, rej, start, FA_ELIMIT, r->reason);
 	}
@@ -609,13 +875,25 @@ static int next_envelope(struct fa_epp_reader *r, struct fa_txn *t,
 		return rc;
 	}
 	if (avail(r) < hlen + body) {
-		/* The file shrank, or its size was unknown (a pipe). */
-		r->lo = r->hi;
-		return reject(r, rej, start, FA_EPARSE,
-			      "record runs past the end of the file");
+		/* The file shrank, or its size was unknown (a pipe): all that
+		 * is left of the input is in the buffer. */
+		if (!header_in_buf(r, r->lo + hlen - 1)) {
+			return stop_at_tail(r, start, avail(r));
+		}
+		r->lo += hlen - 1;
+		rc = resync(r);
+		return rc ? rc : reject(r, rej, start, FA_EPARSE,
+					"record runs past the end of the file");
 	}
 
+	/* need() may have moved the buffer under the header's fields. */
 	p = r->buf + r->lo;
+	if (parse_header(p, llen, &h, r->reason, sizeof(r->reason)) != FA_OK) {
+		snprintf(r->err, sizeof(r->err),
+			 "could not read \"%s\": record at offset %llu changed while read",
+			 r->path, (unsigned long long)start);
+		return FA_EIO;	/* the same bytes parsed above: cannot be */
+	}
 	const char *craw = p + hlen;
 	const char *rraw = craw + h.cmd;
 	size_t reclen = hlen + (size_t)body;
@@ -690,18 +968,17 @@ static int read_raw(struct fa_epp_reader *r, struct slot *s)
 	memset(s->reason, 0, 1);
 	s->rc = FA_OK;
 	s->root = NULL;
+	s->raw = NULL;
 	s->len = 0;
 	s->full = true;
+	s->last = false;
 	s->offset = cur_off(r);
 	fa_arena_reset(s->arena);
 
 	if (avail(r) < 4) {
-		r->lo = r->hi;
-		s->end = cur_off(r);
-		s->rc = FA_EPARSE;
-		snprintf(s->reason, sizeof(s->reason),
-			 "truncated frame length at the end of the stream");
-		return FA_OK;
+		/* The input ends inside the length prefix. */
+		s->full = false;
+		return stop_at_tail(r, s->offset, avail(r));
 	}
 	uint32_t total = be32(r->buf + r->lo);
 	if (total < 5) {
@@ -716,6 +993,18 @@ static int read_raw(struct fa_epp_reader *r, struct slot *s)
 		return rc;
 	}
 	size_t flen = total - 4;
+	uint64_t left = remaining(r);
+	if (flen > r->max_frame && left != UINT64_MAX && total > left) {
+		/* Refused, but not skipped while incomplete: a growing
+		 * capture stays framed. */
+		s->end = s->offset;
+		s->last = true;
+		s->rc = FA_ELIMIT;
+		snprintf(s->reason, sizeof(s->reason),
+			 "frame of %zu bytes exceeds the limit of %zu bytes",
+			 flen, r->max_frame);
+		return FA_OK;
+	}
 	if (flen > r->max_frame) {
 		rc = skip(r, total);
 		s->end = cur_off(r);
@@ -730,13 +1019,9 @@ static int read_raw(struct fa_epp_reader *r, struct slot *s)
 		return rc;
 	}
 	if (avail(r) < total) {
-		r->lo = r->hi;
-		s->end = cur_off(r);
-		s->rc = FA_EPARSE;
-		snprintf(s->reason, sizeof(s->reason),
-			 "frame runs past the end of the stream (%zu bytes announced)",
-			 flen);
-		return FA_OK;
+		/* The input ends inside the frame. */
+		s->full = false;
+		return stop_at_tail(r, s->offset, avail(r));
 	}
 
 	const char *p = r->buf + r->lo + 4;
@@ -773,13 +1058,20 @@ static int slot_reject(struct fa_epp_reader *r, struct slot *s,
 	rej->pos.offset = s->offset;
 	rej->reason = r->reason;
 	r->done = s->end;
+	r->stop = s->last;
 	return rc;
 }
 
 static int next_raw(struct fa_epp_reader *r, struct fa_txn *t,
 		    struct fa_reject *rej)
 {
+	if (r->tail || r->stop) {
+		return FA_EOF;
+	}
 	for (;;) {
+		if (r->replay_to > 0 && r->done >= r->replay_to) {
+			return FA_EOF;	/* the checkpoint: replay ends here */
+		}
 		if (!r->cmd.full) {
 			if (r->next.full) {
 				swap_slots(r);
@@ -805,10 +1097,19 @@ static int next_raw(struct fa_epp_reader *r, struct fa_txn *t,
 		struct slot *resp = NULL;
 		if (k == FRAME_COMMAND || k == FRAME_HELLO) {
 			int rc = read_raw(r, &r->next);
-			if (rc != FA_OK && rc != FA_EOF) {
+			if (rc == FA_EOF) {
+				/* Its response is not (all) there: the capture
+				 * may be growing. Hold the command back rather
+				 * than split it from its response. */
+				uint64_t end = r->tail ? r->tail_off + r->tail_len
+						       : c->end;
+				c->full = false;
+				return stop_at_tail(r, c->offset, end - c->offset);
+			}
+			if (rc != FA_OK) {
 				return rc;
 			}
-			if (rc == FA_OK && r->next.rc == FA_OK) {
+			if (r->next.rc == FA_OK) {
 				enum epp_frame_kind nk = epp_frame_kind(r->next.root);
 				if (nk == FRAME_RESPONSE ||
 				    (nk == FRAME_GREETING && k == FRAME_HELLO)) {
@@ -861,6 +1162,29 @@ static int next_raw(struct fa_epp_reader *r, struct fa_txn *t,
 		r->done = end;
 		return FA_OK;
 	}
+}
+
+/*
+ * Resuming a raw stream at a checkpoint: the frames before it are read
+ * again (nothing is returned) so that the session's registrar, named by
+ * its login, and a command waiting for its response are known.
+ */
+static int replay_raw(struct fa_epp_reader *r, uint64_t to)
+{
+	struct fa_txn t;
+	struct fa_reject rej;
+	int rc = fa_txn_init(&t);
+	r->replay_to = to;
+	while (rc == FA_OK && r->done < to) {
+		memset(&rej, 0, sizeof(rej));
+		rc = next_raw(r, &t, &rej);
+		if (rc == FA_EPARSE || rc == FA_EREFUSED || rc == FA_ELIMIT) {
+			rc = FA_OK;
+		}
+	}
+	fa_txn_deinit(&t);
+	r->replay_to = 0;
+	return rc == FA_EOF ? FA_OK : rc;
 }
 
 /* ---- single frames ---------------------------------------------------- */
@@ -980,6 +1304,9 @@ static int finish_open(struct fa_epp_reader *r, uint64_t start_offset)
 	if (r->fmt == FA_EPP_AUTO) {
 		r->fmt = detect(r->buf + r->lo, avail(r));
 	}
+	if (start_offset > 0 && r->fmt == FA_EPP_RFC5734) {
+		return replay_raw(r, start_offset);
+	}
 	if (start_offset > 0) {
 		rc = skip(r, start_offset);
 		r->done = cur_off(r);
@@ -1069,6 +1396,27 @@ fail:
 	return rc;
 }
 
+/*
+ * Reasons quote input (names, header values, libxml2's messages) and are
+ * printed one per line and stored as text: line ends and other control
+ * characters become blanks, bytes that are not UTF-8 become '?'.
+ */
+static void clean_reason(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t l = epp_utf8_len(u + i, n - i);
+		if (l == 0) {
+			u[i] = '?';
+			l = 1;
+		} else if (l == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
+			u[i] = ' ';
+		}
+		i += l;
+	}
+}
+
 int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		       struct fa_reject *rej)
 {
@@ -1095,12 +1443,25 @@ int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 		rej->pos.offset = cur_off(r);
 		rej->reason = "out of memory";
 	}
+	if (rc != FA_OK && rc != FA_EOF && rej->reason == r->reason) {
+		clean_reason(r->reason);
+	}
 	return rc;
 }
 
 uint64_t fa_epp_reader_offset(const struct fa_epp_reader *r)
 {
 	return r->done;
+}
+
+bool fa_epp_reader_tail(const struct fa_epp_reader *r, uint64_t *offset,
+			uint64_t *len)
+{
+	if (r->tail) {
+		*offset = r->tail_off;
+		*len = r->tail_len;
+	}
+	return r->tail;
 }
 
 const char *fa_epp_reader_identity(const struct fa_epp_reader *r)

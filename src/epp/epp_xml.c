@@ -68,6 +68,8 @@ struct epp_xml {
 	int status;		/* FA_OK or the first failure */
 	const char *what;	/* "command frame" etc., for messages */
 	int skipped_lines;	/* line feeds dropped before the frame */
+	bool err_at_end;	/* the first error came at the end of the input */
+	int err_line, err_col;	/* where */
 	char msg[256];
 	const xmlChar *uri_cache[8];
 	enum epp_ns ns_cache[8];
@@ -340,7 +342,24 @@ static void on_error(void *ctx, xmlErrorPtr e)
 	snprintf(full, sizeof(full), "line %d, column %d: %s",
 		 e->line + x->skipped_lines,
 		 e->int2, m);
+
+	/* Where the parser stood: at the end, an element still open means
+	 * the frame was cut, whatever libxml2 calls it. */
+	xmlParserInputPtr in = x->ctxt->input;
+	x->err_at_end = in != NULL && in->cur != NULL && in->end != NULL &&
+			in->cur >= in->end;
+	x->err_line = e->line + x->skipped_lines;
+	x->err_col = e->int2;
 	fail(x, FA_EPARSE, full);
+}
+
+/* libxml2 reports some errors (input encoding conversion) outside any
+ * parser context, through its generic handler, which prints to stderr.
+ * The parse fails through on_error all the same; nothing is printed. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
 }
 
 static xmlParserCtxtPtr new_ctxt(struct epp_xml *x)
@@ -397,6 +416,11 @@ int epp_xml_new(struct epp_xml **out)
 	x->sax.getParameterEntity = on_get_entity;
 	x->sax.serror = on_error;
 
+	/* Process-wide, and the only libxml2 user is this module. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlThrDefSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+
 	x->ctxt = new_ctxt(x);
 	if (x->ctxt == NULL) {
 		free(x);
@@ -432,6 +456,7 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 	x->msg[0] = '\0';
 	x->ncache = 0;
 	x->what = what;
+	x->err_at_end = false;
 
 	if (len > INT32_MAX) {
 		snprintf(err, errlen, "%s too large", what);
@@ -480,6 +505,12 @@ int epp_xml_parse(struct epp_xml *x, struct fa_arena *arena, const char *data,
 	if (x->status == FA_OK && x->root == NULL) {
 		x->status = FA_EPARSE;
 		snprintf(x->msg, sizeof(x->msg), "no document element");
+	}
+	if (x->status == FA_EPARSE && x->err_at_end && x->cur != NULL) {
+		snprintf(err, errlen,
+			 "incomplete %s: it ends inside <%s> (line %d, column %d)",
+			 what, x->cur->name, x->err_line, x->err_col);
+		return x->status;
 	}
 	if (x->status != FA_OK) {
 		if (x->status == FA_EREFUSED || x->status == FA_ENOMEM) {

@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +80,22 @@ int fa_epp_reader_next(struct fa_epp_reader *r, struct fa_txn *txn,
 
 /** @brief Byte offset just past the last record returned or rejected. */
 uint64_t fa_epp_reader_offset(const struct fa_epp_reader *r);
+
+/**
+ * @brief Whether the input ends inside a record that the reader stopped
+ *        before: an envelope record or raw frame whose lengths run past
+ *        the end with nothing after it, a header line without its line
+ *        end, or a raw command still waiting for its response. Such a
+ *        tail is no reject: fa_epp_reader_next returns FA_EOF and
+ *        fa_epp_reader_offset stays at the tail's start, so that a log
+ *        that is still being written is read whole once it has grown.
+ * @param[in] r reader, after fa_epp_reader_next returned FA_EOF
+ * @param[out] offset where the incomplete record starts (set when true)
+ * @param[out] len its bytes present so far (set when true)
+ * @return true when the input ends in such a record, else false
+ */
+bool fa_epp_reader_tail(const struct fa_epp_reader *r, uint64_t *offset,
+			uint64_t *len);
 
 /**
  * @brief Identity of the input for checkpoints: "sha256:" and the hex

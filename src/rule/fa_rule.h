@@ -148,6 +148,7 @@ struct fa_rule_event {
 	int64_t id;		/**< events.id */
 	int64_t ts_us;		/**< data time, UTC microseconds */
 	const char *kind;	/**< stored kind name, e.g. "domain.ns_add" */
+	const char *txn_key;	/**< events.txn_key; NULL: a transaction of its own */
 	const char *registrar;	/**< or NULL */
 	const char *domain;	/**< or NULL */
 	const char *host;	/**< or NULL */

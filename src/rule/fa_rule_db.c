@@ -296,7 +296,7 @@ out:
 }
 
 /* Columns of the event cursor. */
-enum { C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED };
+enum { C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN };
 
 static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 {
@@ -308,6 +308,7 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	ev->domain = get_str(res, i, C_DOMAIN);
 	ev->host = get_str(res, i, C_HOST);
 	ev->value = get_str(res, i, C_VALUE);
+	ev->txn_key = get_str(res, i, C_TXN);
 	const char *created = get_str(res, i, C_CREATED);
 	if (created != NULL &&
 	    fa_time_parse(created, strlen(created), &ev->created_us) == FA_OK) {
@@ -387,13 +388,13 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
 		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
 		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END"
+		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
 		" FROM events WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
 		" ORDER BY ts, id" :
 		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
 		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
 		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END"
+		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
 		" FROM events WHERE ts >= $1::timestamptz"
 		" ORDER BY ts, id";
 	const char *params[2] = { warm, until };
@@ -598,11 +599,17 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 	int64_t new_id = 0;
 	int rc;
 
-	rc = exec_cmd(r, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, "start a transaction");
-	if (rc == FA_OK) {
-		rc = exec_cmd(r, "SELECT pg_advisory_xact_lock(" EVAL_LOCK_KEY ")", 0, NULL,
-			      "wait for other evaluations");
+	/* Wait for other evaluations before the transaction starts: a
+	 * REPEATABLE READ snapshot taken while waiting would miss the
+	 * findings the other run commits, and its writes would then fail
+	 * with a serialization error. The session lock ends with the
+	 * connection if the process dies. */
+	rc = exec_cmd(r, "SELECT pg_advisory_lock(" EVAL_LOCK_KEY ")", 0, NULL,
+		      "wait for other evaluations");
+	if (rc != FA_OK) {
+		return rc;
 	}
+	rc = exec_cmd(r, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, "start a transaction");
 	if (rc == FA_OK && checkpoint_mode) {
 		int64_t from_id;
 		bool any;
@@ -633,6 +640,8 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 		PGresult *res = PQexec(r->conn, "ROLLBACK");
 		PQclear(res);
 	}
+	PGresult *res = PQexec(r->conn, "SELECT pg_advisory_unlock(" EVAL_LOCK_KEY ")");
+	PQclear(res);
 	return rc;
 }
 

@@ -19,6 +19,26 @@
 
 #define PRUNE_EVERY 4096
 #define MIN_HORIZON_US (INT64_C(86400) * 1000000)
+#define TXN_BUCKETS 64
+
+/*
+ * A transaction seen at the current data time. All events of a
+ * transaction carry its time, so the engine numbers transactions by
+ * txn_key among the events of one time and forgets them when time moves
+ * on; the numbers (gtxn) rise in order of first appearance.
+ */
+struct txn {
+	struct txn *next;	/* hash chain */
+	uint64_t no;
+	bool create;		/* it created a domain */
+	char key[];
+};
+
+/* What the counters need to know of an event's transaction. */
+struct txn_info {
+	uint64_t no;
+	bool create;
+};
 
 /* Evidence of one rule for one finding: its latest firing. */
 struct fired {
@@ -55,6 +75,12 @@ struct fa_rule_engine {
 
 	int64_t now_us, last_id;
 	bool started;
+
+	bool per_txn;		/* the set counts some metric per transaction */
+	struct txn **txns;	/* TXN_BUCKETS or more, of time txn_us */
+	size_t ntxn_buckets, ntxns;
+	int64_t txn_us;
+	uint64_t next_txn;
 	bool manual_prune;
 	struct fa_rule_stats stats;
 
@@ -100,6 +126,18 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 		eng->by_kind[r->entity][eng->nby_kind[r->entity]++] = r;
 		eng->seeds[r->entity] = fa_rule_entities[r->entity].seeded;
 	}
+	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+		if (fa_rule_metrics[m].per_txn && set->retention_us[m] > 0) {
+			eng->per_txn = true;
+		}
+	}
+	if (eng->per_txn) {
+		eng->ntxn_buckets = TXN_BUCKETS;
+		eng->txns = calloc(eng->ntxn_buckets, sizeof(*eng->txns));
+		if (eng->txns == NULL) {
+			goto fail;
+		}
+	}
 	return eng;
 
 fail:
@@ -113,6 +151,8 @@ static void ent_free(struct fa_rule_ent *e)
 		for (size_t m = 0; m < fa_rule_nmetrics; m++) {
 			free(e->q[m].ts);
 			free(e->q[m].id);
+			free(e->q[m].gtxn);
+			free(e->q[m].txn);
 		}
 		free(e->q);
 	}
@@ -136,10 +176,28 @@ static void acc_free(struct acc *a)
 	free(a);
 }
 
+static void txns_clear(struct fa_rule_engine *eng)
+{
+	for (size_t b = 0; b < eng->ntxn_buckets; b++) {
+		struct txn *t = eng->txns[b];
+		while (t != NULL) {
+			struct txn *next = t->next;
+			free(t);
+			t = next;
+		}
+		eng->txns[b] = NULL;
+	}
+	eng->ntxns = 0;
+}
+
 void fa_rule_engine_free(struct fa_rule_engine *eng)
 {
 	if (eng == NULL) {
 		return;
+	}
+	if (eng->txns != NULL) {
+		txns_clear(eng);
+		free(eng->txns);
 	}
 	for (size_t b = 0; eng->buckets != NULL && b < eng->nbuckets; b++) {
 		struct fa_rule_ent *e = eng->buckets[b];
@@ -229,33 +287,87 @@ static struct fa_rule_ent *ent_get(struct fa_rule_engine *eng, int kind, const c
 	return e;
 }
 
-static int evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention)
+static int evq_grow(struct fa_rule_evq *q, bool per_txn)
+{
+	size_t cap = q->cap ? q->cap * 2 : 8;
+	int64_t *nts = malloc(cap * sizeof(*nts));
+	int64_t *nid = malloc(cap * sizeof(*nid));
+	uint64_t *ng = per_txn ? malloc(cap * sizeof(*ng)) : NULL;
+	uint64_t *nt = per_txn ? malloc(cap * sizeof(*nt)) : NULL;
+	if (nts == NULL || nid == NULL || (per_txn && (ng == NULL || nt == NULL))) {
+		free(nts);
+		free(nid);
+		free(ng);
+		free(nt);
+		return FA_ENOMEM;
+	}
+	for (size_t i = 0; i < q->len; i++) {
+		size_t k = (q->head + i) % q->cap;
+		nts[i] = q->ts[k];
+		nid[i] = q->id[k];
+		if (per_txn) {
+			ng[i] = q->gtxn[k];
+			nt[i] = q->txn[k];
+		}
+	}
+	free(q->ts);
+	free(q->id);
+	free(q->gtxn);
+	free(q->txn);
+	q->ts = nts;
+	q->id = nid;
+	q->gtxn = ng;
+	q->txn = nt;
+	q->head = 0;
+	q->cap = cap;
+	return FA_OK;
+}
+
+/*
+ * The queue's number for the transaction gtxn at time ts. One command's
+ * events come one after the other, so the last entry is the usual match;
+ * a number above every one queued is new; otherwise (transactions
+ * interleaved by concurrent ingests) look through the entries of time ts.
+ */
+static uint64_t evq_txn(struct fa_rule_evq *q, int64_t ts, uint64_t gtxn)
+{
+	if (q->len > 0 && gtxn <= q->max_gtxn) {
+		for (size_t i = q->len; i-- > 0;) {
+			size_t k = (q->head + i) % q->cap;
+			if (q->ts[k] != ts) {
+				break;
+			}
+			if (q->gtxn[k] == gtxn) {
+				return q->txn[k];
+			}
+		}
+	}
+	if (gtxn > q->max_gtxn) {
+		q->max_gtxn = gtxn;
+	}
+	return q->ntxn++;
+}
+
+/* Queue one counted event; txn is NULL for a metric counted by events. */
+static int evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention,
+		    const struct txn_info *txn)
 {
 	while (q->len > 0 && q->ts[q->head] <= ts - retention) {
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 	}
 	if (q->len == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 8;
-		int64_t *nts = malloc(cap * sizeof(*nts));
-		int64_t *nid = malloc(cap * sizeof(*nid));
-		if (nts == NULL || nid == NULL) {
-			free(nts);
-			free(nid);
-			return FA_ENOMEM;
+		int rc = evq_grow(q, txn != NULL);
+		if (rc != FA_OK) {
+			return rc;
 		}
-		for (size_t i = 0; i < q->len; i++) {
-			nts[i] = q->ts[(q->head + i) % q->cap];
-			nid[i] = q->id[(q->head + i) % q->cap];
-		}
-		free(q->ts);
-		free(q->id);
-		q->ts = nts;
-		q->id = nid;
-		q->head = 0;
-		q->cap = cap;
 	}
 	size_t tail = (q->head + q->len) % q->cap;
+	if (txn != NULL) {
+		uint64_t no = evq_txn(q, ts, txn->no);
+		q->gtxn[tail] = txn->no;
+		q->txn[tail] = no;
+	}
 	q->ts[tail] = ts;
 	q->id[tail] = id;
 	q->len++;
@@ -383,7 +495,7 @@ static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int
 }
 
 static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
-		   const struct fa_rule_event *ev)
+		   const struct fa_rule_event *ev, const struct txn_info *txn)
 {
 	const struct fa_rule_entity_def *def = &fa_rule_entities[e->kind];
 	e->last_us = ev->ts_us;
@@ -400,13 +512,18 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			continue;
 		}
 		for (size_t k = 0; k < 4 && md->counts[k] != NULL; k++) {
-			if (strcmp(md->counts[k], ev->kind) == 0) {
-				int rc = evq_push(&e->q[m], ev->ts_us, ev->id, retention);
-				if (rc != FA_OK) {
-					return rc;
-				}
+			if (strcmp(md->counts[k], ev->kind) != 0) {
+				continue;
+			}
+			if (md->per_txn && txn->create) {
 				break;
 			}
+			int rc = evq_push(&e->q[m], ev->ts_us, ev->id, retention,
+					  md->per_txn ? txn : NULL);
+			if (rc != FA_OK) {
+				return rc;
+			}
+			break;
 		}
 	}
 	return FA_OK;
@@ -438,6 +555,93 @@ void fa_rule_engine_prune(struct fa_rule_engine *eng)
 	}
 }
 
+static bool counted_per_txn(const char *kind)
+{
+	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+		const struct fa_rule_metric_def *md = &fa_rule_metrics[m];
+		for (size_t k = 0; md->per_txn && k < 4 && md->counts[k] != NULL; k++) {
+			if (strcmp(md->counts[k], kind) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void txns_rehash(struct fa_rule_engine *eng, size_t n)
+{
+	struct txn **b = calloc(n, sizeof(*b));
+	if (b == NULL) {
+		return; /* longer chains, still correct */
+	}
+	for (size_t i = 0; i < eng->ntxn_buckets; i++) {
+		struct txn *t = eng->txns[i];
+		while (t != NULL) {
+			struct txn *next = t->next;
+			size_t h = hash(0, t->key) % n;
+			t->next = b[h];
+			b[h] = t;
+			t = next;
+		}
+	}
+	free(eng->txns);
+	eng->txns = b;
+	eng->ntxn_buckets = n;
+}
+
+/*
+ * Number the event's transaction and note whether it created a domain.
+ * A domain:create's create event comes before its name servers (seq
+ * order), so they find the transaction marked.
+ */
+static int txn_note(struct fa_rule_engine *eng, const struct fa_rule_event *ev,
+		    struct txn_info *out)
+{
+	bool is_create = strcmp(ev->kind, "domain.create") == 0;
+	memset(out, 0, sizeof(*out));
+	if (!eng->per_txn || (!is_create && !counted_per_txn(ev->kind))) {
+		return FA_OK;
+	}
+	if (ev->txn_key == NULL) {
+		out->no = eng->next_txn++;
+		return FA_OK;
+	}
+	if (ev->ts_us != eng->txn_us) {
+		txns_clear(eng);
+		if (eng->ntxn_buckets > TXN_BUCKETS) {
+			txns_rehash(eng, TXN_BUCKETS);
+		}
+		eng->txn_us = ev->ts_us;
+	}
+
+	size_t h = hash(0, ev->txn_key) % eng->ntxn_buckets;
+	struct txn *t = eng->txns[h];
+	while (t != NULL && strcmp(t->key, ev->txn_key) != 0) {
+		t = t->next;
+	}
+	if (t == NULL) {
+		size_t len = strlen(ev->txn_key);
+		t = malloc(sizeof(*t) + len + 1);
+		if (t == NULL) {
+			return FA_ENOMEM;
+		}
+		memcpy(t->key, ev->txn_key, len + 1);
+		t->no = eng->next_txn++;
+		t->create = false;
+		t->next = eng->txns[h];
+		eng->txns[h] = t;
+		if (++eng->ntxns > eng->ntxn_buckets) {
+			txns_rehash(eng, eng->ntxn_buckets * 2);
+		}
+	}
+	if (is_create) {
+		t->create = true;
+	}
+	out->no = t->no;
+	out->create = t->create;
+	return FA_OK;
+}
+
 int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *ev,
 			bool evaluate_now)
 {
@@ -455,6 +659,11 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 	if (evaluate_now) {
 		eng->stats.evaluated++;
 	}
+	struct txn_info txn;
+	int trc = txn_note(eng, ev, &txn);
+	if (trc != FA_OK) {
+		return trc;
+	}
 
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
 		if (eng->nby_kind[k] == 0) {
@@ -468,7 +677,7 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 		if (e == NULL) {
 			return FA_ENOMEM;
 		}
-		int rc = observe(eng, e, ev);
+		int rc = observe(eng, e, ev, &txn);
 		if (rc == FA_OK && evaluate_now) {
 			rc = evaluate(eng, e, ev->id);
 		}

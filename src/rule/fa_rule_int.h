@@ -47,11 +47,21 @@ struct fa_rule_ids {
 /** @brief Remember one more id (kept while there is room, always counted). */
 void fa_rule_ids_add(struct fa_rule_ids *ids, int64_t id);
 
-/** Time-ordered (ts, id) pairs of counted events: a growable ring. */
+/**
+ * Time-ordered (ts, id) pairs of counted events: a growable ring. Queues
+ * of per-transaction metrics also keep, per entry, the engine's number of
+ * the event's transaction (gtxn) and the queue's own number of it (txn:
+ * 0, 1, ... in order of first appearance in the queue), so that the
+ * transactions inside a window are ntxn minus the txn of its first entry.
+ */
 struct fa_rule_evq {
 	int64_t *ts;
 	int64_t *id;
+	uint64_t *gtxn;		/**< per-transaction queues only, else NULL */
+	uint64_t *txn;		/**< per-transaction queues only, else NULL */
 	size_t head, len, cap;
+	uint64_t ntxn;		/**< transactions numbered by this queue */
+	uint64_t max_gtxn;	/**< highest gtxn pushed */
 };
 
 /** One address of a host and until when it was held. */
@@ -104,6 +114,12 @@ struct fa_rule_metric_def {
 	int type;
 	bool windowed;
 	const char *counts[4];	/**< event kinds counted, NULL-terminated */
+	/**
+	 * Count distinct transactions (events.txn_key) among the counted
+	 * events instead of the events, and leave out the events of a
+	 * transaction that created a domain (its initial delegation).
+	 */
+	bool per_txn;
 	int (*value)(const struct fa_rule_ent *e, int64_t now_us,
 		     int64_t window_us, struct fa_rule_value *out,
 		     struct fa_rule_ids *ids);
@@ -139,7 +155,10 @@ int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr) FA_WARN_UNUS
  */
 void fa_rule_host_prune(struct fa_rule_ent *e, int64_t horizon_us);
 
-/** @brief Count of queued entries with ts > now - window, and their ids. */
+/**
+ * @brief Count of queued entries with ts > now - window (of their distinct
+ *        transactions, for a per-transaction queue), and the entries' ids.
+ */
 uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,
 			   int64_t window_us, struct fa_rule_ids *ids);
 

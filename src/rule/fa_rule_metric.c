@@ -249,22 +249,25 @@ static int distinct_addrs_value(const struct fa_rule_ent *e, int64_t now_us,
 
 /*
  * The metric registry. Counters (value == NULL) count the listed event
- * kinds of the entity within the window; ns_ttl is in seconds but typed
- * as a count so that "ns_ttl < 300" reads as operators write TTLs.
+ * kinds of the entity within the window, or with per_txn the distinct
+ * transactions behind them minus creates: an NS change is one command
+ * however many name servers it swaps, and a create's name servers are the
+ * initial delegation, not a change. ns_ttl is in seconds but typed as a
+ * count so that "ns_ttl < 300" reads as operators write TTLs.
  */
 const struct fa_rule_metric_def fa_rule_metrics[] = {
 	{ FA_RULE_E_DOMAIN, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, NULL },
-	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, age_value },
-	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, ns_ttl_value },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL },
+	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, false, age_value },
+	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, false, ns_ttl_value },
 	{ FA_RULE_E_HOST, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "host.addr_add", "host.addr_rem", NULL }, NULL },
-	{ FA_RULE_E_HOST, "distinct_addrs", FA_RULE_T_COUNT, true, { NULL },
+	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL },
+	{ FA_RULE_E_HOST, "distinct_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
 	  distinct_addrs_value },
 	{ FA_RULE_E_REGISTRAR, "failed_commands", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, NULL },
+	  { "command.failed", NULL }, false, NULL },
 	{ FA_RULE_E_REGISTRAR, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, NULL },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);
@@ -315,6 +318,15 @@ uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,
 			ids->ids[ids->n++] = q->id[(q->head + i) % q->cap];
 		}
 		ids->total += q->len - lo;
+	}
+	if (lo == q->len) {
+		return 0;
+	}
+	/* All events of a transaction share its time, so a transaction is
+	 * wholly inside the window or wholly out, and those inside are the
+	 * ones numbered from the first entry's on. */
+	if (q->txn != NULL) {
+		return q->ntxn - q->txn[(q->head + lo) % q->cap];
 	}
 	return q->len - lo;
 }

@@ -96,6 +96,8 @@ struct fa_store_stats {
 	uint64_t txns_dup;	/**< already stored (or twice in the batch) */
 	uint64_t events;	/**< event rows written */
 	uint64_t rejects_new;	/**< reject rows written (not stored before) */
+	uint64_t txns_readonly;	/**< read-only (check, poll, hello, info
+				     without data): not stored at all */
 };
 
 struct fa_store_batch;

@@ -57,6 +57,7 @@ struct host {
 struct contact {
 	const char *id;
 	bool present;
+	bool in_db;
 	bool dirty;
 	const char *registrar;
 	struct fa_store_json *data;
@@ -203,6 +204,35 @@ static int set_from_literal(struct state *st, struct set *s, const char *lit)
 	return FA_OK;
 }
 
+/* The stored TTL object {"NS": 3600, ...} as items "NS 3600". It is parsed
+ * here rather than unnested in the query: a sorted subquery per row made
+ * loading the domains of a batch several times slower. */
+static int set_from_ttls(struct state *st, struct set *s, const char *text)
+{
+	const struct fa_store_json *o = fa_store_json_parse(st->arena, text);
+	set_clear(s);
+	if (o == NULL || o->type != FA_STORE_JOBJ) {
+		snprintf(st->err, st->errlen, "could not read stored TTLs \"%s\"", text);
+		return FA_EPARSE;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		if (o->items[i]->type != FA_STORE_JNUM &&
+		    o->items[i]->type != FA_STORE_JSTR) {
+			continue;
+		}
+		size_t len = strlen(o->keys[i]) + strlen(o->items[i]->str) + 2;
+		char *item = fa_arena_alloc(st->arena, len);
+		if (item == NULL) {
+			return FA_ENOMEM;
+		}
+		snprintf(item, len, "%s %s", o->keys[i], o->items[i]->str);
+		if (set_add(st, s, item) != FA_OK) {
+			return FA_ENOMEM;
+		}
+	}
+	return FA_OK;
+}
+
 /* A TTL item "RR SECONDS" replaces the one of the same type. */
 static int ttl_set(struct state *st, struct set *s, const char *item)
 {
@@ -303,6 +333,8 @@ static int64_t parse_i64(const char *s)
 	return strtoll(s, NULL, 10);
 }
 
+/* The rows of the given names. The queries join the unnested names to the
+ * table so that each name is one index probe (see find_stored()). */
 static int query_names(struct state *st, const char *sql,
 		       const struct fa_store_map *names, const char *what,
 		       PGresult **out)
@@ -337,7 +369,7 @@ static int query_names(struct state *st, const char *sql,
 #define DOMAIN_COLS \
 	"name, registrar, registrant, " \
 	"(extract(epoch FROM created) * 1000000)::bigint, ns, statuses, ds, " \
-	"ARRAY(SELECT key || ' ' || value FROM jsonb_each_text(ttls) ORDER BY key), " \
+	"ttls::text, " \
 	"deleted, (extract(epoch FROM updated) * 1000000)::bigint"
 
 static int load_domain_rows(struct state *st, PGresult *res)
@@ -363,7 +395,7 @@ static int load_domain_rows(struct state *st, PGresult *res)
 			rc = set_from_literal(st, &d->ds, PQgetvalue(res, r, 6));
 		}
 		if (rc == FA_OK) {
-			rc = set_from_literal(st, &d->ttls, PQgetvalue(res, r, 7));
+			rc = set_from_ttls(st, &d->ttls, PQgetvalue(res, r, 7));
 		}
 		if (rc != FA_OK) {
 			return rc;
@@ -466,7 +498,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	int rc = FA_OK;
 	if (dnames.len > 0) {
 		rc = query_names(st, "SELECT " DOMAIN_COLS
-				 " FROM domains WHERE name = ANY($1::text[])",
+				 " FROM unnest($1::text[]) AS k(want) "
+				 "JOIN domains ON name = want",
 				 &dnames, "could not read \"domains\"", &res);
 		if (rc != FA_OK) {
 			return rc;
@@ -481,7 +514,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	if (hnames.len > 0) {
 		rc = query_names(st, "SELECT name, registrar, addrs, statuses, superordinate, "
 				 "deleted, (extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM hosts WHERE name = ANY($1::text[])",
+				 "FROM unnest($1::text[]) AS k(want) "
+				 "JOIN hosts ON name = want",
 				 &hnames, "could not read \"hosts\"", &res);
 		if (rc != FA_OK) {
 			return rc;
@@ -524,7 +558,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 	if (cnames.len > 0) {
 		rc = query_names(st, "SELECT id, registrar, data::text, deleted, "
 				 "(extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM contacts WHERE id = ANY($1::text[])",
+				 "FROM unnest($1::text[]) AS k(want) "
+				 "JOIN contacts ON id = want",
 				 &cnames, "could not read \"contacts\"", &res);
 		if (rc != FA_OK) {
 			return rc;
@@ -535,7 +570,7 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				rc = FA_ENOMEM;
 				break;
 			}
-			c->present = true;
+			c->present = c->in_db = true;
 			c->registrar = PQgetisnull(res, r, 1) ? NULL : dup(st, PQgetvalue(res, r, 1));
 			c->data = fa_store_json_parse(st->arena, PQgetvalue(res, r, 2));
 			c->deleted = PQgetvalue(res, r, 3)[0] == 't';
@@ -699,6 +734,10 @@ static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 		return FA_ENOMEM;
 	}
 	touch_dom(d, t);
+	/* Whatever succeeded on it, the domain exists: a row marked deleted
+	 * was re-created by the registry without the log showing the create
+	 * (a delete below marks it again). */
+	d->deleted = false;
 
 	switch (e->kind) {
 	case FA_EV_DOMAIN_CREATE: {
@@ -737,9 +776,8 @@ static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 		}
 		return FA_OK;
 	case FA_EV_DOMAIN_REGISTRANT_CHANGE:
-		if (e->contact != NULL) {
-			d->registrant = e->contact;
-		}
+		/* An empty <registrant/> removes the registrant. */
+		d->registrant = e->contact;
 		return FA_OK;
 	case FA_EV_DOMAIN_DS_ADD:
 		return e->value != NULL ? set_add(st, &d->ds, e->value) : FA_OK;
@@ -810,6 +848,7 @@ static int apply_host(struct state *st, const struct fa_store_btxn *t,
 		return FA_ENOMEM;
 	}
 	touch_host(st, h, t);
+	h->deleted = false;	/* re-created unseen, as for domains */
 
 	switch (e->kind) {
 	case FA_EV_HOST_CREATE:
@@ -898,6 +937,7 @@ static int apply_contact(struct state *st, const struct fa_store_btxn *t,
 	}
 	c->dirty = true;
 	c->updated = t->time_us;
+	c->deleted = false;	/* re-created unseen, as for domains */
 
 	struct fa_store_json *patch = fa_store_json_parse(st->arena, e->detail);
 	switch (e->kind) {
@@ -978,8 +1018,14 @@ static int put_ttls(struct fa_store_buf *b, struct fa_store_buf *tmp,
 	return rc == FA_OK ? fa_store_copy_field(b, tmp->data, '\t') : rc;
 }
 
-static int stage_domains(struct state *st, struct fa_store_buf *b,
-			 struct fa_store_buf *tmp, size_t *count)
+/*
+ * Rows stored nowhere yet go to fresh (copied straight into the table),
+ * changed stored rows to b (staged, then one UPDATE): an upsert of every
+ * row would probe and stage the new ones for nothing.
+ */
+static int stage_domains(struct state *st, struct fa_store_buf *fresh,
+			 struct fa_store_buf *old, struct fa_store_buf *tmp,
+			 size_t *nfresh, size_t *nold)
 {
 	int rc = FA_OK;
 	for (size_t i = 0; rc == FA_OK && i < st->domains.cap; i++) {
@@ -987,7 +1033,8 @@ static int stage_domains(struct state *st, struct fa_store_buf *b,
 		if (d == NULL || !d->dirty || !d->present || !dom_changed(d)) {
 			continue;
 		}
-		(*count)++;
+		struct fa_store_buf *b = d->orig != NULL ? old : fresh;
+		(*(d->orig != NULL ? nold : nfresh))++;
 		rc = fa_store_copy_field(b, d->name, '\t');
 		rc = rc ? rc : fa_store_copy_field(b, d->registrar, '\t');
 		rc = rc ? rc : fa_store_copy_field(b, d->registrant, '\t');
@@ -1002,9 +1049,10 @@ static int stage_domains(struct state *st, struct fa_store_buf *b,
 	return rc;
 }
 
-static int stage_hosts(struct state *st, struct fa_store_buf *b,
-		       struct fa_store_buf *tmp, struct fa_store_buf *gone,
-		       size_t *count, size_t *ngone)
+static int stage_hosts(struct state *st, struct fa_store_buf *fresh,
+		       struct fa_store_buf *old, struct fa_store_buf *tmp,
+		       struct fa_store_buf *gone, size_t *nfresh, size_t *nold,
+		       size_t *ngone)
 {
 	int rc = FA_OK;
 	for (size_t i = 0; rc == FA_OK && i < st->hosts.cap; i++) {
@@ -1031,7 +1079,8 @@ static int stage_hosts(struct state *st, struct fa_store_buf *b,
 		if (!host_changed(h)) {
 			continue;
 		}
-		(*count)++;
+		struct fa_store_buf *b = h->in_db ? old : fresh;
+		(*(h->in_db ? nold : nfresh))++;
 		rc = fa_store_copy_field(b, h->name, '\t');
 		rc = rc ? rc : fa_store_copy_field(b, h->registrar, '\t');
 		rc = rc ? rc : put_set(b, tmp, &h->addrs);
@@ -1046,8 +1095,9 @@ static int stage_hosts(struct state *st, struct fa_store_buf *b,
 	return rc;
 }
 
-static int stage_contacts(struct state *st, struct fa_store_buf *b,
-			  struct fa_store_buf *tmp, size_t *count)
+static int stage_contacts(struct state *st, struct fa_store_buf *fresh,
+			  struct fa_store_buf *old, struct fa_store_buf *tmp,
+			  size_t *nfresh, size_t *nold)
 {
 	int rc = FA_OK;
 	for (size_t i = 0; rc == FA_OK && i < st->contacts.cap; i++) {
@@ -1056,7 +1106,8 @@ static int stage_contacts(struct state *st, struct fa_store_buf *b,
 		if (c == NULL || !c->dirty || !c->present) {
 			continue;
 		}
-		(*count)++;
+		struct fa_store_buf *b = c->in_db ? old : fresh;
+		(*(c->in_db ? nold : nfresh))++;
 		tmp->len = 0;
 		if (c->data != NULL) {
 			rc = fa_store_json_write(tmp, c->data);
@@ -1083,35 +1134,52 @@ static int run(struct state *st, const char *sql, const char *what)
 	return rc;
 }
 
+/* COPY the new rows of a table, then the changed stored rows into its
+ * staging table and UPDATE from there. */
+static int write_table(struct state *st, const char *copy_sql,
+		       struct fa_store_buf *fresh, size_t nfresh,
+		       const char *stage_sql, const char *update_sql,
+		       struct fa_store_buf *old, size_t nold, const char *what)
+{
+	int rc = FA_OK;
+	if (nfresh > 0) {
+		rc = fa_store_copy_in(st->store, copy_sql, fresh, NULL, st->err,
+				      st->errlen);
+	}
+	if (rc == FA_OK && nold > 0) {
+		rc = fa_store_copy_in(st->store, stage_sql, old, NULL, st->err,
+				      st->errlen);
+		rc = rc ? rc : run(st, update_sql, what);
+	}
+	return rc;
+}
+
 static int write_back(struct state *st, struct fa_store_buf *b)
 {
 	struct fa_store_buf tmp = { 0 };
 	struct fa_store_buf gone = { 0 };
-	size_t count = 0;
+	struct fa_store_buf old = { 0 };
+	size_t nfresh = 0;
+	size_t nold = 0;
 	size_t ngone = 0;
 	int rc;
 
 	b->len = 0;
-	rc = stage_domains(st, b, &tmp, &count);
-	if (rc == FA_OK && count > 0) {
-		rc = fa_store_copy_in(st->store, "COPY stage_domains FROM STDIN", b,
-				      NULL, st->err, st->errlen);
-		rc = rc ? rc : run(st,
-			"INSERT INTO domains (name, registrar, registrant, created, ns, "
-			"statuses, ds, ttls, deleted, updated) "
-			"SELECT name, registrar, registrant, created, ns, statuses, ds, "
-			"ttls, deleted, updated FROM stage_domains "
-			"ON CONFLICT (name) DO UPDATE SET registrar = EXCLUDED.registrar, "
-			"registrant = EXCLUDED.registrant, created = EXCLUDED.created, "
-			"ns = EXCLUDED.ns, statuses = EXCLUDED.statuses, ds = EXCLUDED.ds, "
-			"ttls = EXCLUDED.ttls, deleted = EXCLUDED.deleted, "
-			"updated = EXCLUDED.updated",
-			"could not write \"domains\"");
-	}
+	rc = stage_domains(st, b, &old, &tmp, &nfresh, &nold);
+	rc = rc ? rc : write_table(st,
+		"COPY domains (name, registrar, registrant, created, ns, statuses, ds, "
+		"ttls, deleted, updated) FROM STDIN", b, nfresh,
+		"COPY stage_domains FROM STDIN",
+		"UPDATE domains AS d SET registrar = s.registrar, "
+		"registrant = s.registrant, created = s.created, ns = s.ns, "
+		"statuses = s.statuses, ds = s.ds, ttls = s.ttls, deleted = s.deleted, "
+		"updated = s.updated FROM stage_domains AS s WHERE d.name = s.name",
+		&old, nold, "could not write \"domains\"");
 
 	b->len = 0;
-	count = 0;
-	rc = rc ? rc : stage_hosts(st, b, &tmp, &gone, &count, &ngone);
+	old.len = 0;
+	nfresh = nold = 0;
+	rc = rc ? rc : stage_hosts(st, b, &old, &tmp, &gone, &nfresh, &nold, &ngone);
 	if (rc == FA_OK && ngone > 0) {
 		const char *params[1] = { gone.data };
 		PGresult *res = PQexecParams(st->store->conn,
@@ -1123,39 +1191,33 @@ static int write_back(struct state *st, struct fa_store_buf *b)
 			PQclear(res);
 		}
 	}
-	if (rc == FA_OK && count > 0) {
-		rc = fa_store_copy_in(st->store, "COPY stage_hosts FROM STDIN", b,
-				      NULL, st->err, st->errlen);
-		rc = rc ? rc : run(st,
-			"INSERT INTO hosts (name, registrar, addrs, statuses, superordinate, "
-			"deleted, updated) SELECT name, registrar, addrs, statuses, "
-			"superordinate, deleted, updated FROM stage_hosts "
-			"ON CONFLICT (name) DO UPDATE SET registrar = EXCLUDED.registrar, "
-			"addrs = EXCLUDED.addrs, statuses = EXCLUDED.statuses, "
-			"superordinate = EXCLUDED.superordinate, deleted = EXCLUDED.deleted, "
-			"updated = EXCLUDED.updated",
-			"could not write \"hosts\"");
-	}
+	rc = rc ? rc : write_table(st,
+		"COPY hosts (name, registrar, addrs, statuses, superordinate, deleted, "
+		"updated) FROM STDIN", b, nfresh,
+		"COPY stage_hosts FROM STDIN",
+		"UPDATE hosts AS h SET registrar = s.registrar, addrs = s.addrs, "
+		"statuses = s.statuses, superordinate = s.superordinate, "
+		"deleted = s.deleted, updated = s.updated "
+		"FROM stage_hosts AS s WHERE h.name = s.name",
+		&old, nold, "could not write \"hosts\"");
 
 	b->len = 0;
-	count = 0;
-	rc = rc ? rc : stage_contacts(st, b, &tmp, &count);
-	if (rc == FA_OK && count > 0) {
-		rc = fa_store_copy_in(st->store, "COPY stage_contacts FROM STDIN", b,
-				      NULL, st->err, st->errlen);
-		rc = rc ? rc : run(st,
-			"INSERT INTO contacts (id, registrar, data, deleted, updated) "
-			"SELECT id, registrar, data, deleted, updated FROM stage_contacts "
-			"ON CONFLICT (id) DO UPDATE SET registrar = EXCLUDED.registrar, "
-			"data = EXCLUDED.data, deleted = EXCLUDED.deleted, "
-			"updated = EXCLUDED.updated",
-			"could not write \"contacts\"");
-	}
+	old.len = 0;
+	nfresh = nold = 0;
+	rc = rc ? rc : stage_contacts(st, b, &old, &tmp, &nfresh, &nold);
+	rc = rc ? rc : write_table(st,
+		"COPY contacts (id, registrar, data, deleted, updated) FROM STDIN",
+		b, nfresh, "COPY stage_contacts FROM STDIN",
+		"UPDATE contacts AS c SET registrar = s.registrar, data = s.data, "
+		"deleted = s.deleted, updated = s.updated "
+		"FROM stage_contacts AS s WHERE c.id = s.id",
+		&old, nold, "could not write \"contacts\"");
 	if (rc == FA_ENOMEM) {
 		snprintf(st->err, st->errlen, "out of memory");
 	}
 	fa_store_buf_free(&tmp);
 	fa_store_buf_free(&gone);
+	fa_store_buf_free(&old);
 	return rc;
 }
 

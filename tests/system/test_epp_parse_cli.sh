@@ -75,6 +75,27 @@ for f in bad_entity_external_file bad_entity_internal bad_doctype; do
 	fi
 done
 
+# "-" is the standard input, from a pipe and from a file alike.
+cat "$data/env_small.log" | "$FA_BIN" parse epp - > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "stdin pipe: exit $rc, expected 0"
+expect_count stdin-pipe "$tmp/out" '^{"source":"/dev/stdin",' 7
+expect_count stdin-pipe "$tmp/out" '"offset":4337,"error":' 1
+expect_count stdin-pipe "$tmp/err" '^/dev/stdin: 7 records read, 6 transactions' 1
+"$FA_BIN" parse epp - < "$data/env_small.log" > "$tmp/out2" 2> "$tmp/err"
+cmp -s "$tmp/out" "$tmp/out2" || fail "stdin file: output differs from the pipe's"
+
+# libxml2 writes nothing itself: an EBCDIC frame (conversion fails) is a
+# reject, and stderr holds only our lines.
+printf '<?xml version="1.0" encoding="EBCDIC-US"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><hello/></epp>' \
+	> "$tmp/ebcdic.xml"
+"$FA_BIN" parse epp "$tmp/ebcdic.xml" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "ebcdic.xml: exit $rc, expected 0"
+expect_count ebcdic "$tmp/out" '"error":"invalid XML in frame: ' 1
+[ "$(grep -vc "^$tmp/ebcdic.xml: " "$tmp/err")" -eq 0 ] ||
+	fail "ebcdic.xml: foreign lines on stderr: $(cat "$tmp/err")"
+
 # An unreadable file is a failure, named with its reason.
 "$FA_BIN" parse epp "$tmp/does-not-exist.log" > "$tmp/out" 2> "$tmp/err"
 rc=$?

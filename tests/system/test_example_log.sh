@@ -27,7 +27,7 @@ migrate
 
 out=$("$FA_BIN" --db "$conn" ingest epp "$log" 2>&1)
 expect "ingest summary" \
-	"$log: 111 records read, 107 transactions new, 0 duplicates, 181 events written, 4 rejected" \
+	"$log: 111 records read, 105 transactions new, 0 duplicates, 2 read-only not stored, 181 events written, 4 rejected, 0 incomplete at the end" \
 	"$(printf '%s\n' "$out" | grep -F "$log: 111")"
 
 expect "rejects, with offset and reason" \
@@ -77,11 +77,24 @@ expect "glue of the flux host" "103,104,105,106,107,108,109,110,111" \
 	"$(q "SELECT string_agg(split_part(a, '.', 4), ',' ORDER BY split_part(a, '.', 4))
 	      FROM hosts, unnest(addrs) a WHERE name = 'ns1.fluxy.example'")"
 
+# Filters are normalized like stored names: case and a trailing dot do
+# not matter. fluxy.example: 2 NS at creation, then 4 swaps adding one.
+expect "events --domain is normalized" "6" \
+	"$("$FA_BIN" --db "$conn" events --domain FLUXY.Example. --kind domain.ns_add \
+		--format json | wc -l)"
+set +e
+"$FA_BIN" --db "$conn" events --since 99999999h >/dev/null 2>&1
+expect "a duration reaching before year 1 is a usage error" "2" "$?"
+"$FA_BIN" --db "$conn" events --host 'ns1 example' >/dev/null 2>&1
+expect "an invalid host filter is a usage error" "2" "$?"
+set -e
+
 out=$("$FA_BIN" --db "$conn" ingest epp --from-start "$log" 2>&1)
 expect "ingesting again adds nothing" \
-	"$log: 111 records read, 0 transactions new, 107 duplicates, 0 events written, 4 rejected" \
+	"$log: 111 records read, 0 transactions new, 105 duplicates, 2 read-only not stored, 0 events written, 4 rejected, 0 incomplete at the end" \
 	"$(printf '%s\n' "$out" | grep -F "$log: 111")"
-expect "still 181 events and 4 rejects" "181|4" \
-	"$(q "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM rejects)")"
+expect "still 105 transactions, 181 events and 4 rejects" "105|181|4" \
+	"$(q "SELECT (SELECT count(*) FROM txns), (SELECT count(*) FROM events),
+	      (SELECT count(*) FROM rejects)")"
 
 finish

@@ -24,7 +24,7 @@ default|host|ns1.fluxy.example|open|high|70|{glue-churn,many-addrs}
 default|registrar|reg-gamma|open|high|50|{failed-burst}" \
 	"$(q "SELECT policy, entity_kind, entity, status, severity, score, rules FROM findings ORDER BY entity_kind, entity")"
 
-expect "metric values" "fluxy.example|ns-churn|ns_changes[24h]|8|8
+expect "metric values" "fluxy.example|ns-churn|ns_changes[24h]|4|8
 ns1.fluxy.example|glue-churn|glue_changes[24h]|12|12
 ns1.fluxy.example|many-addrs|distinct_addrs[7d]|11|11
 quick.example|low-ns-ttl|ns_ttl|60|1
@@ -32,6 +32,18 @@ reg-gamma|failed-burst|failed_commands[1h]|25|25" \
 	"$(q "SELECT entity, r, m.key, m.value->>'value', m.value->>'event_count'
 	      FROM findings, jsonb_each(evidence) e(r, v), jsonb_each(v->'metrics') m
 	      ORDER BY entity, r, m.key")"
+
+# The 4 updates of fluxy.example, one NS removed and one added each: the
+# rule fires from the third on, and its evidence lists their 8 events.
+expect "ns-churn evidence" \
+	"2026-11-05T02:40:01.770000Z|2026-11-05T03:30:02.531000Z|124|[117, 118, 119, 120, 121, 122, 123, 124]" \
+	"$(q "SELECT e->>'first_fired', e->>'last_fired', e->>'event_id',
+	             e->'metrics'->'ns_changes[24h]'->>'event_ids'
+	      FROM findings, LATERAL (SELECT evidence->'ns-churn' AS e) x
+	      WHERE entity = 'fluxy.example'")"
+expect "those are fluxy.example's NS events after its create" "117|124|8" \
+	"$(q "SELECT min(id), max(id), count(*) FROM events WHERE domain = 'fluxy.example'
+	      AND kind IN ('domain.ns_add', 'domain.ns_rem') AND ts > '2026-11-03'")"
 
 dump_q="SELECT id, rules, score, severity, evidence::text, first_fired, last_fired, updated_at FROM findings ORDER BY id"
 before=$(q "$dump_q")
@@ -43,5 +55,26 @@ out=$("$FA_BIN" --db "$conn" evaluate --policy "$FA_SOURCE_DIR/policies" --since
 expect "after a second ingest, the whole range again" "findings: 0 opened, 0 updated, 4 unchanged" \
 	"$(printf '%s\n' "$out" | tail -n 1)"
 expect "no row changed" "$before" "$(q "$dump_q")"
+
+# No ordinary domain comes near the threshold: with 2 NS changes in a day
+# only fluxy.example fires (the others have at most 1; creates do not
+# count). A dry run, so the database stays as it was.
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' \
+	EXIT
+printf '%s\n' 'policy: probe' 'rules:' '  - id: two-ns-changes' '    description: d' \
+	'    entity: domain' '    severity: info' '    score: 0' '    when: ns_changes[24h] >= 2' \
+	>"$probe/probe.yaml"
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$probe" --dry-run)
+expect "only fluxy.example has 2 NS changes in a day" \
+	"findings: 1 opened, 0 updated, 0 unchanged (dry run: nothing written)" \
+	"$(printf '%s\n' "$out" | tail -n 1)"
+printf '%s\n' 'policy: probe' 'rules:' '  - id: one-ns-change' '    description: d' \
+	'    entity: domain' '    severity: info' '    score: 0' '    when: ns_changes[24h] >= 1' \
+	>"$probe/probe.yaml"
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$probe" --dry-run)
+expect "9 domains change their NS set at all (not lantern, quick, river)" \
+	"findings: 9 opened, 0 updated, 0 unchanged (dry run: nothing written)" \
+	"$(printf '%s\n' "$out" | tail -n 1)"
 
 finish

@@ -13,8 +13,8 @@ cd "$work"
 
 out=$(fa ingest epp story.log 2>&1); rc=$?
 expect "first ingest of story.log" \
-"story.log: 13 records read, 13 transactions new, 0 duplicates, 20 events written, 0 rejected
-total: 13 records read, 13 transactions new, 0 duplicates, 20 events written, 0 rejected
+"story.log: 13 records read, 12 transactions new, 0 duplicates, 1 read-only not stored, 20 events written, 0 rejected, 0 incomplete at the end
+total: 13 records read, 12 transactions new, 0 duplicates, 1 read-only not stored, 20 events written, 0 rejected, 0 incomplete at the end
 rc=0" "$out
 rc=$rc"
 
@@ -59,7 +59,7 @@ expect "host state: renamed row, addresses, superordinate domain" \
 
 expect "contact and registrar rows" \
 "c-100|reg-a|Alice Example|EE
-reg-a|2026-11-02 09:00:00|2026-11-06 07:01:00" \
+reg-a|2026-11-02 09:00:00|2026-11-06 07:00:00" \
 	"$(q "SELECT id, registrar, data->>'name', data->>'cc' FROM contacts")
 $(q "SELECT clid, to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
      to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM registrars")"
@@ -72,6 +72,11 @@ domain:update||0" \
 	"$(q "SELECT t.command, t.result_code, (SELECT count(*) FROM events e WHERE e.txn_key = t.key)
 	      FROM txns t WHERE t.ts BETWEEN '2026-11-03 10:06:00Z' AND '2026-11-03 10:07:00Z'
 	      ORDER BY t.ts")"
+# The domain:check at the end (07:01) is read-only: no row anywhere, not
+# even the registrar's last_seen above.
+expect "read-only transaction not stored" "0|0" \
+	"$(q "SELECT (SELECT count(*) FROM txns WHERE command = 'domain:check'),
+	      (SELECT count(*) FROM txns WHERE ts >= '2026-11-06 07:01:00Z')")"
 expect "failed event detail" '{"msg": "Authorization error", "command": "domain:update"}' \
 	"$(q "SELECT detail FROM events WHERE kind = 'command.failed'")"
 
@@ -90,13 +95,13 @@ before=$(snapshot)
 out=$(fa ingest epp story.log 2>&1)
 expect "second ingest resumes at the checkpoint and reads nothing" \
 "story.log: resuming at offset 10826
-story.log: 0 records read, 0 transactions new, 0 duplicates, 0 events written, 0 rejected
-total: 0 records read, 0 transactions new, 0 duplicates, 0 events written, 0 rejected" "$out"
+story.log: 0 records read, 0 transactions new, 0 duplicates, 0 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end
+total: 0 records read, 0 transactions new, 0 duplicates, 0 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end" "$out"
 
 out=$(fa ingest epp --from-start --batch 5 story.log 2>&1)
 expect "the same log from the start adds nothing (idempotent without checkpoints)" \
-"story.log: 13 records read, 0 transactions new, 13 duplicates, 0 events written, 0 rejected
-total: 13 records read, 0 transactions new, 13 duplicates, 0 events written, 0 rejected" "$out"
+"story.log: 13 records read, 0 transactions new, 12 duplicates, 1 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end
+total: 13 records read, 0 transactions new, 12 duplicates, 1 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end" "$out"
 expect "database unchanged after ingesting the same log twice" "$before" "$(snapshot)"
 
 # Overlap: a different file (other name, other first bytes) holding all of
@@ -104,8 +109,8 @@ expect "database unchanged after ingesting the same log twice" "$before" "$(snap
 { echo '# overlap copy'; cat story.log more.log; } >overlap.log
 out=$(fa ingest epp --batch 4 overlap.log 2>&1)
 expect "an overlapping log adds only its new transactions" \
-"overlap.log: 16 records read, 3 transactions new, 13 duplicates, 3 events written, 0 rejected
-total: 16 records read, 3 transactions new, 13 duplicates, 3 events written, 0 rejected" "$out"
+"overlap.log: 16 records read, 3 transactions new, 12 duplicates, 1 read-only not stored, 3 events written, 0 rejected, 0 incomplete at the end
+total: 16 records read, 3 transactions new, 12 duplicates, 1 read-only not stored, 3 events written, 0 rejected, 0 incomplete at the end" "$out"
 expect "state after the overlap: delete, NS added by the new registrar, v6 glue" \
 "other.ee|t|{ns0.shop.ee,ns5.other.net}
 shop.ee|f|{ns0.shop.ee,ns3.other.net,ns4.other.net}
@@ -125,8 +130,8 @@ cat more.log >>grow.log
 out=$(fa ingest epp grow.log 2>&1)
 expect "a grown log resumes at its checkpoint" \
 "grow.log: resuming at offset 10826
-grow.log: 3 records read, 0 transactions new, 3 duplicates, 0 events written, 0 rejected
-total: 3 records read, 0 transactions new, 3 duplicates, 0 events written, 0 rejected" "$out"
+grow.log: 3 records read, 0 transactions new, 3 duplicates, 0 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end
+total: 3 records read, 0 transactions new, 3 duplicates, 0 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end" "$out"
 expect "checkpoint moved to the new end" "grow.log|$(stat -c %s grow.log)" \
 	"$(q "SELECT source, byte_offset FROM input_checkpoints WHERE source = 'grow.log'")"
 
@@ -134,8 +139,8 @@ out=$(fa ingest epp bad.log 2>&1); rc=$?
 expect "bad records are reported, the good ones around them kept, exit 0" \
 'bad.log: offset 656: invalid XML in command frame: line 1, column 221: Opening and ending tag mismatch: create line 1 and crate
 bad.log: offset 1925: invalid record header: time "yesterday" is not RFC 3339
-bad.log: 5 records read, 3 transactions new, 0 duplicates, 6 events written, 2 rejected
-total: 5 records read, 3 transactions new, 0 duplicates, 6 events written, 2 rejected
+bad.log: 5 records read, 3 transactions new, 0 duplicates, 0 read-only not stored, 6 events written, 2 rejected, 0 incomplete at the end
+total: 5 records read, 3 transactions new, 0 duplicates, 0 read-only not stored, 6 events written, 2 rejected, 0 incomplete at the end
 rc=0' "$out
 rc=$rc"
 expect "hosts of the good records in bad.log" \
@@ -157,7 +162,7 @@ expect "an unreadable file is reported, the others still read, exit 1" \
 # whose checkpoint lies beyond the end of story.log: read from the start.
 expect "the readable file was still read" \
 "fluxaudit: \"story.log\" is shorter than its checkpoint (12851 bytes), reading it from the start
-story.log: 13 records read, 0 transactions new, 13 duplicates, 0 events written, 0 rejected" \
+story.log: 13 records read, 0 transactions new, 12 duplicates, 1 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end" \
 	"$(echo "$out" | sed -n '2,3p')"
 
 "$FA_BIN" --db "host=$work/none dbname=x" ingest epp story.log >/dev/null 2>&1; rc=$?

@@ -42,7 +42,12 @@ INSERT INTO ev SELECT '2026-11-10T14:00:00Z'::timestamptz + i * interval '30 sec
 	'command.failed', 'reg-gamma', NULL, NULL, '2201', '{"command": "domain:update"}'
 	FROM generate_series(0, 54) i;
 
+-- One transaction (txn_key) per time, registrar and object, as an EPP
+-- command yields them: a create with its name servers, an update that
+-- removes one name server and adds another.
 INSERT INTO events (ts, txn_key, seq, kind, registrar, domain, host, value, detail,
 	source, source_offset)
-SELECT ts, 'test:' || n, 0, kind, registrar, domain, host, value, detail, 'crafted', n
+SELECT ts, 'test:' || dense_rank() OVER (ORDER BY ts, registrar, coalesce(domain, host)),
+	row_number() OVER (PARTITION BY ts, registrar, coalesce(domain, host) ORDER BY n) - 1,
+	kind, registrar, domain, host, value, detail, 'crafted', n
 FROM (SELECT row_number() OVER () AS n, * FROM ev) s ORDER BY n;

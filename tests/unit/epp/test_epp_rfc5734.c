@@ -127,7 +127,7 @@ static void test_session(void **state)
 	tu_buf_free(&b);
 }
 
-/* The last frame's length runs past the end of the capture. */
+/* The last frame is cut: an incomplete record, not a reject. */
 static void test_truncated(void **state)
 {
 	struct tu_buf b = { 0 };
@@ -152,14 +152,16 @@ static void test_truncated(void **state)
 	assert_string_equal(t.command, "domain:delete");
 	assert_int_equal(t.result_code, 1000);
 
+	/* Not a reject: the capture may be growing, the reader stops before
+	 * the incomplete frame and says where it starts. */
+	uint64_t off = 0, tlen = 0;
+	assert_int_equal(fa_epp_reader_tail(r, &off, &tlen), false);
 	memset(&rej, 0, sizeof(rej));
-	int rc = fa_epp_reader_next(r, &t, &rej);
-	fprintf(stderr, "truncated: rc %d at %llu: %s\n", rc,
-		(unsigned long long)rej.pos.offset, rej.reason ? rej.reason : "");
-	assert_true(rc == FA_EPARSE || rc == FA_ELIMIT);
-	assert_true(rej.pos.offset == cut);
-	assert_string_equal(rej.pos.path, "t.raw");
-	tu_assert_mentions(rej.reason, "truncat", "end of", "past", "short");
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EOF);
+	assert_true(fa_epp_reader_tail(r, &off, &tlen));
+	assert_true(off == cut);
+	assert_true(tlen == b.len - cut);
+	assert_true(fa_epp_reader_offset(r) == cut);
 	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EOF);
 
 	fa_epp_reader_free(r);

@@ -76,11 +76,67 @@ static void test_authinfo_masked(void **state)
 	fa_epp_reader_free(r);
 }
 
+/* The tester's frames (secrets-in-rejects-2.log): a CDATA section, a
+ * comment inside the value, blanks inside the tags, a prefixed element,
+ * an attribute value holding '>', and a frame cut inside the secret. */
+static void test_odd_markup_masked(void **state)
+{
+	static const struct {
+		const char *frame, *secret, *masked;
+	} cases[] = {
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw><![CDATA[TopSecretC]]></pw><bad></login>"
+		  "</command></epp>",
+		  "TopSecretC", "<pw>**********************</pw><bad>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw>Top<!-- c -->SecretD</pw><bad></login>"
+		  "</command></epp>",
+		  "SecretD", "<pw>********************</pw><bad>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw >TopSecretA</pw ><newPW\n>NewSecretB"
+		  "</newPW><bad></login></command></epp>",
+		  "NewSecretB", "<pw >**********</pw ><newPW\n>**********</newPW>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\" xmlns:e=\"urn:ietf:"
+		  "params:xml:ns:epp-1.0\"><command><e:login><e:clID>reg-pw"
+		  "</e:clID><e:pw>TopSecretE</e:pw><bad></e:login></command></epp>",
+		  "TopSecretE", "<e:pw>**********</e:pw><bad>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw a=\"x>y\">TopSecretG</pw><bad></login>"
+		  "</command></epp>",
+		  "TopSecretG", "<pw a=\"x>y\">**********</pw><bad>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw/><newPW>Top<x>Secret</x>H</newPW><bad>"
+		  "</login></command></epp>",
+		  "Secret", "<pw/><newPW>*****************</newPW><bad>" },
+		{ "<epp xmlns=\"urn:ietf:params:xml:ns:epp-1.0\"><command><login>"
+		  "<clID>reg-pw</clID><pw>TopSecretF",
+		  "TopSecretF", "<pw>**********" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fa_epp_reader *r = NULL;
+		struct fa_txn txn;
+		struct fa_reject rej;
+
+		read_one_reject(cases[i].frame, &rej, &r, &txn);
+		if (excerpt_has(&rej, cases[i].secret) ||
+		    !excerpt_has(&rej, cases[i].masked) ||
+		    !excerpt_has(&rej, "clID>reg-pw</")) {
+			fail_msg("case %zu: excerpt \"%.*s\"", i,
+				 (int)rej.excerpt_len, rej.excerpt);
+		}
+		fa_txn_deinit(&txn);
+		fa_epp_reader_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_login_password_masked),
 		cmocka_unit_test(test_authinfo_masked),
+		cmocka_unit_test(test_odd_markup_masked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 /*
  * The evaluation engine on synthetic event sequences: exact metric values
  * at each point, window edges (an event exactly one window old is out),
- * state metrics, seeding, firing, merging into findings, bounded memory.
+ * state metrics, NS changes counted per transaction without creates,
+ * seeding, firing, merging into findings, bounded memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,6 +41,17 @@ static int feed(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const char
 	struct fa_rule_event ev = {
 		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .registrar = registrar,
 		.domain = domain, .host = host, .value = value,
+	};
+	return fa_rule_engine_feed(eng, &ev, true);
+}
+
+/* Like feed, for an event of the EPP transaction txn. */
+static int feed_txn(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const char *kind,
+		    const char *domain, const char *host, const char *txn)
+{
+	struct fa_rule_event ev = {
+		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .txn_key = txn,
+		.registrar = "r", .domain = domain, .host = host,
 	};
 	return fa_rule_engine_feed(eng, &ev, true);
 }
@@ -346,6 +358,127 @@ static void test_registrar(void **state)
 	fa_rule_set_free(set);
 }
 
+static const char txn_policy[] =
+	"policy: p\n"
+	"rules:\n"
+	"  - {id: churn, description: d, entity: domain, severity: high, score: 40,\n"
+	"     when: \"ns_changes[24h] >= 3\"}\n"
+	"  - {id: reg, description: d, entity: registrar, severity: low, score: 10,\n"
+	"     when: \"ns_changes[1h] >= 3\"}\n";
+
+/*
+ * ns_changes counts NS-set changes: distinct transactions with an NS
+ * addition or removal, the domain's create not included.
+ */
+static void test_ns_changes_per_txn(void **state)
+{
+	struct fa_rule_set *set = set_from(txn_policy);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	const char *d = "m.example", *o = "n.example";
+
+	/* The create's name servers are the initial delegation: 0. */
+	assert_int_equal(feed_txn(eng, 1, 0, "domain.create", d, NULL, "c1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 2, 0, "domain.ns_add", d, "ns1.a.example", "c1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 3, 0, "domain.ns_add", d, "ns2.a.example", "c1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 4, 0, "domain.contact_add", d, NULL, "c1"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 0);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 0);
+
+	/* A move to four name servers (remove 2, add 4) is one change. */
+	assert_int_equal(feed_txn(eng, 5, 600, "domain.ns_rem", d, "ns1.a.example", "u1"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
+	assert_int_equal(feed_txn(eng, 6, 600, "domain.ns_rem", d, "ns2.a.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 7, 600, "domain.ns_add", d, "r53-1.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 8, 600, "domain.ns_add", d, "r53-2.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 9, 600, "domain.ns_add", d, "r53-3.example", "u1"), FA_OK);
+	assert_int_equal(feed_txn(eng, 10, 600, "domain.ns_add", d, "r53-4.example", "u1"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 1);
+
+	/* Another transaction at the same time, and u1's events interleaved
+	 * with it (concurrent ingests): u1 is still one change. */
+	assert_int_equal(feed_txn(eng, 11, 600, "domain.ns_rem", o, "ns1.a.example", "u2"), FA_OK);
+	assert_int_equal(feed_txn(eng, 12, 600, "domain.ns_add", o, "ns1.b.example", "u2"), FA_OK);
+	assert_int_equal(feed_txn(eng, 13, 600, "domain.ns_add", d, "r53-5.example", "u1"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 1);
+	assert_int_equal(metric(eng, "domain", o, "ns_changes", 86400, NULL), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 2);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 0);
+
+	/* Three updates of d: 3, the domain rule fires; the registrar's
+	 * hour holds u1, u2, u3 and then u4 too. */
+	assert_int_equal(feed_txn(eng, 14, 1200, "domain.ns_rem", d, "r53-5.example", "u3"),
+			 FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 3);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 1); /* reg */
+	assert_int_equal(feed_txn(eng, 15, 3000, "domain.ns_add", d, "ns.b.example", "u4"), FA_OK);
+	assert_int_equal(feed_txn(eng, 16, 3000, "domain.ns_rem", d, "r53-4.example", "u4"),
+			 FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 4);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 2);
+
+	/* Window edges: exactly one hour after u1 and u2 they are out. */
+	assert_int_equal(feed_txn(eng, 17, 4200, "domain.status_add", d, NULL, "u5"), FA_OK);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 2);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
+	/* A day after u1: u1 out, u6 in (both its events), still 3. */
+	assert_int_equal(feed_txn(eng, 18, 87000, "domain.ns_add", d, "ns.c.example", "u6"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
+	assert_int_equal(feed_txn(eng, 19, 87000, "domain.ns_rem", d, "ns.b.example", "u6"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 1);
+	/* One second before u3 (1200) leaves the day: in; at the second: out. */
+	assert_int_equal(feed_txn(eng, 20, 87599, "domain.info", d, NULL, "i1"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 3);
+	assert_int_equal(feed_txn(eng, 21, 87600, "domain.info", d, NULL, "i2"), FA_OK);
+	assert_int_equal(metric(eng, "domain", d, "ns_changes", 86400, NULL), 2);
+
+	/* reg fired at 14, 15, 16; churn at 15 to 20. The evidence lists the
+	 * NS events behind the changes: 5 events of 3 transactions. */
+	struct fa_rule_stats st;
+	fa_rule_engine_stats(eng, &st);
+	assert_int_equal(st.fired, 9);
+	struct fa_rule_finding f;
+	assert_int_equal(fa_rule_engine_finding(eng, 0, &f), FA_OK);
+	assert_string_equal(f.entity, "r");
+	assert_string_equal(f.evidence,
+			    "{\"reg\":{\"severity\":\"low\",\"score\":10,"
+			    "\"when\":\"ns_changes[1h] >= 3\","
+			    "\"first_fired\":\"2026-11-10T00:20:00Z\","
+			    "\"last_fired\":\"2026-11-10T00:50:00Z\",\"event_id\":16,"
+			    "\"metrics\":{\"ns_changes[1h]\":{\"value\":4,\"window\":\"1h\","
+			    "\"event_ids\":[5,6,7,8,9,10,11,12,13,14,15,16],"
+			    "\"event_count\":12}}}}");
+	assert_int_equal(fa_rule_engine_finding(eng, 1, &f), FA_OK);
+	assert_string_equal(f.entity, d);
+	assert_string_equal(f.evidence,
+			    "{\"churn\":{\"severity\":\"high\",\"score\":40,"
+			    "\"when\":\"ns_changes[24h] >= 3\","
+			    "\"first_fired\":\"2026-11-10T00:50:00Z\","
+			    "\"last_fired\":\"2026-11-11T00:19:59Z\",\"event_id\":20,"
+			    "\"metrics\":{\"ns_changes[24h]\":{\"value\":3,\"window\":\"24h\","
+			    "\"event_ids\":[14,15,16,18,19],\"event_count\":5}}}}");
+	assert_int_equal(fa_rule_engine_finding(eng, 2, &f), FA_ENOTFOUND);
+
+	/* Many transactions at one time (a bulk tool): each counts once. */
+	char key[32];
+	for (int64_t i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "bulk%lld", (long long)i);
+		assert_int_equal(feed_txn(eng, 100 + 2 * i, 90000, "domain.ns_add", o, "x", key),
+				 FA_OK);
+		assert_int_equal(feed_txn(eng, 101 + 2 * i, 90000, "domain.ns_rem", o, "y", key),
+				 FA_OK);
+	}
+	assert_int_equal(metric(eng, "domain", o, "ns_changes", 86400, NULL), 5000);
+	/* The registrar's hour (86400, 90000] also holds u6. */
+	assert_int_equal(metric(eng, "registrar", "r", "ns_changes", 3600, NULL), 5001);
+
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 /* Trackers of idle entities are dropped: memory follows the window. */
 static void test_bounded_memory(void **state)
 {
@@ -382,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup(test_distinct_addrs, setup),
 		cmocka_unit_test_setup(test_age_and_ttl, setup),
 		cmocka_unit_test_setup(test_registrar, setup),
+		cmocka_unit_test_setup(test_ns_changes_per_txn, setup),
 		cmocka_unit_test_setup(test_bounded_memory, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

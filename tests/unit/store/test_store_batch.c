@@ -279,6 +279,172 @@ static void test_failed_and_lone(void **state)
 	fa_store_batch_free(b);
 }
 
+/* <domain:chg><domain:registrant/></domain:chg>: the registrant goes. */
+static void test_registrant_cleared(void **state)
+{
+	struct fa_store_batch *b = NULL;
+	struct fa_store_stats st;
+	struct fa_txn t;
+	assert_int_equal(fa_store_batch_new(&b, store), FA_OK);
+
+	txn_begin(&t, "sv:reg-r:1", "2026-11-06T00:00:00Z", "reg-r", "domain:create", 1000);
+	ev(&t, FA_EV_DOMAIN_CREATE, "owned.ee", NULL, "dave", NULL, NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT registrant FROM domains WHERE name = 'owned.ee'"),
+			    "dave");
+
+	txn_begin(&t, "sv:reg-r:2", "2026-11-06T01:00:00Z", "reg-r", "domain:update", 1000);
+	ev(&t, FA_EV_DOMAIN_REGISTRANT_CHANGE, "owned.ee", NULL, NULL, NULL, NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_int_equal(st.events, 1);
+	assert_string_equal(q1("SELECT coalesce(registrant, 'none') || ' ' || "
+			       "to_char(updated, 'HH24:MI') FROM domains WHERE name = 'owned.ee'"),
+			    "none 01:00");
+
+	/* Within one batch too: set, then cleared. */
+	txn_begin(&t, "sv:reg-r:3", "2026-11-06T02:00:00Z", "reg-r", "domain:update", 1000);
+	ev(&t, FA_EV_DOMAIN_REGISTRANT_CHANGE, "owned.ee", NULL, "erin", NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-r:4", "2026-11-06T02:01:00Z", "reg-r", "domain:update", 1000);
+	ev(&t, FA_EV_DOMAIN_REGISTRANT_CHANGE, "owned.ee", NULL, NULL, NULL, NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT coalesce(registrant, 'none') FROM domains "
+			       "WHERE name = 'owned.ee'"), "none");
+	fa_store_batch_free(b);
+}
+
+/*
+ * A success on a domain, host or contact stored as deleted: the registry
+ * re-created it without the log showing the create. The row is revived and
+ * the change applied on top of what was stored.
+ */
+static void test_revived(void **state)
+{
+	struct fa_store_batch *b = NULL;
+	struct fa_store_stats st;
+	struct fa_txn t;
+	assert_int_equal(fa_store_batch_new(&b, store), FA_OK);
+
+	txn_begin(&t, "sv:reg-v:1", "2026-11-07T00:00:00Z", "reg-v", "domain:create", 1000);
+	ev(&t, FA_EV_DOMAIN_CREATE, "phoenix.ee", NULL, "fay", NULL, NULL);
+	ev(&t, FA_EV_DOMAIN_NS_ADD, "phoenix.ee", "ns1.phoenix.ee", NULL, NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:2", "2026-11-07T00:01:00Z", "reg-v", "host:create", 1000);
+	ev(&t, FA_EV_HOST_CREATE, NULL, "ns1.phoenix.ee", NULL, NULL, NULL);
+	ev(&t, FA_EV_HOST_ADDR_ADD, NULL, "ns1.phoenix.ee", NULL, "192.0.2.7", NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:3", "2026-11-07T00:02:00Z", "reg-v", "contact:create", 1000);
+	ev(&t, FA_EV_CONTACT_CREATE, NULL, NULL, "fay", NULL, "{\"name\":\"Fay\"}");
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:4", "2026-11-07T01:00:00Z", "reg-v", "domain:delete", 1000);
+	ev(&t, FA_EV_DOMAIN_DELETE, "phoenix.ee", NULL, NULL, NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:5", "2026-11-07T01:01:00Z", "reg-v", "host:delete", 1000);
+	ev(&t, FA_EV_HOST_DELETE, NULL, "ns1.phoenix.ee", NULL, NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:6", "2026-11-07T01:02:00Z", "reg-v", "contact:delete", 1000);
+	ev(&t, FA_EV_CONTACT_DELETE, NULL, NULL, "fay", NULL, NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT string_agg(deleted::text, ' ') FROM (SELECT deleted "
+			       "FROM domains WHERE name = 'phoenix.ee' UNION ALL SELECT deleted "
+			       "FROM hosts WHERE name = 'ns1.phoenix.ee' UNION ALL SELECT deleted "
+			       "FROM contacts WHERE id = 'fay') x"),
+			    "true true true");
+
+	/* Updates that succeed: each row comes back with the change applied
+	 * to what was stored. The failed one changes nothing. */
+	txn_begin(&t, "sv:reg-v:7", "2026-11-08T00:00:00Z", "reg-v", "domain:update", 1000);
+	ev(&t, FA_EV_DOMAIN_NS_ADD, "phoenix.ee", "ns2.other.net", NULL, NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:8", "2026-11-08T00:01:00Z", "reg-v", "host:update", 1000);
+	ev(&t, FA_EV_HOST_ADDR_ADD, NULL, "ns1.phoenix.ee", NULL, "198.51.100.7", NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:9", "2026-11-08T00:02:00Z", "reg-v", "contact:update", 1000);
+	ev(&t, FA_EV_CONTACT_UPDATE, NULL, NULL, "fay", NULL, "{\"email\":\"f@example.net\"}");
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT deleted || ' ' || registrant || ' ' || ns::text || ' ' || "
+			       "to_char(updated, 'MM-DD HH24:MI') FROM domains "
+			       "WHERE name = 'phoenix.ee'"),
+			    "false fay {ns1.phoenix.ee,ns2.other.net} 11-08 00:00");
+	assert_string_equal(q1("SELECT deleted || ' ' || addrs::text FROM hosts "
+			       "WHERE name = 'ns1.phoenix.ee'"),
+			    "false {192.0.2.7,198.51.100.7}");
+	assert_string_equal(q1("SELECT deleted || ' ' || (data->>'name') || ' ' || "
+			       "(data->>'email') FROM contacts WHERE id = 'fay'"),
+			    "false Fay f@example.net");
+
+	/* A change with no state of its own (renew) revives the domain too;
+	 * a failed command does not. */
+	txn_begin(&t, "sv:reg-v:10", "2026-11-09T00:00:00Z", "reg-v", "domain:delete", 1000);
+	ev(&t, FA_EV_DOMAIN_DELETE, "phoenix.ee", NULL, NULL, NULL, NULL);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-v:11", "2026-11-09T00:01:00Z", "reg-v", "domain:update", 2303);
+	ev(&t, FA_EV_COMMAND_FAILED, "phoenix.ee", NULL, NULL, "2303", NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT deleted::text FROM domains WHERE name = 'phoenix.ee'"),
+			    "true");
+	txn_begin(&t, "sv:reg-v:12", "2026-11-09T00:02:00Z", "reg-v", "domain:renew", 1000);
+	ev(&t, FA_EV_DOMAIN_RENEW, "phoenix.ee", NULL, NULL, NULL, NULL);
+	add(b, &t);
+	commit(b, &st);
+	assert_string_equal(q1("SELECT deleted || ' ' || ns::text FROM domains "
+			       "WHERE name = 'phoenix.ee'"),
+			    "false {ns1.phoenix.ee,ns2.other.net}");
+	fa_store_batch_free(b);
+}
+
+/* Queries that yield no event and change nothing leave no row at all. */
+static void test_read_only(void **state)
+{
+	struct fa_store_batch *b = NULL;
+	struct fa_store_stats st;
+	struct fa_txn t;
+	assert_int_equal(fa_store_batch_new(&b, store), FA_OK);
+
+	txn_begin(&t, "sv:reg-q:1", "2026-11-10T00:00:00Z", "reg-q", "domain:check", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:2", "2026-11-10T00:00:01Z", "reg-q", "host:check", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:3", "2026-11-10T00:00:02Z", "reg-q", "contact:info", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:4", "2026-11-10T00:00:03Z", "reg-q", "poll", 1301);
+	add(b, &t);
+	txn_begin(&t, "sha256:hello", "2026-11-10T00:00:04Z", "reg-q", "hello", 1000);
+	add(b, &t);
+	txn_begin(&t, "sha256:lonecheck", "2026-11-10T00:00:05Z", "reg-q", "domain:check", -1);
+	add(b, &t);
+	/* an info whose response carried data is stored (its event) */
+	txn_begin(&t, "sv:reg-q:7", "2026-11-10T00:00:06Z", "reg-q", "domain:info", 1000);
+	ev(&t, FA_EV_DOMAIN_INFO, "seen.ee", NULL, NULL, NULL, "{\"clID\":\"reg-q\"}");
+	add(b, &t);
+	/* a failed check is stored: its command.failed counts for rules */
+	txn_begin(&t, "sv:reg-q:8", "2026-11-10T00:00:07Z", "reg-q", "domain:check", 2306);
+	add(b, &t);
+	/* a query-looking command with events is no query */
+	txn_begin(&t, "sv:reg-q:9", "2026-11-10T00:00:08Z", "reg-q", "domain:update", 1000);
+	add(b, &t);
+	txn_begin(&t, "sv:reg-q:9", "2026-11-10T00:00:08Z", "reg-q", "domain:update", 1000);
+	add(b, &t);
+	commit(b, &st);
+	assert_int_equal(st.txns_readonly, 6);
+	assert_int_equal(st.txns_new, 3);
+	assert_int_equal(st.txns_dup, 1);
+	assert_int_equal(st.events, 2);
+	assert_string_equal(q1("SELECT string_agg(key || ' ' || command, ',' ORDER BY key) "
+			       "FROM txns WHERE registrar = 'reg-q'"),
+			    "sv:reg-q:7 domain:info,sv:reg-q:8 domain:check,"
+			    "sv:reg-q:9 domain:update");
+	assert_string_equal(q1("SELECT to_char(first_seen, 'HH24:MI:SS') FROM registrars "
+			       "WHERE clid = 'reg-q'"), "00:00:06");
+	fa_store_batch_free(b);
+}
+
 static void test_rejects_and_checkpoint(void **state)
 {
 	struct fa_store_batch *b = NULL;
@@ -363,6 +529,9 @@ int main(void)
 	const struct CMUnitTest db[] = {
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_failed_and_lone),
+		cmocka_unit_test(test_registrant_cleared),
+		cmocka_unit_test(test_revived),
+		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_rejects_and_checkpoint),
 		cmocka_unit_test(test_migrate_again),
 	};
