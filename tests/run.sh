@@ -14,9 +14,10 @@ cd "$repo"
 # shellcheck source=../deploy/lib/common.sh
 . deploy/lib/common.sh
 
-# python3 runs the independent oracle of the real-corpus ingest test;
+# python3 runs the independent oracles of the real-corpus ingest and root
+# zone tests, patch rebuilds the root zone versions from their diffs;
 # clang and its runtime build the libFuzzer targets.
-fa_install_packages python3 clang libclang-rt-14-dev
+fa_install_packages python3 patch clang libclang-rt-14-dev
 
 build="$repo/build-test"
 fa_say "building with sanitizers in $build"

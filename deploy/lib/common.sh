@@ -4,8 +4,8 @@
 
 # The Debian 12 packages fluxaudit needs to build, test and run.
 FA_PACKAGES=(build-essential cmake pkg-config libxml2-dev libpq-dev libssl-dev
-	libyaml-dev libcmocka-dev postgresql postgresql-client libxml2-utils
-	util-linux ca-certificates)
+	libyaml-dev libknot-dev libcmocka-dev postgresql postgresql-client
+	libxml2-utils util-linux ca-certificates)
 
 fa_say() {
 	printf '==> %s\n' "$*" >&2
