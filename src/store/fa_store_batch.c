@@ -47,7 +47,16 @@ struct fa_store_batch {
 	uint64_t ck_offset;
 	bool lazy;		/* commit without waiting for the WAL flush */
 	struct fa_store_buf buf;
+	/* COPY text of the queued transactions and of their events, made
+	 * as they are added so that the committing thread only sends it. */
+	struct fa_store_buf txn_text;
+	struct fa_store_buf ev_text;
 };
+
+static bool read_only(const struct fa_store_btxn *t);
+static int put_txn(struct fa_store_buf *o, const struct fa_store_btxn *t);
+static int put_events(struct fa_store_batch *b, struct fa_store_buf *o,
+		      const struct fa_store_btxn *t);
 
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS stage_domains ("
@@ -93,6 +102,8 @@ void fa_store_batch_free(struct fa_store_batch *b)
 	free(b->txns);
 	free(b->rejects);
 	fa_store_buf_free(&b->buf);
+	fa_store_buf_free(&b->txn_text);
+	fa_store_buf_free(&b->ev_text);
 	free(b);
 }
 
@@ -167,6 +178,17 @@ int fa_store_batch_add_txn(struct fa_store_batch *b, const struct fa_txn *txn)
 	if (oom) {
 		return FA_ENOMEM;
 	}
+
+	t->txn_off = b->txn_text.len;
+	t->ev_off = b->ev_text.len;
+	if (!read_only(t) && (put_txn(&b->txn_text, t) != FA_OK ||
+			      put_events(b, &b->ev_text, t) != FA_OK)) {
+		b->txn_text.len = t->txn_off;
+		b->ev_text.len = t->ev_off;
+		return FA_ENOMEM;
+	}
+	t->txn_len = b->txn_text.len - t->txn_off;
+	t->ev_len = b->ev_text.len - t->ev_off;
 	b->ntxns++;
 	return FA_OK;
 }
@@ -232,10 +254,13 @@ static void batch_reset(struct fa_store_batch *b)
 	b->ck_offset = 0;
 	fa_arena_reset(b->arena);
 	/* A huge batch should not pin its buffer for the whole run. */
-	if (b->buf.cap > 64 * FA_STORE_COPY_CHUNK) {
-		fa_store_buf_free(&b->buf);
+	struct fa_store_buf *bufs[3] = { &b->buf, &b->txn_text, &b->ev_text };
+	for (size_t i = 0; i < 3; i++) {
+		if (bufs[i]->cap > 64 * FA_STORE_COPY_CHUNK) {
+			fa_store_buf_free(bufs[i]);
+		}
+		bufs[i]->len = 0;
 	}
-	b->buf.len = 0;
 }
 
 /* ---- the commit, step by step ---- */
@@ -460,7 +485,7 @@ static int insert_txns(struct commit *c)
 		}
 		t->is_new = true;
 		c->st.txns_new++;
-		rc = put_txn(o, t);
+		rc = fa_store_buf_put(o, b->txn_text.data + t->txn_off, t->txn_len);
 	}
 	if (rc != FA_OK) {
 		snprintf(c->err, c->errlen, "out of memory");
@@ -504,7 +529,7 @@ static int put_event(struct fa_store_buf *o, const struct fa_store_btxn *t,
 }
 
 /* The event a failed command leaves when the reader did not make one. */
-static int failed_event(struct commit *c, const struct fa_store_btxn *t,
+static int failed_event(struct fa_store_batch *b, const struct fa_store_btxn *t,
 			struct fa_store_bevent *e, char *value, size_t vlen)
 {
 	struct fa_store_buf d = { 0 };
@@ -521,9 +546,40 @@ static int failed_event(struct commit *c, const struct fa_store_btxn *t,
 	if (fa_store_buf_printf(&d, "{\"command\":%s,\"msg\":%s}", cmd, msg) != FA_OK) {
 		return FA_ENOMEM;
 	}
-	e->detail = fa_arena_strndup(c->b->arena, d.data, d.len);
+	e->detail = fa_arena_strndup(b->arena, d.data, d.len);
 	fa_store_buf_free(&d);
 	return e->detail != NULL ? FA_OK : FA_ENOMEM;
+}
+
+/* The event rows of one transaction: those of a success, or the failure
+ * of a failed command (made here when the reader made none). */
+static int put_events(struct fa_store_batch *b, struct fa_store_buf *o,
+		      const struct fa_store_btxn *t)
+{
+	int rc = FA_OK;
+	if (!t->has_response || t->result_code < 1000) {
+		return FA_OK;
+	}
+	if (t->result_code < 2000) {
+		for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+			rc = put_event(o, t, j, &t->events[j]);
+		}
+		return rc;
+	}
+	bool any = false;
+	for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+		if (t->events[j].kind == FA_EV_COMMAND_FAILED) {
+			rc = put_event(o, t, j, &t->events[j]);
+			any = true;
+		}
+	}
+	if (rc == FA_OK && !any) {
+		struct fa_store_bevent e;
+		char value[16];
+		rc = failed_event(b, t, &e, value, sizeof(value));
+		rc = rc ? rc : put_event(o, t, 0, &e);
+	}
+	return rc;
 }
 
 static int copy_events(struct commit *c)
@@ -536,27 +592,8 @@ static int copy_events(struct commit *c)
 	o->len = 0;
 	for (size_t i = 0; rc == FA_OK && i < b->ntxns; i++) {
 		const struct fa_store_btxn *t = &b->txns[i];
-		if (!t->is_new || !t->has_response || t->result_code < 1000) {
-			continue;
-		}
-		if (t->result_code < 2000) {
-			for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
-				rc = put_event(o, t, j, &t->events[j]);
-			}
-			continue;
-		}
-		bool any = false;
-		for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
-			if (t->events[j].kind == FA_EV_COMMAND_FAILED) {
-				rc = put_event(o, t, j, &t->events[j]);
-				any = true;
-			}
-		}
-		if (rc == FA_OK && !any) {
-			struct fa_store_bevent e;
-			char value[16];
-			rc = failed_event(c, t, &e, value, sizeof(value));
-			rc = rc ? rc : put_event(o, t, 0, &e);
+		if (t->is_new && t->ev_len > 0) {
+			rc = fa_store_buf_put(o, b->ev_text.data + t->ev_off, t->ev_len);
 		}
 	}
 	if (rc != FA_OK) {
