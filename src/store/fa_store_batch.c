@@ -476,7 +476,12 @@ static int insert_txns(struct commit *c)
 		return rc;
 	}
 
+	/* Usually every queued line goes: then the text is sent as made. */
+	const struct fa_store_buf *send = &b->txn_text;
 	o->len = 0;
+	if (stored.len > 0 || c->st.txns_dup > 0) {
+		send = o;
+	}
 	for (size_t i = 0; rc == FA_OK && i < nkeys; i++) {
 		struct fa_store_btxn *t = fa_store_map_get(&c->keys, keys[i]);
 		if (fa_store_map_get(&stored, keys[i]) != NULL) {
@@ -485,19 +490,21 @@ static int insert_txns(struct commit *c)
 		}
 		t->is_new = true;
 		c->st.txns_new++;
-		rc = fa_store_buf_put(o, b->txn_text.data + t->txn_off, t->txn_len);
+		if (send == o) {
+			rc = fa_store_buf_put(o, b->txn_text.data + t->txn_off, t->txn_len);
+		}
 	}
 	if (rc != FA_OK) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return rc;
 	}
-	if (o->len == 0) {
+	if (send->len == 0) {
 		return FA_OK;
 	}
 	return fa_store_copy_in(b->store,
 				"COPY txns (key, ts, registrar, command, result_code, source, "
 				"source_offset, session, src_addr, cltrid, svtrid) FROM STDIN",
-				o, NULL, c->err, c->errlen);
+				send, NULL, c->err, c->errlen);
 }
 
 static int put_event(struct fa_store_buf *o, const struct fa_store_btxn *t,
@@ -589,8 +596,16 @@ static int copy_events(struct commit *c)
 	int rc = FA_OK;
 	uint64_t rows = 0;
 
+	/* Usually every queued line goes: then the text is sent as made. */
+	const struct fa_store_buf *send = &b->ev_text;
 	o->len = 0;
-	for (size_t i = 0; rc == FA_OK && i < b->ntxns; i++) {
+	for (size_t i = 0; i < b->ntxns; i++) {
+		if (!b->txns[i].is_new && b->txns[i].ev_len > 0) {
+			send = o;
+			break;
+		}
+	}
+	for (size_t i = 0; send == o && rc == FA_OK && i < b->ntxns; i++) {
 		const struct fa_store_btxn *t = &b->txns[i];
 		if (t->is_new && t->ev_len > 0) {
 			rc = fa_store_buf_put(o, b->ev_text.data + t->ev_off, t->ev_len);
@@ -600,14 +615,14 @@ static int copy_events(struct commit *c)
 		snprintf(c->err, c->errlen, "out of memory");
 		return rc;
 	}
-	if (o->len == 0) {
+	if (send->len == 0) {
 		return FA_OK;
 	}
 	rc = fa_store_copy_in(b->store,
 			      "COPY events (ts, txn_key, seq, kind, registrar, domain, "
 			      "host, contact, value, detail, result_code, session, "
 			      "src_addr, source, source_offset) FROM STDIN",
-			      o, &rows, c->err, c->errlen);
+			      send, &rows, c->err, c->errlen);
 	c->st.events += rows;
 	return rc;
 }
