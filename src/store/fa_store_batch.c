@@ -47,7 +47,7 @@ struct fa_store_batch {
 	uint64_t ck_offset;
 	bool lazy;		/* commit without waiting for the WAL flush */
 	struct fa_store_buf buf;
-	/* COPY text of the queued transactions and of their events, made
+	/* COPY data of the queued transactions and of their events, made
 	 * as they are added so that the committing thread only sends it. */
 	struct fa_store_buf txn_text;
 	struct fa_store_buf ev_text;
@@ -224,6 +224,10 @@ int fa_store_batch_add_txn(struct fa_store_batch *b, const struct fa_txn *txn)
 
 	if (b->ev_text.len == 0 &&
 	    fa_store_buf_put(&b->ev_text, copy_bin_header, sizeof(copy_bin_header)) != FA_OK) {
+		return FA_ENOMEM;
+	}
+	if (b->txn_text.len == 0 &&
+	    fa_store_buf_put(&b->txn_text, copy_bin_header, sizeof(copy_bin_header)) != FA_OK) {
 		return FA_ENOMEM;
 	}
 	t->txn_off = b->txn_text.len;
@@ -458,22 +462,22 @@ static int find_stored(struct commit *c, const char **keys, size_t n,
 
 static int put_txn(struct fa_store_buf *o, const struct fa_store_btxn *t)
 {
-	char tb[FA_TIME_BUFSZ];
-	char num[32];
-	char off[32];
-	snprintf(num, sizeof(num), "%d", t->result_code);
-	snprintf(off, sizeof(off), "%llu", (unsigned long long)t->offset);
-	int rc = fa_store_copy_field(o, t->key, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, fa_time_format(t->time_us, tb, sizeof(tb)), '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->registrar, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->command, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->has_response ? num : NULL, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->source, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, off, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->session, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->src_addr, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->cltrid, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->svtrid, '\n');
+	int rc = bin_u(o, 11, 2);
+	rc = rc ? rc : bin_text(o, t->key, false);
+	rc = rc ? rc : bin_int(o, t->time_us - PG_EPOCH_US, 8);
+	rc = rc ? rc : bin_text(o, t->registrar, false);
+	rc = rc ? rc : bin_text(o, t->command, false);
+	if (t->has_response) {
+		rc = rc ? rc : bin_int(o, t->result_code, 4);
+	} else {
+		rc = rc ? rc : bin_u(o, UINT32_MAX, 4);
+	}
+	rc = rc ? rc : bin_text(o, t->source, false);
+	rc = rc ? rc : bin_int(o, (int64_t)t->offset, 8);
+	rc = rc ? rc : bin_text(o, t->session, false);
+	rc = rc ? rc : bin_text(o, t->src_addr, false);
+	rc = rc ? rc : bin_text(o, t->cltrid, false);
+	rc = rc ? rc : bin_text(o, t->svtrid, false);
 	return rc;
 }
 
@@ -523,11 +527,12 @@ static int insert_txns(struct commit *c)
 		return rc;
 	}
 
-	/* Usually every queued line goes: then the text is sent as made. */
-	const struct fa_store_buf *send = &b->txn_text;
+	/* Usually every queued row goes: then the data is sent as made. */
+	struct fa_store_buf *send = &b->txn_text;
 	o->len = 0;
 	if (stored.len > 0 || c->st.txns_dup > 0) {
 		send = o;
+		rc = fa_store_buf_put(o, copy_bin_header, sizeof(copy_bin_header));
 	}
 	for (size_t i = 0; rc == FA_OK && i < nkeys; i++) {
 		struct fa_store_btxn *t = fa_store_map_get(&c->keys, keys[i]);
@@ -541,16 +546,18 @@ static int insert_txns(struct commit *c)
 			rc = fa_store_buf_put(o, b->txn_text.data + t->txn_off, t->txn_len);
 		}
 	}
+	if (rc == FA_OK && c->st.txns_new == 0) {
+		return FA_OK;
+	}
+	rc = rc ? rc : bin_u(send, UINT16_MAX, 2);	/* the end: field count -1 */
 	if (rc != FA_OK) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return rc;
 	}
-	if (send->len == 0) {
-		return FA_OK;
-	}
 	return fa_store_copy_in(b->store,
 				"COPY txns (key, ts, registrar, command, result_code, source, "
-				"source_offset, session, src_addr, cltrid, svtrid) FROM STDIN",
+				"source_offset, session, src_addr, cltrid, svtrid) FROM STDIN "
+				"(FORMAT binary)",
 				send, NULL, c->err, c->errlen);
 }
 
