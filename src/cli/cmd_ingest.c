@@ -20,7 +20,7 @@
 #include "epp/fa_epp.h"
 #include "store/fa_store.h"
 
-#define DEFAULT_BATCH 5000
+#define DEFAULT_BATCH 10000
 #define MAX_BATCH 1000000
 
 struct counts {

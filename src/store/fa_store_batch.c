@@ -47,7 +47,59 @@ struct fa_store_batch {
 	uint64_t ck_offset;
 	bool lazy;		/* commit without waiting for the WAL flush */
 	struct fa_store_buf buf;
+	/* COPY data of the queued transactions and of their events, made
+	 * as they are added so that the committing thread only sends it. */
+	struct fa_store_buf txn_text;
+	struct fa_store_buf ev_text;
 };
+
+/*
+ * Events go in COPY's binary format: the server then takes times and
+ * numbers as they are instead of parsing their text, which is a good part
+ * of what a row costs it. A row is its field count, then each field as
+ * its length (-1 for NULL) and bytes in network order.
+ */
+static const char copy_bin_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+
+/* Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+#define PG_EPOCH_US INT64_C(946684800000000)
+
+static int bin_u(struct fa_store_buf *o, uint64_t v, size_t n)
+{
+	char be[8];
+	for (size_t i = 0; i < n; i++) {
+		be[i] = (char)(v >> (8 * (n - 1 - i)));
+	}
+	return fa_store_buf_put(o, be, n);
+}
+
+static int bin_int(struct fa_store_buf *o, int64_t v, size_t n)
+{
+	int rc = bin_u(o, n, 4);
+	return rc ? rc : bin_u(o, (uint64_t)v, n);
+}
+
+/* A text field, or a jsonb one (version byte 1, then the text). */
+static int bin_text(struct fa_store_buf *o, const char *s, bool jsonb)
+{
+	if (s == NULL) {
+		return bin_u(o, UINT32_MAX, 4);
+	}
+	size_t n = strlen(s);
+	if (n > INT32_MAX - 1) {
+		return FA_ELIMIT;
+	}
+	int rc = bin_u(o, n + (jsonb ? 1 : 0), 4);
+	if (rc == FA_OK && jsonb) {
+		rc = fa_store_buf_put(o, "\1", 1);
+	}
+	return rc ? rc : fa_store_buf_put(o, s, n);
+}
+
+static bool read_only(const struct fa_store_btxn *t);
+static int put_txn(struct fa_store_buf *o, const struct fa_store_btxn *t);
+static int put_events(struct fa_store_batch *b, struct fa_store_buf *o,
+		      const struct fa_store_btxn *t);
 
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS stage_domains ("
@@ -93,6 +145,8 @@ void fa_store_batch_free(struct fa_store_batch *b)
 	free(b->txns);
 	free(b->rejects);
 	fa_store_buf_free(&b->buf);
+	fa_store_buf_free(&b->txn_text);
+	fa_store_buf_free(&b->ev_text);
 	free(b);
 }
 
@@ -167,6 +221,25 @@ int fa_store_batch_add_txn(struct fa_store_batch *b, const struct fa_txn *txn)
 	if (oom) {
 		return FA_ENOMEM;
 	}
+
+	if (b->ev_text.len == 0 &&
+	    fa_store_buf_put(&b->ev_text, copy_bin_header, sizeof(copy_bin_header)) != FA_OK) {
+		return FA_ENOMEM;
+	}
+	if (b->txn_text.len == 0 &&
+	    fa_store_buf_put(&b->txn_text, copy_bin_header, sizeof(copy_bin_header)) != FA_OK) {
+		return FA_ENOMEM;
+	}
+	t->txn_off = b->txn_text.len;
+	t->ev_off = b->ev_text.len;
+	if (!read_only(t) && (put_txn(&b->txn_text, t) != FA_OK ||
+			      put_events(b, &b->ev_text, t) != FA_OK)) {
+		b->txn_text.len = t->txn_off;
+		b->ev_text.len = t->ev_off;
+		return FA_ENOMEM;
+	}
+	t->txn_len = b->txn_text.len - t->txn_off;
+	t->ev_len = b->ev_text.len - t->ev_off;
 	b->ntxns++;
 	return FA_OK;
 }
@@ -232,10 +305,13 @@ static void batch_reset(struct fa_store_batch *b)
 	b->ck_offset = 0;
 	fa_arena_reset(b->arena);
 	/* A huge batch should not pin its buffer for the whole run. */
-	if (b->buf.cap > 64 * FA_STORE_COPY_CHUNK) {
-		fa_store_buf_free(&b->buf);
+	struct fa_store_buf *bufs[3] = { &b->buf, &b->txn_text, &b->ev_text };
+	for (size_t i = 0; i < 3; i++) {
+		if (bufs[i]->cap > 64 * FA_STORE_COPY_CHUNK) {
+			fa_store_buf_free(bufs[i]);
+		}
+		bufs[i]->len = 0;
 	}
-	b->buf.len = 0;
 }
 
 /* ---- the commit, step by step ---- */
@@ -386,22 +462,22 @@ static int find_stored(struct commit *c, const char **keys, size_t n,
 
 static int put_txn(struct fa_store_buf *o, const struct fa_store_btxn *t)
 {
-	char tb[FA_TIME_BUFSZ];
-	char num[32];
-	char off[32];
-	snprintf(num, sizeof(num), "%d", t->result_code);
-	snprintf(off, sizeof(off), "%llu", (unsigned long long)t->offset);
-	int rc = fa_store_copy_field(o, t->key, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, fa_time_format(t->time_us, tb, sizeof(tb)), '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->registrar, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->command, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->has_response ? num : NULL, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->source, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, off, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->session, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->src_addr, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->cltrid, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->svtrid, '\n');
+	int rc = bin_u(o, 11, 2);
+	rc = rc ? rc : bin_text(o, t->key, false);
+	rc = rc ? rc : bin_int(o, t->time_us - PG_EPOCH_US, 8);
+	rc = rc ? rc : bin_text(o, t->registrar, false);
+	rc = rc ? rc : bin_text(o, t->command, false);
+	if (t->has_response) {
+		rc = rc ? rc : bin_int(o, t->result_code, 4);
+	} else {
+		rc = rc ? rc : bin_u(o, UINT32_MAX, 4);
+	}
+	rc = rc ? rc : bin_text(o, t->source, false);
+	rc = rc ? rc : bin_int(o, (int64_t)t->offset, 8);
+	rc = rc ? rc : bin_text(o, t->session, false);
+	rc = rc ? rc : bin_text(o, t->src_addr, false);
+	rc = rc ? rc : bin_text(o, t->cltrid, false);
+	rc = rc ? rc : bin_text(o, t->svtrid, false);
 	return rc;
 }
 
@@ -451,7 +527,13 @@ static int insert_txns(struct commit *c)
 		return rc;
 	}
 
+	/* Usually every queued row goes: then the data is sent as made. */
+	struct fa_store_buf *send = &b->txn_text;
 	o->len = 0;
+	if (stored.len > 0 || c->st.txns_dup > 0) {
+		send = o;
+		rc = fa_store_buf_put(o, copy_bin_header, sizeof(copy_bin_header));
+	}
 	for (size_t i = 0; rc == FA_OK && i < nkeys; i++) {
 		struct fa_store_btxn *t = fa_store_map_get(&c->keys, keys[i]);
 		if (fa_store_map_get(&stored, keys[i]) != NULL) {
@@ -460,51 +542,53 @@ static int insert_txns(struct commit *c)
 		}
 		t->is_new = true;
 		c->st.txns_new++;
-		rc = put_txn(o, t);
+		if (send == o) {
+			rc = fa_store_buf_put(o, b->txn_text.data + t->txn_off, t->txn_len);
+		}
 	}
+	if (rc == FA_OK && c->st.txns_new == 0) {
+		return FA_OK;
+	}
+	rc = rc ? rc : bin_u(send, UINT16_MAX, 2);	/* the end: field count -1 */
 	if (rc != FA_OK) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return rc;
 	}
-	if (o->len == 0) {
-		return FA_OK;
-	}
 	return fa_store_copy_in(b->store,
 				"COPY txns (key, ts, registrar, command, result_code, source, "
-				"source_offset, session, src_addr, cltrid, svtrid) FROM STDIN",
-				o, NULL, c->err, c->errlen);
+				"source_offset, session, src_addr, cltrid, svtrid) FROM STDIN "
+				"(FORMAT binary)",
+				send, NULL, c->err, c->errlen);
 }
 
 static int put_event(struct fa_store_buf *o, const struct fa_store_btxn *t,
 		     size_t seq, const struct fa_store_bevent *e)
 {
-	char tb[FA_TIME_BUFSZ];
-	char sq[32];
-	char code[32];
-	char off[32];
-	snprintf(sq, sizeof(sq), "%zu", seq);
-	snprintf(code, sizeof(code), "%d", t->result_code);
-	snprintf(off, sizeof(off), "%llu", (unsigned long long)t->offset);
-	int rc = fa_store_copy_field(o, fa_time_format(t->time_us, tb, sizeof(tb)), '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->key, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, sq, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, fa_event_kind_name(e->kind), '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->registrar, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, e->domain, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, e->host, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, e->contact, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, e->value, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, e->detail, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->has_response ? code : NULL, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->session, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->src_addr, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, t->source, '\t');
-	rc = rc ? rc : fa_store_copy_field(o, off, '\n');
+	int rc = bin_u(o, 15, 2);
+	rc = rc ? rc : bin_int(o, t->time_us - PG_EPOCH_US, 8);
+	rc = rc ? rc : bin_text(o, t->key, false);
+	rc = rc ? rc : bin_int(o, (int64_t)seq, 4);
+	rc = rc ? rc : bin_text(o, fa_event_kind_name(e->kind), false);
+	rc = rc ? rc : bin_text(o, t->registrar, false);
+	rc = rc ? rc : bin_text(o, e->domain, false);
+	rc = rc ? rc : bin_text(o, e->host, false);
+	rc = rc ? rc : bin_text(o, e->contact, false);
+	rc = rc ? rc : bin_text(o, e->value, false);
+	rc = rc ? rc : bin_text(o, e->detail, true);
+	if (t->has_response) {
+		rc = rc ? rc : bin_int(o, t->result_code, 4);
+	} else {
+		rc = rc ? rc : bin_u(o, UINT32_MAX, 4);
+	}
+	rc = rc ? rc : bin_text(o, t->session, false);
+	rc = rc ? rc : bin_text(o, t->src_addr, false);
+	rc = rc ? rc : bin_text(o, t->source, false);
+	rc = rc ? rc : bin_int(o, (int64_t)t->offset, 8);
 	return rc;
 }
 
 /* The event a failed command leaves when the reader did not make one. */
-static int failed_event(struct commit *c, const struct fa_store_btxn *t,
+static int failed_event(struct fa_store_batch *b, const struct fa_store_btxn *t,
 			struct fa_store_bevent *e, char *value, size_t vlen)
 {
 	struct fa_store_buf d = { 0 };
@@ -521,9 +605,40 @@ static int failed_event(struct commit *c, const struct fa_store_btxn *t,
 	if (fa_store_buf_printf(&d, "{\"command\":%s,\"msg\":%s}", cmd, msg) != FA_OK) {
 		return FA_ENOMEM;
 	}
-	e->detail = fa_arena_strndup(c->b->arena, d.data, d.len);
+	e->detail = fa_arena_strndup(b->arena, d.data, d.len);
 	fa_store_buf_free(&d);
 	return e->detail != NULL ? FA_OK : FA_ENOMEM;
+}
+
+/* The event rows of one transaction: those of a success, or the failure
+ * of a failed command (made here when the reader made none). */
+static int put_events(struct fa_store_batch *b, struct fa_store_buf *o,
+		      const struct fa_store_btxn *t)
+{
+	int rc = FA_OK;
+	if (!t->has_response || t->result_code < 1000) {
+		return FA_OK;
+	}
+	if (t->result_code < 2000) {
+		for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+			rc = put_event(o, t, j, &t->events[j]);
+		}
+		return rc;
+	}
+	bool any = false;
+	for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
+		if (t->events[j].kind == FA_EV_COMMAND_FAILED) {
+			rc = put_event(o, t, j, &t->events[j]);
+			any = true;
+		}
+	}
+	if (rc == FA_OK && !any) {
+		struct fa_store_bevent e;
+		char value[16];
+		rc = failed_event(b, t, &e, value, sizeof(value));
+		rc = rc ? rc : put_event(o, t, 0, &e);
+	}
+	return rc;
 }
 
 static int copy_events(struct commit *c)
@@ -533,44 +648,38 @@ static int copy_events(struct commit *c)
 	int rc = FA_OK;
 	uint64_t rows = 0;
 
+	/* Usually every queued row goes: then the data is sent as made. */
+	struct fa_store_buf *send = &b->ev_text;
+	bool any = false;
 	o->len = 0;
-	for (size_t i = 0; rc == FA_OK && i < b->ntxns; i++) {
-		const struct fa_store_btxn *t = &b->txns[i];
-		if (!t->is_new || !t->has_response || t->result_code < 1000) {
-			continue;
-		}
-		if (t->result_code < 2000) {
-			for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
-				rc = put_event(o, t, j, &t->events[j]);
-			}
-			continue;
-		}
-		bool any = false;
-		for (size_t j = 0; rc == FA_OK && j < t->nevents; j++) {
-			if (t->events[j].kind == FA_EV_COMMAND_FAILED) {
-				rc = put_event(o, t, j, &t->events[j]);
-				any = true;
-			}
-		}
-		if (rc == FA_OK && !any) {
-			struct fa_store_bevent e;
-			char value[16];
-			rc = failed_event(c, t, &e, value, sizeof(value));
-			rc = rc ? rc : put_event(o, t, 0, &e);
+	for (size_t i = 0; i < b->ntxns; i++) {
+		if (b->txns[i].ev_len > 0) {
+			any = any || b->txns[i].is_new;
+			send = b->txns[i].is_new ? send : o;
 		}
 	}
+	if (!any) {
+		return FA_OK;
+	}
+	if (send == o) {
+		rc = fa_store_buf_put(o, copy_bin_header, sizeof(copy_bin_header));
+	}
+	for (size_t i = 0; send == o && rc == FA_OK && i < b->ntxns; i++) {
+		const struct fa_store_btxn *t = &b->txns[i];
+		if (t->is_new && t->ev_len > 0) {
+			rc = fa_store_buf_put(o, b->ev_text.data + t->ev_off, t->ev_len);
+		}
+	}
+	rc = rc ? rc : bin_u(send, UINT16_MAX, 2);	/* the end: field count -1 */
 	if (rc != FA_OK) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return rc;
 	}
-	if (o->len == 0) {
-		return FA_OK;
-	}
 	rc = fa_store_copy_in(b->store,
 			      "COPY events (ts, txn_key, seq, kind, registrar, domain, "
 			      "host, contact, value, detail, result_code, session, "
-			      "src_addr, source, source_offset) FROM STDIN",
-			      o, &rows, c->err, c->errlen);
+			      "src_addr, source, source_offset) FROM STDIN (FORMAT binary)",
+			      send, &rows, c->err, c->errlen);
 	c->st.events += rows;
 	return rc;
 }

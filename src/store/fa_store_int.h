@@ -163,6 +163,12 @@ struct fa_store_btxn {
 	uint64_t offset;
 	struct fa_store_bevent *events;
 	size_t nevents;
+	/* Its COPY lines for txns and events, made when it was queued (in
+	 * the reader's thread) as spans of the batch's text buffers. */
+	size_t txn_off;
+	size_t txn_len;
+	size_t ev_off;
+	size_t ev_len;
 };
 
 /** @brief True when a transaction's result lets it change state. */
