@@ -8,6 +8,7 @@
 #   deploy/pg-private.sh start DIR   create (first time) and start; prints
 #                                    the libpq connection string
 #   deploy/pg-private.sh stop DIR    stop it (fast shutdown)
+#   deploy/pg-private.sh destroy DIR stop it and delete its data
 #   deploy/pg-private.sh conninfo DIR
 #
 # PostgreSQL refuses to run as root, so when run as root the server runs
@@ -20,7 +21,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-	echo "usage: $0 start|stop|conninfo DIR" >&2
+	echo "usage: $0 start|stop|destroy|conninfo DIR" >&2
 	exit 2
 fi
 
@@ -134,11 +135,20 @@ stop)
 		fi
 	fi
 	;;
+destroy)
+	if [ -f "$data/PG_VERSION" ] &&
+		as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		as_owner "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$cdir"
+	rm -f "$dir/cluster"
+	echo "deleted the PostgreSQL cluster in \"$cdir\"" >&2
+	;;
 conninfo)
 	echo "$conninfo"
 	;;
 *)
-	echo "usage: $0 start|stop|conninfo DIR" >&2
+	echo "usage: $0 start|stop|destroy|conninfo DIR" >&2
 	exit 2
 	;;
 esac

@@ -31,7 +31,13 @@ fa_say "starting the private PostgreSQL cluster in $pgdir"
 db=$(deploy/pg-private.sh start "$pgdir")
 
 fa_say "applying migrations"
-"$fa" --db "$db" db migrate
+"$fa" --db "$db" db migrate || {
+	cat >&2 <<HINT
+hint: the database in $pgdir was made by another version of fluxaudit.
+To start over with an empty one: deploy/pg-private.sh destroy $pgdir
+HINT
+	exit 1
+}
 
 fa_say "ingesting $log"
 "$fa" --db "$db" ingest epp "$log"

@@ -64,6 +64,9 @@ stop_pg() {
 	"$repo/deploy/pg-private.sh" stop "$pgdir" || true
 }
 trap stop_pg EXIT
+# A new cluster every run: what an earlier run (or an older version of the
+# schema) left behind must not decide this one.
+"$repo/deploy/pg-private.sh" destroy "$pgdir" 2>/dev/null || true
 fa_say "starting the private PostgreSQL cluster in $pgdir"
 FA_TEST_DB=$("$repo/deploy/pg-private.sh" start "$pgdir")
 export FA_TEST_DB
