@@ -61,7 +61,7 @@ fi
 
 pgdir="$repo/.fluxaudit/test-pg"
 stop_pg() {
-	"$repo/deploy/pg-private.sh" stop "$pgdir" || true
+	"$repo/deploy/pg-private.sh" stop "$pgdir" 2>/dev/null || true
 }
 trap stop_pg EXIT
 # A new cluster every run: what an earlier run (or an older version of the
