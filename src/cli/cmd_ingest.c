@@ -432,7 +432,8 @@ int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (fa_time_parse(optarg, strlen(optarg), &in.opts.default_time_us) != FA_OK) {
+			if (fa_time_parse(optarg, strlen(optarg),
+					  &in.opts.default_time_us) != FA_OK) {
 				fprintf(stderr, "%s: ingest: invalid time \"%s\": expected RFC 3339\n",
 					cli->prog, optarg);
 				return FA_EXIT_USAGE;

@@ -430,13 +430,17 @@ static int upsert(struct run *r, size_t first, size_t n)
 	static const char tail[] =
 		" ON CONFLICT (policy, entity_kind, entity) WHERE status = 'open' DO UPDATE SET"
 		" evidence = fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence),"
-		" rules = fa_rule_evidence_rules(fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
-		" score = fa_rule_evidence_score(fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
-		" severity = fa_rule_evidence_severity(fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
+		" rules = fa_rule_evidence_rules("
+		"fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
+		" score = fa_rule_evidence_score("
+		"fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
+		" severity = fa_rule_evidence_severity("
+		"fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)),"
 		" first_fired = least(f.first_fired, EXCLUDED.first_fired),"
 		" last_fired = greatest(f.last_fired, EXCLUDED.last_fired),"
 		" updated_at = now()"
-		" WHERE f.evidence IS DISTINCT FROM fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)"
+		" WHERE f.evidence IS DISTINCT FROM"
+		" fa_rule_merge_evidence(f.evidence, EXCLUDED.evidence)"
 		" OR f.first_fired > EXCLUDED.first_fired OR f.last_fired < EXCLUDED.last_fired"
 		" RETURNING (xmax = 0)";
 	struct fa_rule_sb sql = { 0 };
@@ -582,8 +586,10 @@ static int store_checkpoints(struct run *r, int64_t id)
 				  " VALUES ($1, $2, $3::bigint) ON CONFLICT (policy) DO UPDATE"
 				  " SET fingerprint = EXCLUDED.fingerprint,"
 				  " last_event_id = EXCLUDED.last_event_id, updated_at = now()"
-				  " WHERE rule_checkpoints.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint"
-				  " OR rule_checkpoints.last_event_id IS DISTINCT FROM EXCLUDED.last_event_id",
+				  " WHERE rule_checkpoints.fingerprint"
+				  " IS DISTINCT FROM EXCLUDED.fingerprint"
+				  " OR rule_checkpoints.last_event_id"
+				  " IS DISTINCT FROM EXCLUDED.last_event_id",
 				  3, params, "store the evaluation checkpoint");
 		if (rc != FA_OK) {
 			return rc;

@@ -621,7 +621,10 @@ int fa_rule_expr_eval(const struct fa_rule_node *n, const struct fa_rule_value *
 	switch (n->op) {
 	case FA_RULE_OP_NOT:
 		a = fa_rule_expr_eval(n->l, vals);
-		return a == FA_RULE_UNKNOWN ? a : (a == FA_RULE_TRUE ? FA_RULE_FALSE : FA_RULE_TRUE);
+		if (a == FA_RULE_UNKNOWN) {
+			return a;
+		}
+		return a == FA_RULE_TRUE ? FA_RULE_FALSE : FA_RULE_TRUE;
 	case FA_RULE_OP_AND:
 		a = fa_rule_expr_eval(n->l, vals);
 		if (a == FA_RULE_FALSE) {

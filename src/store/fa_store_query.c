@@ -143,6 +143,20 @@ static int stream(struct fa_store *store, const char *sql, struct where *w,
 	return rc;
 }
 
+/* Stream the query the where clause built, then release it. */
+static int run(struct fa_store *store, struct where *w, size_t ncols,
+	       fa_store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	int rc = w->rc;
+	if (rc != FA_OK) {
+		snprintf(err, errlen, "could not build the query: %s", fa_strerror(rc));
+	} else {
+		rc = stream(store, w->sql.data, w, ncols, fn, arg, err, errlen);
+	}
+	fa_store_buf_free(&w->sql);
+	return rc;
+}
+
 int fa_store_events_each(struct fa_store *store,
 			 const struct fa_store_event_filter *f,
 			 fa_store_row_fn fn, void *arg, char *err, size_t errlen)
@@ -195,14 +209,7 @@ int fa_store_events_each(struct fa_store *store,
 		w.rc = fa_store_buf_printf(&w.sql, " ORDER BY ts, id");
 	}
 
-	int rc = w.rc;
-	if (rc != FA_OK) {
-		snprintf(err, errlen, "could not build the query: %s", fa_strerror(rc));
-	} else {
-		rc = stream(store, w.sql.data, &w, ncols, fn, arg, err, errlen);
-	}
-	fa_store_buf_free(&w.sql);
-	return rc;
+	return run(store, &w, ncols, fn, arg, err, errlen);
 }
 
 int fa_store_findings_each(struct fa_store *store,
@@ -229,12 +236,5 @@ int fa_store_findings_each(struct fa_store *store,
 		w.rc = fa_store_buf_printf(&w.sql, " ORDER BY score DESC, last_fired DESC, id");
 	}
 
-	int rc = w.rc;
-	if (rc != FA_OK) {
-		snprintf(err, errlen, "could not build the query: %s", fa_strerror(rc));
-	} else {
-		rc = stream(store, w.sql.data, &w, ncols, fn, arg, err, errlen);
-	}
-	fa_store_buf_free(&w.sql);
-	return rc;
+	return run(store, &w, ncols, fn, arg, err, errlen);
 }

@@ -254,58 +254,42 @@ static const char *dup(struct state *st, const char *s)
 	return s != NULL ? fa_arena_strndup(st->arena, s, strlen(s)) : NULL;
 }
 
+/* The entry of key in map, made zeroed (size bytes) when absent. Every
+ * entry type starts with its key (name or id), which points at the copy
+ * the map is indexed by. */
+static void *get_entry(struct state *st, struct fa_store_map *map, const char *key,
+		       size_t size)
+{
+	void *e = fa_store_map_get(map, key);
+	if (e != NULL) {
+		return e;
+	}
+	e = fa_arena_alloc(st->arena, size);
+	const char *copy = dup(st, key);
+	if (e == NULL || copy == NULL) {
+		return NULL;
+	}
+	memset(e, 0, size);
+	memcpy(e, &copy, sizeof(copy));
+	if (fa_store_map_put(map, copy, e) != FA_OK) {
+		return NULL;
+	}
+	return e;
+}
+
 static struct dom *get_dom(struct state *st, const char *name)
 {
-	struct dom *d = fa_store_map_get(&st->domains, name);
-	if (d != NULL) {
-		return d;
-	}
-	d = fa_arena_alloc(st->arena, sizeof(*d));
-	if (d == NULL) {
-		return NULL;
-	}
-	memset(d, 0, sizeof(*d));
-	d->name = dup(st, name);
-	if (d->name == NULL || fa_store_map_put(&st->domains, d->name, d) != FA_OK) {
-		return NULL;
-	}
-	return d;
+	return get_entry(st, &st->domains, name, sizeof(struct dom));
 }
 
 static struct host *get_host(struct state *st, const char *name)
 {
-	struct host *h = fa_store_map_get(&st->hosts, name);
-	if (h != NULL) {
-		return h;
-	}
-	h = fa_arena_alloc(st->arena, sizeof(*h));
-	if (h == NULL) {
-		return NULL;
-	}
-	memset(h, 0, sizeof(*h));
-	h->name = dup(st, name);
-	if (h->name == NULL || fa_store_map_put(&st->hosts, h->name, h) != FA_OK) {
-		return NULL;
-	}
-	return h;
+	return get_entry(st, &st->hosts, name, sizeof(struct host));
 }
 
 static struct contact *get_contact(struct state *st, const char *id)
 {
-	struct contact *c = fa_store_map_get(&st->contacts, id);
-	if (c != NULL) {
-		return c;
-	}
-	c = fa_arena_alloc(st->arena, sizeof(*c));
-	if (c == NULL) {
-		return NULL;
-	}
-	memset(c, 0, sizeof(*c));
-	c->id = dup(st, id);
-	if (c->id == NULL || fa_store_map_put(&st->contacts, c->id, c) != FA_OK) {
-		return NULL;
-	}
-	return c;
+	return get_entry(st, &st->contacts, id, sizeof(struct contact));
 }
 
 /* The longest present domain that the host name ends with (label-wise),
@@ -527,7 +511,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				break;
 			}
 			h->present = h->in_db = true;
-			h->registrar = PQgetisnull(res, r, 1) ? NULL : dup(st, PQgetvalue(res, r, 1));
+			h->registrar = PQgetisnull(res, r, 1) ? NULL
+							      : dup(st, PQgetvalue(res, r, 1));
 			rc = set_from_literal(st, &h->addrs, PQgetvalue(res, r, 2));
 			if (rc == FA_OK) {
 				rc = set_from_literal(st, &h->statuses, PQgetvalue(res, r, 3));
@@ -571,7 +556,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				break;
 			}
 			c->present = c->in_db = true;
-			c->registrar = PQgetisnull(res, r, 1) ? NULL : dup(st, PQgetvalue(res, r, 1));
+			c->registrar = PQgetisnull(res, r, 1) ? NULL
+							      : dup(st, PQgetvalue(res, r, 1));
 			c->data = fa_store_json_parse(st->arena, PQgetvalue(res, r, 2));
 			c->deleted = PQgetvalue(res, r, 3)[0] == 't';
 			c->updated = parse_i64(PQgetvalue(res, r, 4));
