@@ -7,7 +7,7 @@
  *
  * The language is described in docs/rules.md. In short, a policy file
  * names a rule set ("policy") and lists rules; each rule applies to one
- * entity kind (domain, host, registrar) and fires when its condition
+ * entity kind (domain, host, registrar, registrant) and fires when its condition
  * ("when") over that entity's metrics is true at one of its events.
  *
  * Layers, each usable alone:
@@ -155,6 +155,26 @@ struct fa_rule_event {
 	const char *value;	/**< or NULL */
 	bool has_created;	/**< domain.create: created_us is set */
 	int64_t created_us;	/**< create date from the event detail */
+	const char *contact;	/**< events.contact, or NULL */
+	const char *src_addr;	/**< events.src_addr (client address), or NULL */
+	const char *rrtype;	/**< zone.*: detail->>'rrtype', or NULL */
+	bool has_ttl;		/**< zone.*: detail->>'ttl' was a number */
+	int64_t ttl_s;		/**< that TTL in seconds */
+	/**
+	 * contact.create/update: the detail fields the rules read (NULL
+	 * when absent or null); cfields says which keys the detail had
+	 * (FA_RULE_CF_*), since an update names only the changed ones.
+	 */
+	const char *c_email, *c_voice, *c_name, *c_cc;
+	unsigned cfields;
+};
+
+/** Keys present in a contact event's detail (struct fa_rule_event.cfields). */
+enum {
+	FA_RULE_CF_EMAIL = 1,
+	FA_RULE_CF_VOICE = 2,
+	FA_RULE_CF_NAME = 4,
+	FA_RULE_CF_CC = 8,
 };
 
 /** Counters of one engine run. */

@@ -296,7 +296,26 @@ out:
 }
 
 /* Columns of the event cursor. */
-enum { C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN };
+enum {
+	C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN,
+	C_CONTACT, C_SRC, C_RRTYPE, C_TTL, C_EMAIL, C_VOICE, C_NAME, C_CC, C_CFIELDS
+};
+
+#define EVENT_COLUMNS \
+	" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar," \
+	" domain, host, value," \
+	" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key," \
+	" contact, src_addr," \
+	" CASE WHEN kind LIKE 'zone.%' THEN detail->>'rrtype' END," \
+	" CASE WHEN kind LIKE 'zone.%' AND jsonb_typeof(detail->'ttl') = 'number'" \
+	"  THEN (detail->>'ttl')::numeric::bigint END," \
+	" c.email, c.voice, c.name, c.cc, c.fields" \
+	" FROM events LEFT JOIN LATERAL (SELECT detail->>'email' AS email," \
+	"  detail->>'voice' AS voice, detail->>'name' AS name, detail->>'cc' AS cc," \
+	"  (detail ? 'email')::int + 2 * (detail ? 'voice')::int" \
+	"  + 4 * (detail ? 'name')::int + 8 * (detail ? 'cc')::int AS fields" \
+	"  WHERE kind IN ('contact.create', 'contact.update')" \
+	"  AND jsonb_typeof(detail) = 'object') c ON true"
 
 static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 {
@@ -309,6 +328,18 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	ev->host = get_str(res, i, C_HOST);
 	ev->value = get_str(res, i, C_VALUE);
 	ev->txn_key = get_str(res, i, C_TXN);
+	ev->contact = get_str(res, i, C_CONTACT);
+	ev->src_addr = get_str(res, i, C_SRC);
+	ev->rrtype = get_str(res, i, C_RRTYPE);
+	if (!PQgetisnull(res, i, C_TTL)) {
+		ev->has_ttl = true;
+		ev->ttl_s = get_i64(res, i, C_TTL);
+	}
+	ev->c_email = get_str(res, i, C_EMAIL);
+	ev->c_voice = get_str(res, i, C_VOICE);
+	ev->c_name = get_str(res, i, C_NAME);
+	ev->c_cc = get_str(res, i, C_CC);
+	ev->cfields = PQgetisnull(res, i, C_CFIELDS) ? 0 : (unsigned)get_i64(res, i, C_CFIELDS);
 	const char *created = get_str(res, i, C_CREATED);
 	if (created != NULL &&
 	    fa_time_parse(created, strlen(created), &ev->created_us) == FA_OK) {
@@ -332,8 +363,8 @@ static int chunk(struct run *r, const PGresult *res, int64_t eval_from_us)
 	for (int i = 0; i < rows; i++) {
 		struct fa_rule_event ev;
 		row_event(res, i, &ev);
-		const char *d = fa_rule_entities[FA_RULE_E_DOMAIN].key(&ev);
-		const char *h = fa_rule_entities[FA_RULE_E_HOST].key(&ev);
+		const char *d = fa_rule_entities[FA_RULE_E_DOMAIN].key(r->eng, &ev);
+		const char *h = fa_rule_entities[FA_RULE_E_HOST].key(r->eng, &ev);
 		if (d != NULL && fa_rule_engine_wants_seed(r->eng, "domain", d)) {
 			domains[nd++] = d;
 		}
@@ -385,17 +416,11 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 	snprintf(fetch, sizeof(fetch), "FETCH %zu FROM fa_rule_events", fetch_rows);
 
 	const char *sql = has_until ?
-		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
-		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
-		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
-		" FROM events WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
+		"DECLARE fa_rule_events NO SCROLL CURSOR FOR" EVENT_COLUMNS
+		" WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
 		" ORDER BY ts, id" :
-		"DECLARE fa_rule_events NO SCROLL CURSOR FOR"
-		" SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, kind, registrar,"
-		" domain, host, value,"
-		" CASE WHEN kind = 'domain.create' THEN detail->>'created' END, txn_key"
-		" FROM events WHERE ts >= $1::timestamptz"
+		"DECLARE fa_rule_events NO SCROLL CURSOR FOR" EVENT_COLUMNS
+		" WHERE ts >= $1::timestamptz"
 		" ORDER BY ts, id";
 	const char *params[2] = { warm, until };
 	int rc = exec_cmd(r, sql, has_until ? 2 : 1, params, "read events");

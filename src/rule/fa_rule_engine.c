@@ -34,11 +34,6 @@ struct txn {
 	char key[];
 };
 
-/* What the counters need to know of an event's transaction. */
-struct txn_info {
-	uint64_t no;
-	bool create;
-};
 
 /* Evidence of one rule for one finding: its latest firing. */
 struct fired {
@@ -63,6 +58,8 @@ struct fa_rule_engine {
 	const struct fa_rule **by_kind[FA_RULE_E__COUNT];
 	size_t nby_kind[FA_RULE_E__COUNT];
 	bool seeds[FA_RULE_E__COUNT];
+	bool track[FA_RULE_E__COUNT];	/* rules of the kind, or metrics reading it */
+	int glue_metric;		/* domain glue_changes if the set reads it, else -1 */
 	int64_t horizon_us;
 
 	struct fa_rule_ent **buckets;
@@ -124,13 +121,28 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct fa_rule *r = set->rules[i];
 		eng->by_kind[r->entity][eng->nby_kind[r->entity]++] = r;
-		eng->seeds[r->entity] = fa_rule_entities[r->entity].seeded;
-	}
-	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
-		if (fa_rule_metrics[m].per_txn && set->retention_us[m] > 0) {
-			eng->per_txn = true;
+		eng->track[r->entity] = true;
+		for (size_t k = 0; k < r->nrefs; k++) {
+			unsigned needs = fa_rule_metrics[r->refs[k].metric].needs;
+			for (int n = 0; n < FA_RULE_E__COUNT; n++) {
+				eng->track[n] |= (needs & (1u << n)) != 0;
+			}
 		}
 	}
+	/* A registrant is known through the domain's tracker. */
+	eng->track[FA_RULE_E_DOMAIN] |= eng->track[FA_RULE_E_REGISTRANT];
+	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
+		eng->seeds[k] = eng->track[k] && fa_rule_entities[k].seeded;
+	}
+	eng->glue_metric = fa_rule_metric_find(FA_RULE_E_DOMAIN, "glue_changes", 12);
+	if (eng->glue_metric >= 0 && set->retention_us[eng->glue_metric] == 0) {
+		eng->glue_metric = -1;
+	}
+	/* Transactions are numbered for every event: NS moves and the
+	 * registrar's transactions need them besides per-transaction
+	 * counters. */
+	eng->per_txn = true;
+	eng->next_txn = 1;
 	if (eng->per_txn) {
 		eng->ntxn_buckets = TXN_BUCKETS;
 		eng->txns = calloc(eng->ntxn_buckets, sizeof(*eng->txns));
@@ -145,21 +157,24 @@ fail:
 	return NULL;
 }
 
+void fa_rule_evq_free(struct fa_rule_evq *q)
+{
+	free(q->ts);
+	free(q->id);
+	free(q->gtxn);
+	free(q->txn);
+	memset(q, 0, sizeof(*q));
+}
+
 static void ent_free(struct fa_rule_ent *e)
 {
 	if (e->q != NULL) {
 		for (size_t m = 0; m < fa_rule_nmetrics; m++) {
-			free(e->q[m].ts);
-			free(e->q[m].id);
-			free(e->q[m].gtxn);
-			free(e->q[m].txn);
+			fa_rule_evq_free(&e->q[m]);
 		}
 		free(e->q);
 	}
-	for (size_t i = 0; i < e->naddrs; i++) {
-		free(e->addrs[i].addr);
-	}
-	free(e->addrs);
+	fa_rule_ent_clear(e);
 	free(e->name);
 	free(e);
 }
@@ -349,8 +364,8 @@ static uint64_t evq_txn(struct fa_rule_evq *q, int64_t ts, uint64_t gtxn)
 }
 
 /* Queue one counted event; txn is NULL for a metric counted by events. */
-static int evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention,
-		    const struct txn_info *txn)
+int fa_rule_evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention,
+		     const struct fa_rule_txn_info *txn)
 {
 	while (q->len > 0 && q->ts[q->head] <= ts - retention) {
 		q->head = (q->head + 1) % q->cap;
@@ -380,7 +395,7 @@ static int metric_value(const struct fa_rule_engine *eng, const struct fa_rule_e
 {
 	const struct fa_rule_metric_def *def = &fa_rule_metrics[m];
 	if (def->value != NULL) {
-		return def->value(e, eng->now_us, window_us, out, ids);
+		return def->value(eng, e, eng->now_us, window_us, out, ids);
 	}
 	out->known = true;
 	out->v = (int64_t)fa_rule_evq_count(e != NULL ? &e->q[m] : NULL, eng->now_us,
@@ -495,12 +510,12 @@ static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int
 }
 
 static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
-		   const struct fa_rule_event *ev, const struct txn_info *txn)
+		   const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
 	const struct fa_rule_entity_def *def = &fa_rule_entities[e->kind];
 	e->last_us = ev->ts_us;
 	if (def->observe != NULL) {
-		int rc = def->observe(e, ev);
+		int rc = def->observe(eng, e, ev, txn);
 		if (rc != FA_OK) {
 			return rc;
 		}
@@ -515,11 +530,12 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			if (strcmp(md->counts[k], ev->kind) != 0) {
 				continue;
 			}
-			if (md->per_txn && txn->create) {
+			if ((md->per_txn && txn->create) ||
+			    (md->match != NULL && !md->match(e, ev, txn))) {
 				break;
 			}
-			int rc = evq_push(&e->q[m], ev->ts_us, ev->id, retention,
-					  md->per_txn ? txn : NULL);
+			int rc = fa_rule_evq_push(&e->q[m], ev->ts_us, ev->id, retention,
+						  md->per_txn ? txn : NULL);
 			if (rc != FA_OK) {
 				return rc;
 			}
@@ -527,6 +543,33 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		}
 	}
 	return FA_OK;
+}
+
+/*
+ * An EPP address change of a host counts in glue_changes of the domain
+ * the host is in: the event's domain column (hostAttr glue) or else the
+ * longest tracked domain that the host name ends with (the evaluation
+ * seeds the domain of the column first). The event stays
+ * the host's: the domain's rules see it at the domain's next event.
+ */
+static int route_glue(struct fa_rule_engine *eng, const struct fa_rule_event *ev)
+{
+	if (eng->glue_metric < 0 || ev->host == NULL ||
+	    (strcmp(ev->kind, "host.addr_add") != 0 && strcmp(ev->kind, "host.addr_rem") != 0)) {
+		return FA_OK;
+	}
+	struct fa_rule_ent *d = NULL;
+	if (ev->domain != NULL) {
+		d = ent_find(eng, FA_RULE_E_DOMAIN, ev->domain);
+	}
+	for (const char *s = strchr(ev->host, '.'); d == NULL && s != NULL; s = strchr(s + 1, '.')) {
+		d = ent_find(eng, FA_RULE_E_DOMAIN, s + 1);
+	}
+	if (d == NULL) {
+		return FA_OK;
+	}
+	return fa_rule_evq_push(&d->q[eng->glue_metric], ev->ts_us, ev->id,
+				eng->set->retention_us[eng->glue_metric], NULL);
 }
 
 void fa_rule_engine_set_manual_prune(struct fa_rule_engine *eng, bool manual)
@@ -547,25 +590,10 @@ void fa_rule_engine_prune(struct fa_rule_engine *eng)
 				eng->nents--;
 				continue;
 			}
-			if (e->naddrs > 0) {
-				fa_rule_host_prune(e, horizon);
-			}
+			fa_rule_ent_prune(e, horizon);
 			pp = &e->next;
 		}
 	}
-}
-
-static bool counted_per_txn(const char *kind)
-{
-	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
-		const struct fa_rule_metric_def *md = &fa_rule_metrics[m];
-		for (size_t k = 0; md->per_txn && k < 4 && md->counts[k] != NULL; k++) {
-			if (strcmp(md->counts[k], kind) == 0) {
-				return true;
-			}
-		}
-	}
-	return false;
 }
 
 static void txns_rehash(struct fa_rule_engine *eng, size_t n)
@@ -595,11 +623,11 @@ static void txns_rehash(struct fa_rule_engine *eng, size_t n)
  * order), so they find the transaction marked.
  */
 static int txn_note(struct fa_rule_engine *eng, const struct fa_rule_event *ev,
-		    struct txn_info *out)
+		    struct fa_rule_txn_info *out)
 {
 	bool is_create = strcmp(ev->kind, "domain.create") == 0;
 	memset(out, 0, sizeof(*out));
-	if (!eng->per_txn || (!is_create && !counted_per_txn(ev->kind))) {
+	if (!eng->per_txn) {
 		return FA_OK;
 	}
 	if (ev->txn_key == NULL) {
@@ -659,17 +687,17 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 	if (evaluate_now) {
 		eng->stats.evaluated++;
 	}
-	struct txn_info txn;
+	struct fa_rule_txn_info txn;
 	int trc = txn_note(eng, ev, &txn);
 	if (trc != FA_OK) {
 		return trc;
 	}
 
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
-		if (eng->nby_kind[k] == 0) {
+		if (!eng->track[k]) {
 			continue;
 		}
-		const char *name = fa_rule_entities[k].key(ev);
+		const char *name = fa_rule_entities[k].key(eng, ev);
 		if (name == NULL) {
 			continue;
 		}
@@ -678,12 +706,16 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 			return FA_ENOMEM;
 		}
 		int rc = observe(eng, e, ev, &txn);
-		if (rc == FA_OK && evaluate_now) {
+		if (rc == FA_OK && evaluate_now && eng->nby_kind[k] > 0) {
 			rc = evaluate(eng, e, ev->id);
 		}
 		if (rc != FA_OK) {
 			return rc;
 		}
+	}
+	int grc = route_glue(eng, ev);
+	if (grc != FA_OK) {
+		return grc;
 	}
 
 	if (!eng->manual_prune && eng->stats.events % PRUNE_EVERY == 0) {
@@ -706,7 +738,7 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 			       bool has_created, int64_t created_us, bool has_ttl,
 			       int64_t ns_ttl_s)
 {
-	if (eng->nby_kind[FA_RULE_E_DOMAIN] == 0 || ent_find(eng, FA_RULE_E_DOMAIN, name)) {
+	if (!eng->track[FA_RULE_E_DOMAIN] || ent_find(eng, FA_RULE_E_DOMAIN, name)) {
 		return FA_OK;
 	}
 	struct fa_rule_ent *e = ent_get(eng, FA_RULE_E_DOMAIN, name);
@@ -724,7 +756,7 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 			     const char *const *addrs, size_t naddrs)
 {
-	if (eng->nby_kind[FA_RULE_E_HOST] == 0 || ent_find(eng, FA_RULE_E_HOST, name)) {
+	if (!eng->track[FA_RULE_E_HOST] || ent_find(eng, FA_RULE_E_HOST, name)) {
 		return FA_OK;
 	}
 	struct fa_rule_ent *e = ent_get(eng, FA_RULE_E_HOST, name);
@@ -738,6 +770,38 @@ int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 			return rc;
 		}
 	}
+	return FA_OK;
+}
+
+struct fa_rule_ent *fa_rule_engine_find(const struct fa_rule_engine *eng, int kind,
+					const char *name)
+{
+	return ent_find(eng, kind, name);
+}
+
+int64_t fa_rule_engine_retention(const struct fa_rule_engine *eng, size_t m)
+{
+	return m < fa_rule_nmetrics ? eng->set->retention_us[m] : 0;
+}
+
+bool fa_rule_engine_tracks(const struct fa_rule_engine *eng, int kind)
+{
+	return kind >= 0 && kind < FA_RULE_E__COUNT && eng->track[kind];
+}
+
+int fa_rule_engine_seed_ent(struct fa_rule_engine *eng, int kind, const char *name,
+			    struct fa_rule_ent **out)
+{
+	*out = NULL;
+	if (!fa_rule_engine_tracks(eng, kind) || ent_find(eng, kind, name) != NULL) {
+		return FA_OK;
+	}
+	struct fa_rule_ent *e = ent_get(eng, kind, name);
+	if (e == NULL) {
+		return FA_ENOMEM;
+	}
+	e->seeded = true;
+	*out = e;
 	return FA_OK;
 }
 

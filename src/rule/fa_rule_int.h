@@ -64,13 +64,41 @@ struct fa_rule_evq {
 	uint64_t max_gtxn;	/**< highest gtxn pushed */
 };
 
-/** One address of a host and until when it was held. */
+/**
+ * One name an entity holds or held (an address of a host, a name server
+ * of a domain) and until when it was held.
+ */
 struct fa_rule_addr {
 	char *addr;
 	bool held;
 	int64_t removed_us;	/**< when it stopped being held */
 	int64_t event_id;	/**< the event that added it, 0 if seeded */
+	bool pre;		/**< NS: held when the current transaction began */
 };
+
+/**
+ * A domain's NS-set change by a registrar or registrant (for
+ * bulk_redelegation and domains_changed): the set after it, as the
+ * sorted names joined by spaces.
+ */
+struct fa_rule_move {
+	char *domain;
+	char *set;
+	int64_t ts_us;
+	int64_t event_id;
+	uint64_t gtxn;
+};
+
+/** A source network of a registrar and when it was first and last seen. */
+struct fa_rule_net {
+	char key[48];		/**< "192.0.2.0/24", "2001:db8:1::/48" */
+	int64_t first_us;
+	int64_t last_us;
+	int64_t event_id;	/**< first event from it, 0 if seeded */
+};
+
+/** Most source networks remembered per registrar. */
+#define FA_RULE_MAX_NETS 1024
 
 /** Tracker of one entity: windows and the state its metrics need. */
 struct fa_rule_ent {
@@ -88,19 +116,60 @@ struct fa_rule_ent {
 	bool has_ttl;
 	int64_t ns_ttl_s;
 	int64_t ttl_ev;
+	bool has_zone_ttl;		/**< NS TTL published in the zone */
+	int64_t zone_ttl_s;
+	int64_t zone_ttl_ev;
+	struct fa_rule_addr *ns;	/**< NS set, held and recently released */
+	size_t nns, cns;
+	uint64_t rep_gtxn;		/**< transaction of the replacement test */
+	size_t rep_pre, rep_gone, rep_added;
+	bool rep_counted;
+	uint64_t deleg_gtxn;		/**< zone step that published the delegation */
+	bool has_deleg;
+	char *registrant;
+	bool has_contact_chg;		/**< latest registrant/contact/authInfo change */
+	int64_t contact_chg_us;
+	int64_t contact_chg_ev;
+	bool has_lock_rem;		/**< latest lock status removed */
+	int64_t lock_rem_us;
+	int64_t lock_rem_ev;
 
 	struct fa_rule_addr *addrs;	/**< host */
 	size_t naddrs, caddrs;
+
+	struct fa_rule_move *moves;	/**< registrar, registrant: in time order */
+	size_t nmoves, cmoves;
+	struct fa_rule_net *nets;	/**< registrar */
+	size_t nnets, cnets;
+	uint64_t hours[24];		/**< registrar: transactions per UTC hour */
+	uint64_t nhours;
+	uint64_t last_gtxn;
+	struct fa_rule_evq offq;	/**< registrar: off-hours transactions */
+
+	bool has_cdata;			/**< registrant: its contact data is known */
+	char *c_email, *c_voice, *c_name, *c_cc;
+	int64_t cdata_ev;
+};
+
+struct fa_rule_engine;
+
+/** What the engine knows of an event's transaction. */
+struct fa_rule_txn_info {
+	uint64_t no;		/**< engine-wide number (gtxn), rising */
+	bool create;		/**< the transaction created a domain */
 };
 
 /**
  * Entity-kind table entry. key() says which entity of this kind an event
- * belongs to (NULL: none); observe() updates non-window state.
+ * belongs to (NULL: none); observe() updates non-window state and may
+ * look at trackers of kinds before its own (they observed the event
+ * first).
  */
 struct fa_rule_entity_def {
 	const char *name;
-	const char *(*key)(const struct fa_rule_event *ev);
-	int (*observe)(struct fa_rule_ent *e, const struct fa_rule_event *ev);
+	const char *(*key)(const struct fa_rule_engine *eng, const struct fa_rule_event *ev);
+	int (*observe)(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		       const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn);
 	bool seeded;		/**< has state outside the event stream */
 };
 
@@ -120,9 +189,17 @@ struct fa_rule_metric_def {
 	 * transaction that created a domain (its initial delegation).
 	 */
 	bool per_txn;
-	int (*value)(const struct fa_rule_ent *e, int64_t now_us,
-		     int64_t window_us, struct fa_rule_value *out,
+	int (*value)(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+		     int64_t now_us, int64_t window_us, struct fa_rule_value *out,
 		     struct fa_rule_ids *ids);
+	/**
+	 * Counters: further condition on a listed event, checked after the
+	 * entity observed it (NULL: every listed event counts).
+	 */
+	bool (*match)(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+		      const struct fa_rule_txn_info *txn);
+	/** Entity kinds (bit 1 << kind) whose trackers the metric reads. */
+	unsigned needs;
 };
 
 /** Entity kinds; their order is the index in fa_rule_entities. */
@@ -130,6 +207,7 @@ enum {
 	FA_RULE_E_DOMAIN,
 	FA_RULE_E_HOST,
 	FA_RULE_E_REGISTRAR,
+	FA_RULE_E_REGISTRANT,
 	FA_RULE_E__COUNT
 };
 
@@ -145,6 +223,63 @@ int fa_rule_entity_find(const char *name, size_t len);
 
 /** @brief Index of a metric of an entity kind by name, or -1. */
 int fa_rule_metric_find(int entity, const char *name, size_t len);
+
+/** @brief The tracker of an entity, or NULL when the engine has none. */
+struct fa_rule_ent *fa_rule_engine_find(const struct fa_rule_engine *eng, int kind,
+					const char *name);
+
+/** @brief Longest window the set reads metric m with (0: unused). */
+int64_t fa_rule_engine_retention(const struct fa_rule_engine *eng, size_t m);
+
+/**
+ * @brief Queue one counted event (txn NULL: counted per event), dropping
+ *        entries older than retention.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_rule_evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t retention,
+		     const struct fa_rule_txn_info *txn) FA_WARN_UNUSED;
+
+/** @brief Free the arrays of a queue. */
+void fa_rule_evq_free(struct fa_rule_evq *q);
+
+/** @brief Release everything a tracker holds besides the tracker itself. */
+void fa_rule_ent_clear(struct fa_rule_ent *e);
+
+/** @brief Give a domain its NS set before any of its events. */
+int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns,
+			   size_t n) FA_WARN_UNUSED;
+
+/** @brief Give a registrant its contact data from the contacts table. */
+int fa_rule_registrant_seed(struct fa_rule_ent *e, const char *email, const char *voice,
+			    const char *name, const char *cc) FA_WARN_UNUSED;
+
+/**
+ * @brief The tracker to give state from outside the events: a new one for
+ *        an entity the engine tracks and has no tracker for.
+ * @param[out] out the new tracker, or NULL when there is nothing to seed
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_rule_engine_seed_ent(struct fa_rule_engine *eng, int kind, const char *name,
+			    struct fa_rule_ent **out) FA_WARN_UNUSED;
+
+/** @brief Whether the engine keeps trackers of this kind. */
+bool fa_rule_engine_tracks(const struct fa_rule_engine *eng, int kind);
+
+/** @brief Remember a source network of a registrar seen before the scan. */
+int fa_rule_registrar_seed_net(struct fa_rule_ent *e, const char *addr,
+			       int64_t seen_us) FA_WARN_UNUSED;
+
+/**
+ * @brief Source network of a client address: IPv4 /24, IPv6 /48, as
+ *        "192.0.2.0/24"; false when addr is not an address.
+ */
+bool fa_rule_network(const char *addr, char *out, size_t len);
+
+/**
+ * @brief Forget what left the longest window: host addresses and domain
+ *        name servers released, moves and queued entries older than it.
+ */
+void fa_rule_ent_prune(struct fa_rule_ent *e, int64_t horizon_us);
 
 /** @brief Mark an address as held by a host before any of its events. */
 int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr) FA_WARN_UNUSED;

@@ -336,7 +336,7 @@ static struct fa_rule *rule(struct load *ld, yaml_document_t *doc, yaml_node_t *
 		r->entity = fa_rule_entity_find(s, strlen(s));
 		if (r->entity < 0) {
 			err_at(ld, v[K_ENTITY]->start_mark,
-			       "unknown entity kind \"%.64s\" (expected one of: domain, host, registrar)",
+			       "unknown entity kind \"%.64s\" (expected one of: domain, host, registrar, registrant)",
 			       s);
 		}
 	}

@@ -6,6 +6,7 @@
  * kind's observe function keeps); adding an entity kind is one entry in
  * fa_rule_entities and one enum value in fa_rule_int.h.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,21 +58,73 @@ static bool has_prefix(const char *s, const char *prefix)
 	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static bool is(const char *kind, const char *name)
+{
+	return strcmp(kind, name) == 0;
+}
+
+static bool is_ns_event(const char *kind)
+{
+	return is(kind, "domain.ns_add") || is(kind, "domain.ns_rem") ||
+	       is(kind, "zone.ns_add") || is(kind, "zone.ns_rem");
+}
+
+/* Replace a kept string by a copy of s (NULL clears it). */
+static int set_str(char **dst, const char *s)
+{
+	char *copy = NULL;
+	if (s != NULL && (copy = strdup(s)) == NULL) {
+		return FA_ENOMEM;
+	}
+	free(*dst);
+	*dst = copy;
+	return FA_OK;
+}
+
 /* Which entity an event belongs to, per kind. */
 
-static const char *domain_key(const struct fa_rule_event *ev)
+static const char *domain_key(const struct fa_rule_engine *eng, const struct fa_rule_event *ev)
 {
-	return has_prefix(ev->kind, "domain.") ? ev->domain : NULL;
+	return has_prefix(ev->kind, "domain.") || has_prefix(ev->kind, "zone.") ? ev->domain
+										  : NULL;
 }
 
-static const char *host_key(const struct fa_rule_event *ev)
+static const char *host_key(const struct fa_rule_engine *eng, const struct fa_rule_event *ev)
 {
-	return has_prefix(ev->kind, "host.") ? ev->host : NULL;
+	if (has_prefix(ev->kind, "host.") || is(ev->kind, "zone.glue_add") ||
+	    is(ev->kind, "zone.glue_rem")) {
+		return ev->host;
+	}
+	return NULL;
 }
 
-static const char *registrar_key(const struct fa_rule_event *ev)
+static const char *registrar_key(const struct fa_rule_engine *eng,
+				 const struct fa_rule_event *ev)
 {
 	return ev->registrar;
+}
+
+/*
+ * The registrant contact of the domain the event concerns, as the domain's
+ * tracker knows it (it observed the event first, so a create or registrant
+ * change already applies); zone events carry it in their contact column.
+ * A contact's own events belong to it as a registrant.
+ */
+static const char *registrant_key(const struct fa_rule_engine *eng,
+				  const struct fa_rule_event *ev)
+{
+	if (has_prefix(ev->kind, "contact.")) {
+		return ev->contact;
+	}
+	const char *d = domain_key(eng, ev);
+	if (d == NULL) {
+		return NULL;
+	}
+	const struct fa_rule_ent *e = fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, d);
+	if (e != NULL && e->registrant != NULL) {
+		return e->registrant;
+	}
+	return has_prefix(ev->kind, "zone.") ? ev->contact : NULL;
 }
 
 /* "NS 3600" -> 3600; anything else is not an NS TTL. */
@@ -89,65 +142,64 @@ static bool parse_ns_ttl(const char *value, int64_t *out)
 	return true;
 }
 
-static int domain_observe(struct fa_rule_ent *e, const struct fa_rule_event *ev)
+static bool parse_seconds(const char *value, int64_t *out)
 {
-	if (strcmp(ev->kind, "domain.create") == 0) {
-		e->has_created = true;
-		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
-		e->created_ev = ev->id;
-	} else if (strcmp(ev->kind, "domain.delete") == 0) {
-		/* A deleted name may be registered again: its age and TTL
-		 * start over with the next create. */
-		e->has_created = false;
-		e->has_ttl = false;
-	} else if (strcmp(ev->kind, "domain.ttl_set") == 0) {
-		int64_t ttl;
-		if (parse_ns_ttl(ev->value, &ttl)) {
-			e->has_ttl = true;
-			e->ns_ttl_s = ttl;
-			e->ttl_ev = ev->id;
-		}
+	if (value == NULL || *value < '0' || *value > '9') {
+		return false;
 	}
-	return FA_OK;
+	char *end = NULL;
+	long long v = strtoll(value, &end, 10);
+	if (*end != '\0' || v > INT32_MAX) {
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
-static struct fa_rule_addr *addr_find(struct fa_rule_ent *e, const char *addr)
+/* Held-or-released name lists (host addresses, domain name servers). */
+
+static struct fa_rule_addr *list_find(struct fa_rule_addr *v, size_t n, const char *name)
 {
-	for (size_t i = 0; i < e->naddrs; i++) {
-		if (strcmp(e->addrs[i].addr, addr) == 0) {
-			return &e->addrs[i];
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].addr, name) == 0) {
+			return &v[i];
 		}
 	}
 	return NULL;
 }
 
-static int addr_hold(struct fa_rule_ent *e, const char *addr, int64_t event_id)
+static int list_hold(struct fa_rule_addr **v, size_t *n, size_t *cap, const char *name,
+		     int64_t event_id, struct fa_rule_addr **out)
 {
-	struct fa_rule_addr *a = addr_find(e, addr);
+	struct fa_rule_addr *a = list_find(*v, *n, name);
 	if (a == NULL) {
-		if (e->naddrs == e->caddrs) {
-			size_t cap = e->caddrs ? e->caddrs * 2 : 4;
-			struct fa_rule_addr *p = realloc(e->addrs, cap * sizeof(*p));
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 4;
+			struct fa_rule_addr *p = realloc(*v, c * sizeof(*p));
 			if (p == NULL) {
 				return FA_ENOMEM;
 			}
-			e->addrs = p;
-			e->caddrs = cap;
+			*v = p;
+			*cap = c;
 		}
-		char *copy = strdup(addr);
+		char *copy = strdup(name);
 		if (copy == NULL) {
 			return FA_ENOMEM;
 		}
-		a = &e->addrs[e->naddrs++];
+		a = &(*v)[(*n)++];
 		a->addr = copy;
+		a->pre = false;
 	}
 	a->held = true;
 	a->removed_us = 0;
 	a->event_id = event_id;
+	if (out != NULL) {
+		*out = a;
+	}
 	return FA_OK;
 }
 
-static void addr_release(struct fa_rule_ent *e, struct fa_rule_addr *a, int64_t ts_us)
+static void addr_release(struct fa_rule_addr *a, int64_t ts_us)
 {
 	if (a != NULL && a->held) {
 		a->held = false;
@@ -155,16 +207,188 @@ static void addr_release(struct fa_rule_ent *e, struct fa_rule_addr *a, int64_t 
 	}
 }
 
-static int host_observe(struct fa_rule_ent *e, const struct fa_rule_event *ev)
+static void list_prune(struct fa_rule_addr *v, size_t *n, int64_t horizon_us)
 {
-	if (strcmp(ev->kind, "host.addr_add") == 0 && ev->value != NULL) {
-		return addr_hold(e, ev->value, ev->id);
+	size_t j = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct fa_rule_addr *a = &v[i];
+		if (!a->held && a->removed_us <= horizon_us) {
+			free(a->addr);
+			continue;
+		}
+		v[j++] = *a;
 	}
-	if (strcmp(ev->kind, "host.addr_rem") == 0 && ev->value != NULL) {
-		addr_release(e, addr_find(e, ev->value), ev->ts_us);
-	} else if (strcmp(ev->kind, "host.delete") == 0) {
+	*n = j;
+}
+
+/* Domains. */
+
+static bool is_lock(const char *status)
+{
+	static const char *const locks[] = {
+		"clientUpdateProhibited", "clientTransferProhibited", "clientDeleteProhibited",
+		"serverUpdateProhibited", "serverTransferProhibited", "serverDeleteProhibited",
+	};
+	for (size_t i = 0; status != NULL && i < sizeof(locks) / sizeof(locks[0]); i++) {
+		if (strcmp(status, locks[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * An NS event of the domain. The first one of a transaction notes which
+ * name servers were held before it, so that the transaction's events can
+ * tell whether it replaced the whole set (ns_replacements). A name that is
+ * already held (or not held) is a second witness of the same change (EPP,
+ * then the zone that publishes it) and changes nothing.
+ */
+static int ns_event(struct fa_rule_ent *e, const struct fa_rule_event *ev,
+		    const struct fa_rule_txn_info *txn, bool add)
+{
+	if (ev->host == NULL) {
+		return FA_OK;
+	}
+	if (txn->no != e->rep_gtxn) {
+		e->rep_gtxn = txn->no;
+		e->rep_pre = e->rep_gone = e->rep_added = 0;
+		for (size_t i = 0; i < e->nns; i++) {
+			e->ns[i].pre = e->ns[i].held;
+			e->rep_pre += e->ns[i].held;
+		}
+	}
+	struct fa_rule_addr *a = list_find(e->ns, e->nns, ev->host);
+	if (add) {
+		if (a != NULL && a->held) {
+			return FA_OK;
+		}
+		bool was_pre = a != NULL && a->pre;
+		int rc = list_hold(&e->ns, &e->nns, &e->cns, ev->host, ev->id, &a);
+		if (rc != FA_OK) {
+			return rc;
+		}
+		if (was_pre) {
+			e->rep_gone--;
+		} else {
+			e->rep_added++;
+		}
+		return FA_OK;
+	}
+	if (a == NULL || !a->held) {
+		return FA_OK;
+	}
+	addr_release(a, ev->ts_us);
+	if (a->pre) {
+		e->rep_gone++;
+	} else {
+		e->rep_added--;
+	}
+	return FA_OK;
+}
+
+static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			  const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
+{
+	const char *k = ev->kind;
+	int64_t ttl;
+
+	if (is(k, "domain.create")) {
+		e->has_created = true;
+		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
+		e->created_ev = ev->id;
+		return ev->contact != NULL ? set_str(&e->registrant, ev->contact) : FA_OK;
+	}
+	if (is(k, "domain.delete")) {
+		/* A deleted name may be registered again: its age, TTLs and
+		 * delegation start over with the next create. */
+		e->has_created = false;
+		e->has_ttl = false;
+		e->has_zone_ttl = false;
+		for (size_t i = 0; i < e->nns; i++) {
+			addr_release(&e->ns[i], ev->ts_us);
+		}
+		return FA_OK;
+	}
+	if (is(k, "domain.ttl_set")) {
+		if (parse_ns_ttl(ev->value, &ttl)) {
+			e->has_ttl = true;
+			e->ns_ttl_s = ttl;
+			e->ttl_ev = ev->id;
+		}
+		return FA_OK;
+	}
+	if (is(k, "domain.ns_add") || is(k, "zone.ns_add")) {
+		return ns_event(e, ev, txn, true);
+	}
+	if (is(k, "domain.ns_rem") || is(k, "zone.ns_rem")) {
+		return ns_event(e, ev, txn, false);
+	}
+	if (is(k, "domain.registrant_change") || is(k, "domain.contact_add") ||
+	    is(k, "domain.contact_rem") || is(k, "domain.authinfo_change")) {
+		if (!txn->create) {
+			e->has_contact_chg = true;
+			e->contact_chg_us = ev->ts_us;
+			e->contact_chg_ev = ev->id;
+		}
+		if (is(k, "domain.registrant_change") && ev->contact != NULL) {
+			return set_str(&e->registrant, ev->contact);
+		}
+		return FA_OK;
+	}
+	if (is(k, "domain.status_rem") && is_lock(ev->value)) {
+		e->has_lock_rem = true;
+		e->lock_rem_us = ev->ts_us;
+		e->lock_rem_ev = ev->id;
+		return FA_OK;
+	}
+	if (is(k, "zone.delegation_add")) {
+		e->has_deleg = true;
+		e->deleg_gtxn = txn->no;
+		if (ev->has_ttl) {
+			e->has_zone_ttl = true;
+			e->zone_ttl_s = ev->ttl_s;
+			e->zone_ttl_ev = ev->id;
+		}
+		return FA_OK;
+	}
+	if (is(k, "zone.delegation_rem")) {
+		e->has_zone_ttl = false;
+		return FA_OK;
+	}
+	if (is(k, "zone.ttl_change") && ev->rrtype != NULL && is(ev->rrtype, "NS") &&
+	    parse_seconds(ev->value, &ttl)) {
+		e->has_zone_ttl = true;
+		e->zone_ttl_s = ttl;
+		e->zone_ttl_ev = ev->id;
+	}
+	return FA_OK;
+}
+
+int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = list_hold(&e->ns, &e->nns, &e->cns, ns[i], 0, NULL);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	return FA_OK;
+}
+
+/* Hosts. */
+
+static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
+{
+	if (is(ev->kind, "host.addr_add") && ev->value != NULL) {
+		return list_hold(&e->addrs, &e->naddrs, &e->caddrs, ev->value, ev->id, NULL);
+	}
+	if (is(ev->kind, "host.addr_rem") && ev->value != NULL) {
+		addr_release(list_find(e->addrs, e->naddrs, ev->value), ev->ts_us);
+	} else if (is(ev->kind, "host.delete")) {
 		for (size_t i = 0; i < e->naddrs; i++) {
-			addr_release(e, &e->addrs[i], ev->ts_us);
+			addr_release(&e->addrs[i], ev->ts_us);
 		}
 	}
 	return FA_OK;
@@ -172,33 +396,365 @@ static int host_observe(struct fa_rule_ent *e, const struct fa_rule_event *ev)
 
 int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr)
 {
-	return addr_hold(e, addr, 0);
+	return list_hold(&e->addrs, &e->naddrs, &e->caddrs, addr, 0, NULL);
 }
 
 void fa_rule_host_prune(struct fa_rule_ent *e, int64_t horizon_us)
 {
-	size_t j = 0;
-	for (size_t i = 0; i < e->naddrs; i++) {
-		struct fa_rule_addr *a = &e->addrs[i];
-		if (!a->held && a->removed_us <= horizon_us) {
-			free(a->addr);
-			continue;
-		}
-		e->addrs[j++] = *a;
+	list_prune(e->addrs, &e->naddrs, horizon_us);
+}
+
+/* Registrars and registrants: NS-set moves of their domains. */
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The held name servers, sorted, joined by spaces; NULL when none. */
+static int ns_set_text(const struct fa_rule_ent *d, char **out)
+{
+	const char **names = malloc((d->nns ? d->nns : 1) * sizeof(*names));
+	size_t n = 0, len = 0;
+	*out = NULL;
+	if (names == NULL) {
+		return FA_ENOMEM;
 	}
-	e->naddrs = j;
+	for (size_t i = 0; i < d->nns; i++) {
+		if (d->ns[i].held) {
+			names[n++] = d->ns[i].addr;
+			len += strlen(d->ns[i].addr) + 1;
+		}
+	}
+	if (n == 0) {
+		free(names);
+		return FA_OK;
+	}
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	char *text = malloc(len);
+	if (text == NULL) {
+		free(names);
+		return FA_ENOMEM;
+	}
+	char *p = text;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(names[i]);
+		memcpy(p, names[i], l);
+		p += l;
+		*p++ = i + 1 < n ? ' ' : '\0';
+	}
+	free(names);
+	*out = text;
+	return FA_OK;
+}
+
+static void move_free(struct fa_rule_move *m)
+{
+	free(m->domain);
+	free(m->set);
+}
+
+/*
+ * An NS event of a domain of this registrar or registrant, outside a
+ * create: the domain's set after it is the move's target. Later events of
+ * the same transaction update the move, so it ends with the complete set
+ * after the transaction; a transaction that leaves no name server is no
+ * move.
+ */
+static int move_note(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		     const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
+{
+	if (!is_ns_event(ev->kind) || txn->create || ev->domain == NULL) {
+		return FA_OK;
+	}
+	const struct fa_rule_ent *d = fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, ev->domain);
+	if (d == NULL) {
+		return FA_OK;
+	}
+	char *set;
+	int rc = ns_set_text(d, &set);
+	if (rc != FA_OK) {
+		return rc;
+	}
+
+	struct fa_rule_move *m = NULL;
+	for (size_t i = e->nmoves; i-- > 0;) {
+		if (e->moves[i].ts_us != ev->ts_us) {
+			break;
+		}
+		if (e->moves[i].gtxn == txn->no && strcmp(e->moves[i].domain, ev->domain) == 0) {
+			m = &e->moves[i];
+			break;
+		}
+	}
+	if (m != NULL && set == NULL) {
+		move_free(m);
+		memmove(m, m + 1, (size_t)(&e->moves[e->nmoves] - (m + 1)) * sizeof(*m));
+		e->nmoves--;
+		return FA_OK;
+	}
+	if (m != NULL) {
+		free(m->set);
+		m->set = set;
+		return FA_OK;
+	}
+	if (set == NULL) {
+		return FA_OK;
+	}
+	if (e->nmoves == e->cmoves) {
+		size_t cap = e->cmoves ? e->cmoves * 2 : 8;
+		struct fa_rule_move *p = realloc(e->moves, cap * sizeof(*p));
+		if (p == NULL) {
+			free(set);
+			return FA_ENOMEM;
+		}
+		e->moves = p;
+		e->cmoves = cap;
+	}
+	m = &e->moves[e->nmoves];
+	m->domain = strdup(ev->domain);
+	if (m->domain == NULL) {
+		free(set);
+		return FA_ENOMEM;
+	}
+	m->set = set;
+	m->ts_us = ev->ts_us;
+	m->event_id = ev->id;
+	m->gtxn = txn->no;
+	e->nmoves++;
+	return FA_OK;
+}
+
+static void moves_prune(struct fa_rule_ent *e, int64_t horizon_us)
+{
+	size_t k = 0;
+	while (k < e->nmoves && e->moves[k].ts_us <= horizon_us) {
+		move_free(&e->moves[k]);
+		k++;
+	}
+	if (k > 0) {
+		memmove(e->moves, e->moves + k, (e->nmoves - k) * sizeof(*e->moves));
+		e->nmoves -= k;
+	}
+}
+
+/* Registrars: source networks and hours of their transactions. */
+
+bool fa_rule_network(const char *addr, char *out, size_t len)
+{
+	unsigned char b[16];
+	char text[INET6_ADDRSTRLEN];
+	if (addr == NULL) {
+		return false;
+	}
+	if (inet_pton(AF_INET, addr, b) == 1) {
+		snprintf(out, len, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+		return true;
+	}
+	if (inet_pton(AF_INET6, addr, b) == 1) {
+		memset(b + 6, 0, 10);
+		if (inet_ntop(AF_INET6, b, text, sizeof(text)) == NULL) {
+			return false;
+		}
+		snprintf(out, len, "%s/48", text);
+		return true;
+	}
+	return false;
+}
+
+/* Remember a network; when full, the one seen least recently goes. */
+static int net_see(struct fa_rule_ent *e, const char *key, int64_t first_us, int64_t seen_us,
+		   int64_t event_id)
+{
+	for (size_t i = 0; i < e->nnets; i++) {
+		if (strcmp(e->nets[i].key, key) == 0) {
+			if (seen_us > e->nets[i].last_us) {
+				e->nets[i].last_us = seen_us;
+			}
+			return FA_OK;
+		}
+	}
+	struct fa_rule_net *n;
+	if (e->nnets == FA_RULE_MAX_NETS) {
+		n = &e->nets[0];
+		for (size_t i = 1; i < e->nnets; i++) {
+			if (e->nets[i].last_us < n->last_us) {
+				n = &e->nets[i];
+			}
+		}
+	} else {
+		if (e->nnets == e->cnets) {
+			size_t cap = e->cnets ? e->cnets * 2 : 4;
+			struct fa_rule_net *p = realloc(e->nets, cap * sizeof(*p));
+			if (p == NULL) {
+				return FA_ENOMEM;
+			}
+			e->nets = p;
+			e->cnets = cap;
+		}
+		n = &e->nets[e->nnets++];
+	}
+	snprintf(n->key, sizeof(n->key), "%s", key);
+	n->first_us = first_us;
+	n->last_us = seen_us;
+	n->event_id = event_id;
+	return FA_OK;
+}
+
+int fa_rule_registrar_seed_net(struct fa_rule_ent *e, const char *addr, int64_t seen_us)
+{
+	char key[48];
+	if (!fa_rule_network(addr, key, sizeof(key))) {
+		return FA_OK;
+	}
+	return net_see(e, key, INT64_MIN, seen_us, 0);
+}
+
+#define OFF_HOURS_MIN 500
+#define US_PER_HOUR (INT64_C(3600) * 1000000)
+
+static int hour_of(int64_t ts_us)
+{
+	int64_t h = (ts_us / US_PER_HOUR) % 24;
+	if (ts_us % US_PER_HOUR < 0) {
+		h--;
+	}
+	return (int)(h < 0 ? h + 24 : h);
+}
+
+/* The first event of one of the registrar's transactions. */
+static int registrar_txn(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			 const struct fa_rule_event *ev)
+{
+	char key[48];
+	if (fa_rule_network(ev->src_addr, key, sizeof(key))) {
+		int rc = net_see(e, key, ev->ts_us, ev->ts_us, ev->id);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+
+	int h = hour_of(ev->ts_us);
+	int m = fa_rule_metric_find(FA_RULE_E_REGISTRAR, "off_hours", 9);
+	int64_t retention = m < 0 ? 0 : fa_rule_engine_retention(eng, (size_t)m);
+	if (retention > 0 && e->nhours >= OFF_HOURS_MIN && e->hours[h] * 50 < e->nhours) {
+		int rc = fa_rule_evq_push(&e->offq, ev->ts_us, ev->id, retention, NULL);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	e->hours[h]++;
+	e->nhours++;
+	return FA_OK;
+}
+
+static int registrar_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			     const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
+{
+	/* Transaction numbers rise in order of first appearance, so a
+	 * number above the last one is a new transaction. */
+	if (txn->no > e->last_gtxn) {
+		e->last_gtxn = txn->no;
+		int rc = registrar_txn(eng, e, ev);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	return move_note(eng, e, ev, txn);
+}
+
+/* Registrants: moves of their domains, their own contact data. */
+
+static int cdata_set(struct fa_rule_ent *e, const struct fa_rule_event *ev, bool all)
+{
+	struct {
+		unsigned bit;
+		char **dst;
+		const char *src;
+	} f[] = {
+		{ FA_RULE_CF_EMAIL, &e->c_email, ev->c_email },
+		{ FA_RULE_CF_VOICE, &e->c_voice, ev->c_voice },
+		{ FA_RULE_CF_NAME, &e->c_name, ev->c_name },
+		{ FA_RULE_CF_CC, &e->c_cc, ev->c_cc },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (all || (ev->cfields & f[i].bit) != 0) {
+			int rc = set_str(f[i].dst, f[i].src);
+			if (rc != FA_OK) {
+				return rc;
+			}
+		}
+	}
+	e->cdata_ev = ev->id;
+	return FA_OK;
+}
+
+static int registrant_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			      const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
+{
+	if (is(ev->kind, "contact.create")) {
+		e->has_cdata = true;
+		return cdata_set(e, ev, true);
+	}
+	if (is(ev->kind, "contact.update")) {
+		/* Without the data from before, an update tells only part. */
+		return e->has_cdata ? cdata_set(e, ev, false) : FA_OK;
+	}
+	return move_note(eng, e, ev, txn);
+}
+
+int fa_rule_registrant_seed(struct fa_rule_ent *e, const char *email, const char *voice,
+			    const char *name, const char *cc)
+{
+	struct fa_rule_event ev = {
+		.c_email = email, .c_voice = voice, .c_name = name, .c_cc = cc,
+	};
+	e->has_cdata = true;
+	return cdata_set(e, &ev, true);
+}
+
+void fa_rule_ent_prune(struct fa_rule_ent *e, int64_t horizon_us)
+{
+	list_prune(e->addrs, &e->naddrs, horizon_us);
+	list_prune(e->ns, &e->nns, horizon_us);
+	moves_prune(e, horizon_us);
+}
+
+void fa_rule_ent_clear(struct fa_rule_ent *e)
+{
+	for (size_t i = 0; i < e->naddrs; i++) {
+		free(e->addrs[i].addr);
+	}
+	free(e->addrs);
+	for (size_t i = 0; i < e->nns; i++) {
+		free(e->ns[i].addr);
+	}
+	free(e->ns);
+	for (size_t i = 0; i < e->nmoves; i++) {
+		move_free(&e->moves[i]);
+	}
+	free(e->moves);
+	free(e->nets);
+	fa_rule_evq_free(&e->offq);
+	free(e->registrant);
+	free(e->c_email);
+	free(e->c_voice);
+	free(e->c_name);
+	free(e->c_cc);
 }
 
 const struct fa_rule_entity_def fa_rule_entities[FA_RULE_E__COUNT] = {
 	[FA_RULE_E_DOMAIN] = { "domain", domain_key, domain_observe, true },
 	[FA_RULE_E_HOST] = { "host", host_key, host_observe, true },
-	[FA_RULE_E_REGISTRAR] = { "registrar", registrar_key, NULL, false },
+	[FA_RULE_E_REGISTRAR] = { "registrar", registrar_key, registrar_observe, true },
+	[FA_RULE_E_REGISTRANT] = { "registrant", registrant_key, registrant_observe, true },
 };
 
 /* Metric values computed from state. */
 
-static int age_value(const struct fa_rule_ent *e, int64_t now_us, int64_t window_us,
-		     struct fa_rule_value *out, struct fa_rule_ids *ids)
+static int age_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+		     int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+		     struct fa_rule_ids *ids)
 {
 	if (!e->has_created) {
 		out->known = false;
@@ -212,8 +768,9 @@ static int age_value(const struct fa_rule_ent *e, int64_t now_us, int64_t window
 	return FA_OK;
 }
 
-static int ns_ttl_value(const struct fa_rule_ent *e, int64_t now_us, int64_t window_us,
-			struct fa_rule_value *out, struct fa_rule_ids *ids)
+static int ns_ttl_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			struct fa_rule_ids *ids)
 {
 	if (!e->has_ttl) {
 		out->known = false;
@@ -227,19 +784,244 @@ static int ns_ttl_value(const struct fa_rule_ent *e, int64_t now_us, int64_t win
 	return FA_OK;
 }
 
+static int min_ttl_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			 int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			 struct fa_rule_ids *ids)
+{
+	bool epp = e->has_ttl, zone = e->has_zone_ttl;
+	out->known = epp || zone;
+	if (!out->known) {
+		return FA_OK;
+	}
+	bool use_zone = zone && (!epp || e->zone_ttl_s < e->ns_ttl_s);
+	out->v = use_zone ? e->zone_ttl_s : e->ns_ttl_s;
+	int64_t ev = use_zone ? e->zone_ttl_ev : e->ttl_ev;
+	if (ev != 0) {
+		fa_rule_ids_add(ids, ev);
+	}
+	return FA_OK;
+}
+
+static int since_value(bool has, int64_t at_us, int64_t ev, int64_t now_us,
+		       struct fa_rule_value *out, struct fa_rule_ids *ids)
+{
+	out->known = has;
+	if (has) {
+		out->v = now_us > at_us ? now_us - at_us : 0;
+		if (ev != 0) {
+			fa_rule_ids_add(ids, ev);
+		}
+	}
+	return FA_OK;
+}
+
+static int since_contact_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			       int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			       struct fa_rule_ids *ids)
+{
+	return since_value(e->has_contact_chg, e->contact_chg_us, e->contact_chg_ev, now_us, out,
+			   ids);
+}
+
+static int since_lock_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			    int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			    struct fa_rule_ids *ids)
+{
+	return since_value(e->has_lock_rem, e->lock_rem_us, e->lock_rem_ev, now_us, out, ids);
+}
+
 /* Held now, or released inside the window (now - W, now]. */
-static int distinct_addrs_value(const struct fa_rule_ent *e, int64_t now_us,
-				int64_t window_us, struct fa_rule_value *out,
+static bool in_window(const struct fa_rule_addr *a, int64_t now_us, int64_t window_us)
+{
+	return a->held || a->removed_us > now_us - window_us;
+}
+
+static int64_t count_list(const struct fa_rule_addr *v, size_t n, int64_t now_us,
+			  int64_t window_us, struct fa_rule_ids *ids)
+{
+	int64_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (in_window(&v[i], now_us, window_us)) {
+			count++;
+			if (v[i].event_id != 0) {
+				fa_rule_ids_add(ids, v[i].event_id);
+			}
+		}
+	}
+	return count;
+}
+
+static int distinct_addrs_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+				int64_t now_us, int64_t window_us, struct fa_rule_value *out,
 				struct fa_rule_ids *ids)
 {
-	int64_t n = 0;
-	for (size_t i = 0; i < e->naddrs; i++) {
-		const struct fa_rule_addr *a = &e->addrs[i];
-		if (a->held || a->removed_us > now_us - window_us) {
-			n++;
+	out->known = true;
+	out->v = count_list(e->addrs, e->naddrs, now_us, window_us, ids);
+	return FA_OK;
+}
+
+static int distinct_ns_hosts_value(const struct fa_rule_engine *eng,
+				   const struct fa_rule_ent *e, int64_t now_us,
+				   int64_t window_us, struct fa_rule_value *out,
+				   struct fa_rule_ids *ids)
+{
+	out->known = true;
+	out->v = count_list(e->ns, e->nns, now_us, window_us, ids);
+	return FA_OK;
+}
+
+/*
+ * Addresses of the name servers of distinct_ns_hosts, each counted once
+ * however many of them held it. The events behind the value are those
+ * that added the addresses.
+ */
+static int distinct_ns_addrs_value(const struct fa_rule_engine *eng,
+				   const struct fa_rule_ent *e, int64_t now_us,
+				   int64_t window_us, struct fa_rule_value *out,
+				   struct fa_rule_ids *ids)
+{
+	const struct fa_rule_addr **seen = NULL;
+	size_t n = 0, cap = 0;
+	int rc = FA_OK;
+
+	for (size_t i = 0; i < e->nns && rc == FA_OK; i++) {
+		if (!in_window(&e->ns[i], now_us, window_us)) {
+			continue;
+		}
+		const struct fa_rule_ent *h =
+			fa_rule_engine_find(eng, FA_RULE_E_HOST, e->ns[i].addr);
+		for (size_t k = 0; h != NULL && k < h->naddrs; k++) {
+			const struct fa_rule_addr *a = &h->addrs[k];
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++) {
+				dup = strcmp(seen[j]->addr, a->addr) == 0;
+			}
+			if (dup || !in_window(a, now_us, window_us)) {
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				const struct fa_rule_addr **p = realloc(seen, cap * sizeof(*p));
+				if (p == NULL) {
+					rc = FA_ENOMEM;
+					break;
+				}
+				seen = p;
+			}
+			seen[n++] = a;
 			if (a->event_id != 0) {
 				fa_rule_ids_add(ids, a->event_id);
 			}
+		}
+	}
+	free(seen);
+	out->known = true;
+	out->v = (int64_t)n;
+	return rc;
+}
+
+static int cmp_move_set(const void *a, const void *b)
+{
+	const struct fa_rule_move *x = *(const struct fa_rule_move *const *)a;
+	const struct fa_rule_move *y = *(const struct fa_rule_move *const *)b;
+	int c = strcmp(x->set, y->set);
+	return c != 0 ? c : strcmp(x->domain, y->domain);
+}
+
+static int cmp_move_domain(const void *a, const void *b)
+{
+	const struct fa_rule_move *x = *(const struct fa_rule_move *const *)a;
+	const struct fa_rule_move *y = *(const struct fa_rule_move *const *)b;
+	return strcmp(x->domain, y->domain);
+}
+
+/* The moves inside the window (now - W, now], as pointers. */
+static int moves_in(const struct fa_rule_ent *e, int64_t now_us, int64_t window_us,
+		    const struct fa_rule_move ***out, size_t *n)
+{
+	*n = 0;
+	*out = malloc((e->nmoves ? e->nmoves : 1) * sizeof(**out));
+	if (*out == NULL) {
+		return FA_ENOMEM;
+	}
+	for (size_t i = 0; i < e->nmoves; i++) {
+		if (e->moves[i].ts_us > now_us - window_us) {
+			(*out)[(*n)++] = &e->moves[i];
+		}
+	}
+	return FA_OK;
+}
+
+/*
+ * The largest number of distinct domains moved to one same NS set in the
+ * window; the events behind it are the NS events that completed those
+ * moves (the first group in set order when several are equally large).
+ */
+static int bulk_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+		      int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+		      struct fa_rule_ids *ids)
+{
+	const struct fa_rule_move **v;
+	size_t n;
+	int rc = moves_in(e, now_us, window_us, &v, &n);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	qsort(v, n, sizeof(*v), cmp_move_set);
+	size_t best = 0, best_at = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i, distinct = 0;
+		while (j < n && strcmp(v[j]->set, v[i]->set) == 0) {
+			distinct += j == i || strcmp(v[j]->domain, v[j - 1]->domain) != 0;
+			j++;
+		}
+		if (distinct > best) {
+			best = distinct;
+			best_at = i;
+		}
+		i = j;
+	}
+	for (size_t i = best_at; best > 0 && i < n && strcmp(v[i]->set, v[best_at]->set) == 0;
+	     i++) {
+		fa_rule_ids_add(ids, v[i]->event_id);
+	}
+	free(v);
+	out->known = true;
+	out->v = (int64_t)best;
+	return FA_OK;
+}
+
+static int domains_changed_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+				 int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+				 struct fa_rule_ids *ids)
+{
+	const struct fa_rule_move **v;
+	size_t n, distinct = 0;
+	int rc = moves_in(e, now_us, window_us, &v, &n);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	qsort(v, n, sizeof(*v), cmp_move_domain);
+	for (size_t i = 0; i < n; i++) {
+		distinct += i == 0 || strcmp(v[i]->domain, v[i - 1]->domain) != 0;
+		fa_rule_ids_add(ids, v[i]->event_id);
+	}
+	free(v);
+	out->known = true;
+	out->v = (int64_t)distinct;
+	return FA_OK;
+}
+
+static int new_networks_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			      int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			      struct fa_rule_ids *ids)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < e->nnets; i++) {
+		if (e->nets[i].first_us != INT64_MIN &&
+		    e->nets[i].first_us > now_us - window_us) {
+			n++;
+			fa_rule_ids_add(ids, e->nets[i].event_id);
 		}
 	}
 	out->known = true;
@@ -247,27 +1029,182 @@ static int distinct_addrs_value(const struct fa_rule_ent *e, int64_t now_us,
 	return FA_OK;
 }
 
+static int off_hours_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			   int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			   struct fa_rule_ids *ids)
+{
+	out->known = e->nhours >= OFF_HOURS_MIN;
+	if (out->known) {
+		out->v = (int64_t)fa_rule_evq_count(&e->offq, now_us, window_us, ids);
+	}
+	return FA_OK;
+}
+
+/* local@domain.tld: one @, no blanks, a dot inside the domain part. */
+static bool email_ok(const char *s)
+{
+	if (s == NULL) {
+		return false;
+	}
+	const char *at = strchr(s, '@');
+	size_t len = strlen(s);
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || len > 254) {
+		return false;
+	}
+	for (const char *c = s; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			return false;
+		}
+	}
+	const char *dom = at + 1;
+	const char *dot = strchr(dom, '.');
+	return dot != NULL && dot != dom && dom[strlen(dom) - 1] != '.' &&
+	       strstr(dom, "..") == NULL;
+}
+
+/* RFC 5733 e164: "+", 1-3 digits, ".", 1-14 digits, at most 17 chars. */
+static bool voice_ok(const char *s)
+{
+	if (s == NULL || s[0] != '+' || strlen(s) > 17) {
+		return false;
+	}
+	size_t cc = strspn(s + 1, "0123456789");
+	if (cc < 1 || cc > 3 || s[1 + cc] != '.') {
+		return false;
+	}
+	const char *num = s + 2 + cc;
+	size_t nd = strspn(num, "0123456789");
+	return nd >= 1 && nd <= 14 && num[nd] == '\0';
+}
+
+static bool postal_ok(const char *name, const char *cc)
+{
+	bool has_name = false;
+	for (const char *c = name; c != NULL && *c != '\0'; c++) {
+		has_name |= (unsigned char)*c > ' ';
+	}
+	return has_name && cc != NULL && strlen(cc) == 2 &&
+	       ((cc[0] >= 'A' && cc[0] <= 'Z') || (cc[0] >= 'a' && cc[0] <= 'z')) &&
+	       ((cc[1] >= 'A' && cc[1] <= 'Z') || (cc[1] >= 'a' && cc[1] <= 'z'));
+}
+
+static int quality_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			 int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			 struct fa_rule_ids *ids)
+{
+	out->known = e->has_cdata;
+	if (!out->known) {
+		return FA_OK;
+	}
+	out->v = !email_ok(e->c_email) + !voice_ok(e->c_voice) + !postal_ok(e->c_name, e->c_cc);
+	if (e->cdata_ev != 0) {
+		fa_rule_ids_add(ids, e->cdata_ev);
+	}
+	return FA_OK;
+}
+
+/* Counter conditions. */
+
+static bool match_replacement(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+			      const struct fa_rule_txn_info *txn)
+{
+	return e->rep_gtxn == txn->no && e->rep_pre > 0 && e->rep_gone == e->rep_pre &&
+	       e->rep_added > 0;
+}
+
+static bool match_not_delegation(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+				 const struct fa_rule_txn_info *txn)
+{
+	return !(e->has_deleg && e->deleg_gtxn == txn->no);
+}
+
+static bool match_lock(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+		       const struct fa_rule_txn_info *txn)
+{
+	return is_lock(ev->value);
+}
+
+static bool match_auth(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+		       const struct fa_rule_txn_info *txn)
+{
+	return ev->value != NULL && (is(ev->value, "2200") || is(ev->value, "2201") ||
+				     is(ev->value, "2202"));
+}
+
+#define NEEDS(k) (1u << (k))
+
 /*
  * The metric registry. Counters (value == NULL) count the listed event
- * kinds of the entity within the window, or with per_txn the distinct
- * transactions behind them minus creates: an NS change is one command
- * however many name servers it swaps, and a create's name servers are the
- * initial delegation, not a change. ns_ttl is in seconds but typed as a
- * count so that "ns_ttl < 300" reads as operators write TTLs.
+ * kinds of the entity within the window (those match() accepts), or with
+ * per_txn the distinct transactions behind them minus creates: an NS
+ * change is one command however many name servers it swaps, and a
+ * create's name servers are the initial delegation, not a change. ns_ttl
+ * and min_ttl are in seconds but typed as counts so that "ns_ttl < 300"
+ * reads as operators write TTLs.
  */
 const struct fa_rule_metric_def fa_rule_metrics[] = {
 	{ FA_RULE_E_DOMAIN, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL },
-	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, false, age_value },
-	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, false, ns_ttl_value },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, false, age_value,
+	  NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, false, ns_ttl_value,
+	  NULL, 0 },
 	{ FA_RULE_E_HOST, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL },
+	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL, NULL, 0 },
 	{ FA_RULE_E_HOST, "distinct_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_addrs_value },
+	  distinct_addrs_value, NULL, 0 },
 	{ FA_RULE_E_REGISTRAR, "failed_commands", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL },
+	  { "command.failed", NULL }, false, NULL, NULL, 0 },
 	{ FA_RULE_E_REGISTRAR, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+
+	{ FA_RULE_E_DOMAIN, "ns_replacements", FA_RULE_T_COUNT, true,
+	  { "domain.ns_add", "domain.ns_rem", "zone.ns_add", "zone.ns_rem" }, true, NULL,
+	  match_replacement, 0 },
+	{ FA_RULE_E_DOMAIN, "zone_ns_changes", FA_RULE_T_COUNT, true,
+	  { "zone.ns_add", "zone.ns_rem", NULL }, true, NULL, match_not_delegation, 0 },
+	{ FA_RULE_E_DOMAIN, "glue_changes", FA_RULE_T_COUNT, true,
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts", FA_RULE_T_COUNT, true, { NULL }, false,
+	  distinct_ns_hosts_value, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
+	  distinct_ns_addrs_value, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "min_ttl", FA_RULE_T_COUNT, false, { NULL }, false, min_ttl_value,
+	  NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "ds_changes", FA_RULE_T_COUNT, true,
+	  { "domain.ds_add", "domain.ds_rem", NULL }, true, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "registrant_changes", FA_RULE_T_COUNT, true,
+	  { "domain.registrant_change", NULL }, true, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "contact_changes", FA_RULE_T_COUNT, true,
+	  { "domain.contact_add", "domain.contact_rem", NULL }, true, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "authinfo_changes", FA_RULE_T_COUNT, true,
+	  { "domain.authinfo_change", NULL }, true, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "locks_removed", FA_RULE_T_COUNT, true,
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	{ FA_RULE_E_DOMAIN, "transfers", FA_RULE_T_COUNT, true,
+	  { "domain.transfer_approve", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "transfer_requests", FA_RULE_T_COUNT, true,
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "since_contact_change", FA_RULE_T_DURATION, false, { NULL }, false,
+	  since_contact_value, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "since_lock_removed", FA_RULE_T_DURATION, false, { NULL }, false,
+	  since_lock_value, NULL, 0 },
+	{ FA_RULE_E_HOST, "zone_glue_changes", FA_RULE_T_COUNT, true,
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
+	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
+	{ FA_RULE_E_REGISTRAR, "new_networks", FA_RULE_T_COUNT, true, { NULL }, false,
+	  new_networks_value, NULL, 0 },
+	{ FA_RULE_E_REGISTRAR, "off_hours", FA_RULE_T_COUNT, true, { NULL }, false,
+	  off_hours_value, NULL, 0 },
+	{ FA_RULE_E_REGISTRAR, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	{ FA_RULE_E_REGISTRANT, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	{ FA_RULE_E_REGISTRANT, "domains_changed", FA_RULE_T_COUNT, true, { NULL }, false,
+	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	{ FA_RULE_E_REGISTRANT, "contact_quality_issues", FA_RULE_T_COUNT, false, { NULL },
+	  false, quality_value, NULL, 0 },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);

@@ -21,7 +21,7 @@ rc=$?
 expect "broken file: exit status" "1" "$rc"
 expect "broken file: messages" 'broken.yaml:5:1: unknown key "colour" (expected one of: policy, description, rules)
 broken.yaml:13:9: duplicate rule id "ok-rule" (first defined at broken.yaml:7:9)
-broken.yaml:21:13: unknown entity kind "registrant" (expected one of: domain, host, registrar)
+broken.yaml:21:13: unknown entity kind "session" (expected one of: domain, host, registrar, registrant)
 broken.yaml:28:15: unknown severity "urgent" (expected one of: info, low, medium, high, critical)
 broken.yaml:29:12: score "1001" is not a whole number from 0 to 1000
 broken.yaml:36:11: metric "glue_changes" needs a window, e.g. "glue_changes[24h]"

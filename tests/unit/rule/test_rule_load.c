@@ -225,7 +225,7 @@ static void test_rule_errors(void **state)
 	snprintf(buf, sizeof(buf),
 		 "%s    entity: session\n    severity: low\n    score: 1\n    when: ns_ttl < 1\n",
 		 rule_head);
-	expect_doc_error(buf, "p.yaml:5:13: unknown entity kind \"session\" (expected one of: domain, host, registrar)");
+	expect_doc_error(buf, "p.yaml:5:13: unknown entity kind \"session\" (expected one of: domain, host, registrar, registrant)");
 
 	expect_doc_error("policy: p\nrules:\n  - id: -a\n    description: d\n    entity: domain\n"
 			 "    severity: low\n    score: 1\n    when: ns_ttl < 1\n",
