@@ -293,6 +293,16 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	const char *k = ev->kind;
 	int64_t ttl;
 
+	/* Keep the trackers of its name servers while the domain is active:
+	 * distinct_ns_addrs reads their addresses. */
+	for (size_t i = 0; i < e->nns; i++) {
+		struct fa_rule_ent *h;
+		if (e->ns[i].held &&
+		    (h = fa_rule_engine_find(eng, FA_RULE_E_HOST, e->ns[i].addr)) != NULL) {
+			h->last_us = ev->ts_us;
+		}
+	}
+
 	if (is(k, "domain.create")) {
 		e->has_created = true;
 		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
