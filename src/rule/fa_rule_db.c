@@ -28,6 +28,7 @@ struct run {
 	struct fa_rule_eval_result *res;
 	char *err;
 	size_t errlen;
+	int has_zone;		/* zone_records exists: -1 not asked yet, 0, 1 */
 };
 
 static int db_fail(struct run *r, PGresult *res, const char *what)
@@ -120,14 +121,17 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 	static const char sql[] =
 		"WITH later AS (SELECT domain,"
 		"  bool_or(kind = 'domain.create') AS created,"
-		"  bool_or(kind = 'domain.ttl_set') AS ttl"
+		"  bool_or(kind = 'domain.ttl_set') AS ttl,"
+		"  bool_or(kind IN ('domain.create', 'domain.registrant_change')) AS registrant"
 		" FROM events WHERE domain = ANY($1::text[]) AND ts >= $2::timestamptz"
-		"  AND kind IN ('domain.create', 'domain.ttl_set') GROUP BY domain)"
+		"  AND kind IN ('domain.create', 'domain.ttl_set', 'domain.registrant_change')"
+		" GROUP BY domain)"
 		" SELECT d.name,"
 		" CASE WHEN NOT coalesce(l.created, false)"
 		"  THEN (extract(epoch FROM d.created) * 1000000)::bigint END,"
 		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
-		"  THEN (d.ttls->>'NS')::numeric::bigint END"
+		"  THEN (d.ttls->>'NS')::numeric::bigint END,"
+		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END"
 		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
 		" WHERE d.name = ANY($1::text[])";
 	struct fa_rule_sb arr = { 0 };
@@ -146,9 +150,16 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
 		bool has_created = !PQgetisnull(res, i, 1);
 		bool has_ttl = !PQgetisnull(res, i, 2);
-		rc = fa_rule_engine_seed_domain(r->eng, PQgetvalue(res, i, 0), has_created,
+		const char *name = PQgetvalue(res, i, 0);
+		rc = fa_rule_engine_seed_domain(r->eng, name, has_created,
 						has_created ? get_i64(res, i, 1) : 0, has_ttl,
 						has_ttl ? get_i64(res, i, 2) : 0);
+		struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, name);
+		const char *registrant = get_str(res, i, 3);
+		if (rc == FA_OK && e != NULL && registrant != NULL) {
+			e->registrant = strdup(registrant);
+			rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
+		}
 	}
 	PQclear(res);
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
@@ -295,6 +306,380 @@ out:
 	return rc;
 }
 
+/* Whether a rule of the set reads metric `name` of entity kind `kind`. */
+static bool set_uses(const struct fa_rule_set *set, int kind, const char *name)
+{
+	int m = fa_rule_metric_find(kind, name, strlen(name));
+	for (size_t i = 0; m >= 0 && i < set->nrules; i++) {
+		for (size_t k = 0; k < set->rules[i]->nrefs; k++) {
+			if (set->rules[i]->refs[k].metric == m) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Metrics that read the NS sets of domains. */
+static bool uses_ns_sets(const struct fa_rule_set *set)
+{
+	return set_uses(set, FA_RULE_E_DOMAIN, "ns_replacements") ||
+	       set_uses(set, FA_RULE_E_DOMAIN, "distinct_ns_hosts") ||
+	       set_uses(set, FA_RULE_E_DOMAIN, "distinct_ns_addrs") ||
+	       set_uses(set, FA_RULE_E_REGISTRAR, "bulk_redelegation") ||
+	       set_uses(set, FA_RULE_E_REGISTRANT, "bulk_redelegation") ||
+	       set_uses(set, FA_RULE_E_REGISTRANT, "domains_changed");
+}
+
+/* The zone tables come with the zone migration: ask once per run. */
+static int zone_tables(struct run *r, bool *has)
+{
+	if (r->has_zone < 0) {
+		PGresult *res = exec(r, "SELECT to_regclass('zone_records') IS NOT NULL", 0, NULL);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			return db_fail(r, res, "look for the zone tables");
+		}
+		r->has_zone = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+	}
+	*has = r->has_zone == 1;
+	return FA_OK;
+}
+
+static struct hostset *sets_new(const char **names, size_t n)
+{
+	struct hostset *hs = calloc(n ? n : 1, sizeof(*hs));
+	for (size_t i = 0; hs != NULL && i < n; i++) {
+		hs[i].name = names[i]; /* sorted by uniq() */
+	}
+	return hs;
+}
+
+static void sets_free(struct hostset *hs, size_t n)
+{
+	for (size_t i = 0; hs != NULL && i < n; i++) {
+		for (size_t k = 0; k < hs[i].n; k++) {
+			free(hs[i].addrs[k]);
+		}
+		free(hs[i].addrs);
+	}
+	free(hs);
+}
+
+/*
+ * The NS sets the domains had just before the chunk: the current sets
+ * (domains.ns from EPP, and the zone's NS records when the zone tables
+ * exist) with the stored NS events from the chunk start on undone, newest
+ * first; passing a domain.create means it had none before.
+ */
+static int seed_ns_sets(struct run *r, const char **names, size_t n, const char *from,
+			const char *from_id)
+{
+	static const char q_now[] =
+		"SELECT d.name, x FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
+		" WHERE d.name = ANY($1::text[]) AND NOT d.deleted";
+	static const char q_now_zone[] =
+		"SELECT d.name, x FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
+		" WHERE d.name = ANY($1::text[]) AND NOT d.deleted"
+		" UNION SELECT owner, rdata FROM zone_records"
+		" WHERE rrtype = 'NS' AND owner = ANY($1::text[])";
+	static const char q_events[] =
+		"SELECT domain, kind, host FROM events WHERE domain = ANY($1::text[])"
+		" AND kind IN ('domain.ns_add', 'domain.ns_rem', 'domain.create',"
+		"  'zone.ns_add', 'zone.ns_rem')"
+		" AND (ts, id) >= ($2::timestamptz, $3::bigint) ORDER BY ts DESC, id DESC";
+	struct fa_rule_sb arr = { 0 };
+	struct hostset *hs = sets_new(names, n);
+	PGresult *res = NULL;
+	bool zone = false;
+	int rc = zone_tables(r, &zone);
+
+	array_literal(&arr, names, n);
+	if (rc == FA_OK && (hs == NULL || arr.oom)) {
+		rc = FA_ENOMEM;
+	}
+	if (rc != FA_OK) {
+		goto out;
+	}
+	const char *params[3] = { arr.p, from, from_id };
+	res = exec(r, zone ? q_now_zone : q_now, 1, params);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_fail(r, res, "read the name servers of domains");
+		res = NULL;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
+					    hostset_find);
+		if (h != NULL) {
+			rc = hostset_add(h, PQgetvalue(res, i, 1));
+		}
+	}
+	PQclear(res);
+
+	res = exec(r, q_events, 3, params);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_fail(r, res, "read the NS events of domains");
+		res = NULL;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
+					    hostset_find);
+		const char *kind = PQgetvalue(res, i, 1);
+		const char *host = get_str(res, i, 2);
+		if (h == NULL || h->closed) {
+			continue;
+		}
+		if (strcmp(kind, "domain.create") == 0) {
+			while (h->n > 0) {
+				free(h->addrs[--h->n]);
+			}
+			h->closed = true;
+		} else if (host != NULL && strstr(kind, "ns_add") != NULL) {
+			hostset_del(h, host);
+		} else if (host != NULL) {
+			rc = hostset_add(h, host);
+		}
+	}
+
+	for (size_t i = 0; i < n && rc == FA_OK; i++) {
+		struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, hs[i].name);
+		if (e != NULL && e->seeded && e->nns == 0) {
+			rc = fa_rule_domain_seed_ns(e, (const char *const *)hs[i].addrs, hs[i].n);
+		}
+	}
+
+out:
+	PQclear(res);
+	sets_free(hs, n);
+	fa_rule_sb_free(&arr);
+	return rc;
+}
+
+/*
+ * The latest registrant, contact or authInfo change (outside a create)
+ * and the latest lock removal before the chunk, for since_contact_change
+ * and since_lock_removed.
+ */
+static int seed_since(struct run *r, const char **names, size_t n, const char *from,
+		      const char *from_id)
+{
+	static const char sql[] =
+		"SELECT e.domain, e.kind = 'domain.status_rem',"
+		" (extract(epoch FROM max(e.ts)) * 1000000)::bigint"
+		" FROM events e WHERE e.domain = ANY($1::text[])"
+		" AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
+		" AND (e.kind IN ('domain.registrant_change', 'domain.contact_add',"
+		"  'domain.contact_rem', 'domain.authinfo_change')"
+		"  OR (e.kind = 'domain.status_rem' AND e.value IN ('clientUpdateProhibited',"
+		"   'clientTransferProhibited', 'clientDeleteProhibited', 'serverUpdateProhibited',"
+		"   'serverTransferProhibited', 'serverDeleteProhibited')))"
+		" AND NOT EXISTS (SELECT 1 FROM events c WHERE c.ts = e.ts"
+		"  AND c.txn_key = e.txn_key AND c.kind = 'domain.create')"
+		" GROUP BY 1, 2";
+	struct fa_rule_sb arr = { 0 };
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[3] = { arr.p, from, from_id };
+	PGresult *res = exec(r, sql, 3, params);
+	fa_rule_sb_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, "read the contact and lock changes of domains");
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct fa_rule_ent *e =
+			fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, PQgetvalue(res, i, 0));
+		if (e == NULL || !e->seeded) {
+			continue;
+		}
+		if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
+			e->has_lock_rem = true;
+			e->lock_rem_us = get_i64(res, i, 2);
+		} else {
+			e->has_contact_chg = true;
+			e->contact_chg_us = get_i64(res, i, 2);
+		}
+	}
+	PQclear(res);
+	return FA_OK;
+}
+
+/* The zone's NS TTL, when no stored zone event from the chunk on sets it. */
+static int seed_zone_ttl(struct run *r, const char **names, size_t n, const char *from)
+{
+	static const char sql[] =
+		"SELECT z.owner, min(z.ttl) FROM zone_records z"
+		" WHERE z.rrtype = 'NS' AND z.owner = ANY($1::text[])"
+		" AND NOT EXISTS (SELECT 1 FROM events e WHERE e.domain = z.owner"
+		"  AND e.ts >= $2::timestamptz"
+		"  AND (e.kind IN ('zone.delegation_add', 'zone.delegation_rem')"
+		"   OR (e.kind = 'zone.ttl_change' AND e.detail->>'rrtype' = 'NS')))"
+		" GROUP BY z.owner";
+	bool zone;
+	int rc = zone_tables(r, &zone);
+	if (rc != FA_OK || !zone) {
+		return rc;
+	}
+	struct fa_rule_sb arr = { 0 };
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[2] = { arr.p, from };
+	PGresult *res = exec(r, sql, 2, params);
+	fa_rule_sb_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, "read the zone TTLs of domains");
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct fa_rule_ent *e =
+			fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, PQgetvalue(res, i, 0));
+		if (e != NULL && e->seeded) {
+			e->has_zone_ttl = true;
+			e->zone_ttl_s = get_i64(res, i, 1);
+		}
+	}
+	PQclear(res);
+	return FA_OK;
+}
+
+/* How far back the history of a registrar is read when it is first met. */
+#define REGISTRAR_HISTORY "90 days"
+
+/*
+ * Registrars first seen in this chunk: the source networks and the hours
+ * of their transactions in the 90 days before it (new_networks,
+ * off_hours), when the set reads those metrics.
+ */
+static int seed_registrars(struct run *r, const char **names, size_t n, const char *from,
+			   const char *from_id)
+{
+	static const char q_nets[] =
+		"SELECT registrar, src_addr, (extract(epoch FROM max(ts)) * 1000000)::bigint"
+		" FROM events WHERE registrar = ANY($1::text[]) AND src_addr IS NOT NULL"
+		" AND ts >= $2::timestamptz - interval '" REGISTRAR_HISTORY "'"
+		" AND (ts, id) < ($2::timestamptz, $3::bigint)"
+		" GROUP BY registrar, src_addr ORDER BY 3";
+	static const char q_hours[] =
+		"SELECT registrar, extract(hour FROM ts AT TIME ZONE 'UTC')::int,"
+		" count(DISTINCT txn_key)"
+		" FROM events WHERE registrar = ANY($1::text[])"
+		" AND ts >= $2::timestamptz - interval '" REGISTRAR_HISTORY "'"
+		" AND (ts, id) < ($2::timestamptz, $3::bigint) GROUP BY 1, 2";
+	bool nets = set_uses(r->set, FA_RULE_E_REGISTRAR, "new_networks");
+	bool hours = set_uses(r->set, FA_RULE_E_REGISTRAR, "off_hours");
+	struct fa_rule_sb arr = { 0 };
+	int rc = FA_OK;
+
+	for (size_t i = 0; i < n && rc == FA_OK; i++) {
+		struct fa_rule_ent *e;
+		rc = fa_rule_engine_seed_ent(r->eng, FA_RULE_E_REGISTRAR, names[i], &e);
+	}
+	if (rc != FA_OK || (!nets && !hours)) {
+		return rc;
+	}
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[3] = { arr.p, from, from_id };
+	for (int pass = 0; pass < 2 && rc == FA_OK; pass++) {
+		if ((pass == 0 && !nets) || (pass == 1 && !hours)) {
+			continue;
+		}
+		PGresult *res = exec(r, pass == 0 ? q_nets : q_hours, 3, params);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = db_fail(r, res, "read the history of registrars");
+			break;
+		}
+		for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+			struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRAR,
+								    PQgetvalue(res, i, 0));
+			if (e == NULL || !e->seeded) {
+				continue;
+			}
+			if (pass == 0) {
+				rc = fa_rule_registrar_seed_net(e, PQgetvalue(res, i, 1),
+								get_i64(res, i, 2));
+			} else {
+				int64_t h = get_i64(res, i, 1);
+				uint64_t c = (uint64_t)get_i64(res, i, 2);
+				if (h >= 0 && h < 24) {
+					e->hours[h] += c;
+					e->nhours += c;
+				}
+			}
+		}
+		PQclear(res);
+	}
+	fa_rule_sb_free(&arr);
+	return rc;
+}
+
+/*
+ * Registrants first seen in this chunk: their contact data from the
+ * contacts table when it was last changed before the chunk (else a
+ * contact event of the scan will tell).
+ */
+static int seed_registrants(struct run *r, const char **names, size_t n, const char *from)
+{
+	static const char sql[] =
+		"SELECT id, data->>'email', data->>'voice', data->>'name', data->>'cc'"
+		" FROM contacts WHERE id = ANY($1::text[]) AND NOT deleted"
+		" AND updated < $2::timestamptz";
+	struct fa_rule_sb arr = { 0 };
+	int rc = FA_OK;
+
+	for (size_t i = 0; i < n && rc == FA_OK; i++) {
+		struct fa_rule_ent *e;
+		rc = fa_rule_engine_seed_ent(r->eng, FA_RULE_E_REGISTRANT, names[i], &e);
+	}
+	if (rc != FA_OK || !set_uses(r->set, FA_RULE_E_REGISTRANT, "contact_quality_issues")) {
+		return rc;
+	}
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[2] = { arr.p, from };
+	PGresult *res = exec(r, sql, 2, params);
+	fa_rule_sb_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, "read the contact data of registrants");
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct fa_rule_ent *e =
+			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
+		if (e != NULL && e->seeded) {
+			rc = fa_rule_registrant_seed(e, get_str(res, i, 1), get_str(res, i, 2),
+						     get_str(res, i, 3), get_str(res, i, 4));
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Everything the domains of the chunk need besides create date and TTL. */
+static int seed_domains_more(struct run *r, const char **names, size_t n, const char *from,
+			     const char *from_id)
+{
+	int rc = FA_OK;
+	if (uses_ns_sets(r->set)) {
+		rc = seed_ns_sets(r, names, n, from, from_id);
+	}
+	if (rc == FA_OK && (set_uses(r->set, FA_RULE_E_DOMAIN, "since_contact_change") ||
+			    set_uses(r->set, FA_RULE_E_DOMAIN, "since_lock_removed"))) {
+		rc = seed_since(r, names, n, from, from_id);
+	}
+	if (rc == FA_OK && set_uses(r->set, FA_RULE_E_DOMAIN, "min_ttl")) {
+		rc = seed_zone_ttl(r, names, n, from);
+	}
+	return rc;
+}
+
 /* Columns of the event cursor. */
 enum {
 	C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN,
@@ -347,44 +732,129 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	}
 }
 
+/* A growable list of names borrowed from the chunk or from trackers. */
+struct names {
+	const char **v;
+	size_t n, cap;
+};
+
+static int names_add(struct names *l, const char *name)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		const char **p = realloc(l->v, cap * sizeof(*p));
+		if (p == NULL) {
+			return FA_ENOMEM;
+		}
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = name;
+	return FA_OK;
+}
+
+static int want(struct run *r, struct names *l, const char *kind, const char *name)
+{
+	if (name == NULL || !fa_rule_engine_wants_seed(r->eng, kind, name)) {
+		return FA_OK;
+	}
+	return names_add(l, name);
+}
+
+/*
+ * Hosts whose addresses the domains' distinct_ns_addrs will read: those
+ * the chunk adds as name servers and those the new domains hold.
+ */
+static int ns_hosts(struct run *r, const PGresult *res, const struct names *domains,
+		    struct names *hosts)
+{
+	int rc = FA_OK;
+	if (!set_uses(r->set, FA_RULE_E_DOMAIN, "distinct_ns_addrs")) {
+		return FA_OK;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		const char *kind = PQgetvalue(res, i, C_KIND);
+		if (strcmp(kind, "domain.ns_add") == 0 || strcmp(kind, "zone.ns_add") == 0) {
+			rc = want(r, hosts, "host", get_str(res, i, C_HOST));
+		}
+	}
+	for (size_t i = 0; i < domains->n && rc == FA_OK; i++) {
+		const struct fa_rule_ent *e =
+			fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, domains->v[i]);
+		for (size_t k = 0; e != NULL && k < e->nns && rc == FA_OK; k++) {
+			if (e->ns[k].held) {
+				rc = want(r, hosts, "host", e->ns[k].addr);
+			}
+		}
+	}
+	return rc;
+}
+
 /* Seed what the chunk's new entities need, then feed its events. */
 static int chunk(struct run *r, const PGresult *res, int64_t eval_from_us)
 {
 	int rows = PQntuples(res);
-	const char **domains = calloc((size_t)rows + 1, sizeof(*domains));
-	const char **hosts = calloc((size_t)rows + 1, sizeof(*hosts));
-	size_t nd = 0, nh = 0;
+	struct names domains = { 0 }, hosts = { 0 }, registrars = { 0 }, registrants = { 0 };
+	char from[FA_TIME_BUFSZ];
+	const char *from_id = rows > 0 ? PQgetvalue(res, 0, C_ID) : "0";
 	int rc = FA_OK;
-	if (domains == NULL || hosts == NULL) {
-		rc = FA_ENOMEM;
-		goto out;
-	}
-
-	for (int i = 0; i < rows; i++) {
-		struct fa_rule_event ev;
-		row_event(res, i, &ev);
-		const char *d = fa_rule_entities[FA_RULE_E_DOMAIN].key(r->eng, &ev);
-		const char *h = fa_rule_entities[FA_RULE_E_HOST].key(r->eng, &ev);
-		if (d != NULL && fa_rule_engine_wants_seed(r->eng, "domain", d)) {
-			domains[nd++] = d;
-		}
-		if (h != NULL && fa_rule_engine_wants_seed(r->eng, "host", h)) {
-			hosts[nh++] = h;
-		}
-	}
-	nd = uniq(domains, nd);
-	nh = uniq(hosts, nh);
 
 	if (rows > 0) {
-		char from[FA_TIME_BUFSZ];
 		fa_time_format(get_i64(res, 0, C_TS), from, sizeof(from));
-		const char *from_id = PQgetvalue(res, 0, C_ID);
-		if (nd > 0) {
-			rc = seed_domains(r, domains, nd, from);
+	}
+	bool glue = set_uses(r->set, FA_RULE_E_DOMAIN, "glue_changes");
+	for (int i = 0; i < rows && rc == FA_OK; i++) {
+		struct fa_rule_event ev;
+		row_event(res, i, &ev);
+		rc = want(r, &domains, "domain",
+			  fa_rule_entities[FA_RULE_E_DOMAIN].key(r->eng, &ev));
+		if (rc == FA_OK && glue && strncmp(ev.kind, "host.addr_", 10) == 0) {
+			/* glue_changes of the host's domain (hostAttr glue) */
+			rc = want(r, &domains, "domain", ev.domain);
 		}
-		if (rc == FA_OK && nh > 0) {
-			rc = seed_hosts(r, hosts, nh, from, from_id);
+		if (rc == FA_OK) {
+			rc = want(r, &hosts, "host",
+				  fa_rule_entities[FA_RULE_E_HOST].key(r->eng, &ev));
 		}
+		if (rc == FA_OK) {
+			rc = want(r, &registrars, "registrar",
+				  fa_rule_entities[FA_RULE_E_REGISTRAR].key(r->eng, &ev));
+		}
+	}
+	domains.n = uniq(domains.v, domains.n);
+	registrars.n = uniq(registrars.v, registrars.n);
+
+	if (rc == FA_OK && domains.n > 0) {
+		rc = seed_domains(r, domains.v, domains.n, from);
+		if (rc == FA_OK) {
+			rc = seed_domains_more(r, domains.v, domains.n, from, from_id);
+		}
+	}
+	if (rc == FA_OK) {
+		rc = ns_hosts(r, res, &domains, &hosts);
+	}
+	hosts.n = uniq(hosts.v, hosts.n);
+	if (rc == FA_OK && hosts.n > 0) {
+		rc = seed_hosts(r, hosts.v, hosts.n, from, from_id);
+	}
+	if (rc == FA_OK && registrars.n > 0) {
+		rc = seed_registrars(r, registrars.v, registrars.n, from, from_id);
+	}
+
+	/* Registrants are known through the domains, seeded now. */
+	for (int i = 0; i < rows && rc == FA_OK; i++) {
+		struct fa_rule_event ev;
+		row_event(res, i, &ev);
+		rc = want(r, &registrants, "registrant",
+			  fa_rule_entities[FA_RULE_E_REGISTRANT].key(r->eng, &ev));
+		if (rc == FA_OK && (strcmp(ev.kind, "domain.create") == 0 ||
+				    strcmp(ev.kind, "domain.registrant_change") == 0)) {
+			rc = want(r, &registrants, "registrant", ev.contact);
+		}
+	}
+	registrants.n = uniq(registrants.v, registrants.n);
+	if (rc == FA_OK && registrants.n > 0) {
+		rc = seed_registrants(r, registrants.v, registrants.n, from);
 	}
 
 	for (int i = 0; i < rows && rc == FA_OK; i++) {
@@ -397,9 +867,10 @@ static int chunk(struct run *r, const PGresult *res, int64_t eval_from_us)
 		}
 	}
 
-out:
-	free(domains);
-	free(hosts);
+	free(domains.v);
+	free(hosts.v);
+	free(registrars.v);
+	free(registrants.v);
 	return rc;
 }
 
@@ -680,7 +1151,8 @@ int fa_rule_evaluate(PGconn *conn, const struct fa_rule_set *set,
 		     const struct fa_rule_eval_opts *opts, struct fa_rule_eval_result *res,
 		     char *err, size_t errlen)
 {
-	struct run r = { .conn = conn, .set = set, .res = res, .err = err, .errlen = errlen };
+	struct run r = { .conn = conn, .set = set, .res = res, .err = err, .errlen = errlen,
+			 .has_zone = -1 };
 	memset(res, 0, sizeof(*res));
 	r.eng = fa_rule_engine_new(set);
 	if (r.eng == NULL) {
