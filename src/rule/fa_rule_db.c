@@ -466,8 +466,9 @@ static int seed_since(struct run *r, const char **names, size_t n, const char *f
 		      const char *from_id)
 {
 	static const char sql[] =
-		"SELECT e.domain, e.kind = 'domain.status_rem',"
-		" (extract(epoch FROM max(e.ts)) * 1000000)::bigint"
+		"SELECT DISTINCT ON (e.domain, e.kind = 'domain.status_rem')"
+		" e.domain, e.kind = 'domain.status_rem',"
+		" (extract(epoch FROM e.ts) * 1000000)::bigint, e.id"
 		" FROM events e WHERE e.domain = ANY($1::text[])"
 		" AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
 		" AND (e.kind IN ('domain.registrant_change', 'domain.contact_add',"
@@ -477,7 +478,7 @@ static int seed_since(struct run *r, const char **names, size_t n, const char *f
 		"   'serverTransferProhibited', 'serverDeleteProhibited')))"
 		" AND NOT EXISTS (SELECT 1 FROM events c WHERE c.ts = e.ts"
 		"  AND c.txn_key = e.txn_key AND c.kind = 'domain.create')"
-		" GROUP BY 1, 2";
+		" ORDER BY e.domain, 2, e.ts DESC, e.id DESC";
 	struct fa_rule_sb arr = { 0 };
 	array_literal(&arr, names, n);
 	if (arr.oom) {
@@ -498,9 +499,11 @@ static int seed_since(struct run *r, const char **names, size_t n, const char *f
 		if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
 			e->has_lock_rem = true;
 			e->lock_rem_us = get_i64(res, i, 2);
+			e->lock_rem_ev = get_i64(res, i, 3);
 		} else {
 			e->has_contact_chg = true;
 			e->contact_chg_us = get_i64(res, i, 2);
+			e->contact_chg_ev = get_i64(res, i, 3);
 		}
 	}
 	PQclear(res);

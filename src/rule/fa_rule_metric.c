@@ -964,7 +964,7 @@ static int moves_in(const struct fa_rule_ent *e, int64_t now_us, int64_t window_
 
 /*
  * The largest number of distinct domains moved to one same NS set in the
- * window; the events behind it are the NS events that completed those
+ * window; the events behind it are the first NS event of each of those
  * moves (the first group in set order when several are equally large).
  */
 static int bulk_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
