@@ -320,6 +320,13 @@ static bool set_uses(const struct fa_rule_set *set, int kind, const char *name)
 	return false;
 }
 
+/* Metrics that read the reverse NS index of hosts. */
+static bool uses_delegations(const struct fa_rule_set *set)
+{
+	return set_uses(set, FA_RULE_E_HOST, "domains") ||
+	       set_uses(set, FA_RULE_E_HOST, "young_domains");
+}
+
 /* Metrics that read the NS sets of domains. */
 static bool uses_ns_sets(const struct fa_rule_set *set)
 {
@@ -328,7 +335,8 @@ static bool uses_ns_sets(const struct fa_rule_set *set)
 	       set_uses(set, FA_RULE_E_DOMAIN, "distinct_ns_addrs") ||
 	       set_uses(set, FA_RULE_E_REGISTRAR, "bulk_redelegation") ||
 	       set_uses(set, FA_RULE_E_REGISTRANT, "bulk_redelegation") ||
-	       set_uses(set, FA_RULE_E_REGISTRANT, "domains_changed");
+	       set_uses(set, FA_RULE_E_REGISTRANT, "domains_changed") ||
+	       uses_delegations(set);
 }
 
 /* The zone tables come with the zone migration: ask once per run. */
@@ -547,6 +555,83 @@ static int seed_zone_ttl(struct run *r, const char **names, size_t n, const char
 	}
 	PQclear(res);
 	return FA_OK;
+}
+
+/*
+ * Hosts first seen in this chunk: how many domains were delegated to them
+ * just before it, and which of those were created within the longest
+ * young_domains window. The current delegations (domains.ns) with the
+ * stored EPP NS events from the chunk start on undone, newest first; only
+ * the young ones travel as rows.
+ */
+static int seed_host_delegs(struct run *r, const char **names, size_t n, const char *from,
+			    const char *from_id, int64_t from_us)
+{
+	static const char q_count[] =
+		"SELECT x, count(*) FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
+		" WHERE x = ANY($1::text[]) AND NOT d.deleted GROUP BY x";
+	static const char q_young[] =
+		"SELECT x, d.name, (extract(epoch FROM d.created) * 1000000)::bigint"
+		" FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
+		" WHERE x = ANY($1::text[]) AND NOT d.deleted"
+		" AND d.created > $2::timestamptz - $3::bigint * interval '1 microsecond'";
+	static const char q_events[] =
+		"SELECT e.host, e.kind = 'domain.ns_add', e.domain,"
+		" (extract(epoch FROM d.created) * 1000000)::bigint"
+		" FROM events e LEFT JOIN domains d ON d.name = e.domain"
+		" WHERE e.host = ANY($1::text[]) AND e.kind IN ('domain.ns_add', 'domain.ns_rem')"
+		" AND e.domain IS NOT NULL AND (e.ts, e.id) >= ($2::timestamptz, $3::bigint)"
+		" ORDER BY e.ts DESC, e.id DESC";
+	int m = fa_rule_metric_find(FA_RULE_E_HOST, "young_domains", 13);
+	int64_t keep = m < 0 ? 0 : fa_rule_engine_retention(r->eng, (size_t)m);
+	char keepbuf[32];
+	struct fa_rule_sb arr = { 0 };
+	int rc = FA_OK;
+
+	snprintf(keepbuf, sizeof(keepbuf), "%lld", (long long)keep);
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[3] = { arr.p, from, from_id };
+	const char *young_params[3] = { arr.p, from, keepbuf };
+	const char *sqls[3] = { q_count, keep > 0 ? q_young : NULL, q_events };
+	const int nparams[3] = { 1, 3, 3 };
+	for (int pass = 0; pass < 3 && rc == FA_OK; pass++) {
+		if (sqls[pass] == NULL) {
+			continue;
+		}
+		PGresult *res = exec(r, sqls[pass], nparams[pass], pass == 1 ? young_params : params);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = db_fail(r, res, "read the delegations of hosts");
+			break;
+		}
+		for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+			struct fa_rule_ent *h = fa_rule_engine_find(r->eng, FA_RULE_E_HOST,
+								    PQgetvalue(res, i, 0));
+			if (h == NULL || !h->seeded) {
+				continue;
+			}
+			if (pass == 0) {
+				rc = fa_rule_host_seed_deleg(r->eng, h, get_i64(res, i, 1), NULL,
+							     0);
+			} else if (pass == 1) {
+				rc = fa_rule_host_seed_deleg(r->eng, h, 0, PQgetvalue(res, i, 1),
+							     get_i64(res, i, 2));
+			} else if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
+				fa_rule_host_unseed_deleg(h, PQgetvalue(res, i, 2));
+			} else {
+				bool young = keep > 0 && !PQgetisnull(res, i, 3) &&
+					     get_i64(res, i, 3) > from_us - keep;
+				rc = fa_rule_host_seed_deleg(r->eng, h, 1,
+							     young ? PQgetvalue(res, i, 2) : NULL,
+							     young ? get_i64(res, i, 3) : 0);
+			}
+		}
+		PQclear(res);
+	}
+	fa_rule_sb_free(&arr);
+	return rc;
 }
 
 /* How far back the history of a registrar is read when it is first met. */
@@ -772,7 +857,8 @@ static int ns_hosts(struct run *r, const PGresult *res, const struct names *doma
 		    struct names *hosts)
 {
 	int rc = FA_OK;
-	if (!set_uses(r->set, FA_RULE_E_DOMAIN, "distinct_ns_addrs")) {
+	if (!set_uses(r->set, FA_RULE_E_DOMAIN, "distinct_ns_addrs") &&
+	    !uses_delegations(r->set)) {
 		return FA_OK;
 	}
 	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
@@ -839,6 +925,10 @@ static int chunk(struct run *r, const PGresult *res, int64_t eval_from_us)
 	hosts.n = uniq(hosts.v, hosts.n);
 	if (rc == FA_OK && hosts.n > 0) {
 		rc = seed_hosts(r, hosts.v, hosts.n, from, from_id);
+	}
+	if (rc == FA_OK && hosts.n > 0 && uses_delegations(r->set)) {
+		rc = seed_host_delegs(r, hosts.v, hosts.n, from, from_id,
+				      get_i64(res, 0, C_TS));
 	}
 	if (rc == FA_OK && registrars.n > 0) {
 		rc = seed_registrars(r, registrars.v, registrars.n, from, from_id);

@@ -89,6 +89,13 @@ struct fa_rule_move {
 	uint64_t gtxn;
 };
 
+/** A young domain delegated to a host (young_domains). */
+struct fa_rule_young {
+	char *domain;
+	int64_t created_us;
+	int64_t event_id;	/**< the NS event that delegated it, 0 if seeded */
+};
+
 /** A source network of a registrar and when it was first and last seen. */
 struct fa_rule_net {
 	char key[48];		/**< "192.0.2.0/24", "2001:db8:1::/48" */
@@ -136,6 +143,9 @@ struct fa_rule_ent {
 
 	struct fa_rule_addr *addrs;	/**< host */
 	size_t naddrs, caddrs;
+	int64_t ndeleg;			/**< domains delegated to it now */
+	struct fa_rule_young *young;	/**< those created within the longest window */
+	size_t nyoung, cyoung;
 
 	struct fa_rule_move *moves;	/**< registrar, registrant: in time order */
 	size_t nmoves, cmoves;
@@ -264,6 +274,17 @@ int fa_rule_engine_seed_ent(struct fa_rule_engine *eng, int kind, const char *na
 
 /** @brief Whether the engine keeps trackers of this kind. */
 bool fa_rule_engine_tracks(const struct fa_rule_engine *eng, int kind);
+
+/**
+ * @brief Add to a host's delegations before any event: count more
+ *        domains, and one young domain with its create date when name is
+ *        not NULL.
+ */
+int fa_rule_host_seed_deleg(struct fa_rule_engine *eng, struct fa_rule_ent *h, int64_t count,
+			    const char *name, int64_t created_us) FA_WARN_UNUSED;
+
+/** @brief Remove a domain from a host's delegations (reverse walk). */
+void fa_rule_host_unseed_deleg(struct fa_rule_ent *h, const char *name);
 
 /** @brief Remember a source network of a registrar seen before the scan. */
 int fa_rule_registrar_seed_net(struct fa_rule_ent *e, const char *addr,

@@ -237,6 +237,81 @@ static bool is_lock(const char *status)
 	return false;
 }
 
+/* Longest window young_domains is read with (0: unused). */
+static int64_t young_retention(const struct fa_rule_engine *eng)
+{
+	int m = fa_rule_metric_find(FA_RULE_E_HOST, "young_domains", 13);
+	return m < 0 ? 0 : fa_rule_engine_retention(eng, (size_t)m);
+}
+
+static int young_add(struct fa_rule_ent *h, const char *domain, int64_t created_us,
+		     int64_t event_id)
+{
+	if (h->nyoung == h->cyoung) {
+		size_t cap = h->cyoung ? h->cyoung * 2 : 4;
+		struct fa_rule_young *p = realloc(h->young, cap * sizeof(*p));
+		if (p == NULL) {
+			return FA_ENOMEM;
+		}
+		h->young = p;
+		h->cyoung = cap;
+	}
+	char *copy = strdup(domain);
+	if (copy == NULL) {
+		return FA_ENOMEM;
+	}
+	h->young[h->nyoung++] = (struct fa_rule_young){ copy, created_us, event_id };
+	return FA_OK;
+}
+
+void fa_rule_host_unseed_deleg(struct fa_rule_ent *h, const char *name)
+{
+	if (h->ndeleg > 0) {
+		h->ndeleg--;
+	}
+	for (size_t i = 0; i < h->nyoung; i++) {
+		if (strcmp(h->young[i].domain, name) == 0) {
+			free(h->young[i].domain);
+			h->young[i] = h->young[--h->nyoung];
+			return;
+		}
+	}
+}
+
+int fa_rule_host_seed_deleg(struct fa_rule_engine *eng, struct fa_rule_ent *h, int64_t count,
+			    const char *name, int64_t created_us)
+{
+	h->ndeleg += count;
+	if (name == NULL || young_retention(eng) == 0) {
+		return FA_OK;
+	}
+	return young_add(h, name, created_us, 0);
+}
+
+/*
+ * The domain's NS set gained or lost a name server: keep the reverse
+ * index of the host (domains, young_domains) when the engine tracks it.
+ * Only young domains are listed; older ones are only counted.
+ */
+static int deleg_note(struct fa_rule_engine *eng, const struct fa_rule_ent *d,
+		      const char *host, bool add, const struct fa_rule_event *ev)
+{
+	struct fa_rule_ent *h = fa_rule_engine_find(eng, FA_RULE_E_HOST, host);
+	if (h == NULL) {
+		return FA_OK;
+	}
+	if (!add) {
+		fa_rule_host_unseed_deleg(h, d->name);
+		return FA_OK;
+	}
+	h->ndeleg++;
+	int64_t keep = young_retention(eng);
+	if (keep > 0 && d->has_created && d->created_us > ev->ts_us - keep) {
+		return young_add(h, d->name, d->created_us, ev->id);
+	}
+	return FA_OK;
+}
+
 /*
  * An NS event of the domain. The first one of a transaction notes which
  * name servers were held before it, so that the transaction's events can
@@ -244,8 +319,8 @@ static bool is_lock(const char *status)
  * already held (or not held) is a second witness of the same change (EPP,
  * then the zone that publishes it) and changes nothing.
  */
-static int ns_event(struct fa_rule_ent *e, const struct fa_rule_event *ev,
-		    const struct fa_rule_txn_info *txn, bool add)
+static int ns_event(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		    const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn, bool add)
 {
 	if (ev->host == NULL) {
 		return FA_OK;
@@ -273,7 +348,7 @@ static int ns_event(struct fa_rule_ent *e, const struct fa_rule_event *ev,
 		} else {
 			e->rep_added++;
 		}
-		return FA_OK;
+		return deleg_note(eng, e, ev->host, true, ev);
 	}
 	if (a == NULL || !a->held) {
 		return FA_OK;
@@ -284,7 +359,7 @@ static int ns_event(struct fa_rule_ent *e, const struct fa_rule_event *ev,
 	} else {
 		e->rep_added--;
 	}
-	return FA_OK;
+	return deleg_note(eng, e, ev->host, false, ev);
 }
 
 static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
@@ -316,6 +391,12 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		e->has_ttl = false;
 		e->has_zone_ttl = false;
 		for (size_t i = 0; i < e->nns; i++) {
+			if (e->ns[i].held) {
+				int rc = deleg_note(eng, e, e->ns[i].addr, false, ev);
+				if (rc != FA_OK) {
+					return rc;
+				}
+			}
 			addr_release(&e->ns[i], ev->ts_us);
 		}
 		return FA_OK;
@@ -329,10 +410,10 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		return FA_OK;
 	}
 	if (is(k, "domain.ns_add") || is(k, "zone.ns_add")) {
-		return ns_event(e, ev, txn, true);
+		return ns_event(eng, e, ev, txn, true);
 	}
 	if (is(k, "domain.ns_rem") || is(k, "zone.ns_rem")) {
-		return ns_event(e, ev, txn, false);
+		return ns_event(eng, e, ev, txn, false);
 	}
 	if (is(k, "domain.registrant_change") || is(k, "domain.contact_add") ||
 	    is(k, "domain.contact_rem") || is(k, "domain.authinfo_change")) {
@@ -728,6 +809,14 @@ void fa_rule_ent_prune(struct fa_rule_ent *e, int64_t horizon_us)
 	list_prune(e->addrs, &e->naddrs, horizon_us);
 	list_prune(e->ns, &e->nns, horizon_us);
 	moves_prune(e, horizon_us);
+	for (size_t i = 0; i < e->nyoung;) {
+		if (e->young[i].created_us <= horizon_us) {
+			free(e->young[i].domain);
+			e->young[i] = e->young[--e->nyoung];
+		} else {
+			i++;
+		}
+	}
 }
 
 void fa_rule_ent_clear(struct fa_rule_ent *e)
@@ -745,6 +834,10 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	}
 	free(e->moves);
 	free(e->nets);
+	for (size_t i = 0; i < e->nyoung; i++) {
+		free(e->young[i].domain);
+	}
+	free(e->young);
 	fa_rule_evq_free(&e->offq);
 	free(e->registrant);
 	free(e->c_email);
@@ -928,6 +1021,34 @@ static int distinct_ns_addrs_value(const struct fa_rule_engine *eng,
 	out->known = true;
 	out->v = (int64_t)n;
 	return rc;
+}
+
+static int domains_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			 int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			 struct fa_rule_ids *ids)
+{
+	out->known = true;
+	out->v = e->ndeleg;
+	return FA_OK;
+}
+
+/* Delegated domains created in (now - W, now]; the window is the age. */
+static int young_domains_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			       int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			       struct fa_rule_ids *ids)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < e->nyoung; i++) {
+		if (e->young[i].created_us > now_us - window_us) {
+			n++;
+			if (e->young[i].event_id != 0) {
+				fa_rule_ids_add(ids, e->young[i].event_id);
+			}
+		}
+	}
+	out->known = true;
+	out->v = n;
+	return FA_OK;
 }
 
 static int cmp_move_set(const void *a, const void *b)
@@ -1201,6 +1322,10 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  since_lock_value, NULL, 0 },
 	{ FA_RULE_E_HOST, "zone_glue_changes", FA_RULE_T_COUNT, true,
 	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_HOST, "domains", FA_RULE_T_COUNT, false, { NULL }, false, domains_value,
+	  NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	{ FA_RULE_E_HOST, "young_domains", FA_RULE_T_COUNT, true, { NULL }, false,
+	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
 	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
 	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
 	{ FA_RULE_E_REGISTRAR, "new_networks", FA_RULE_T_COUNT, true, { NULL }, false,

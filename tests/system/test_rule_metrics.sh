@@ -21,15 +21,16 @@ pol="$FA_SOURCE_DIR/tests/data/rule/metrics.yaml"
 # From the first event: the registrar's October history is fed, the NS
 # sets come from domains.ns with every NS event undone.
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol")
-expect "full run summary" "policies: 1 (7 rules)
+expect "full run summary" "policies: 1 (8 rules)
 evaluated from: 2026-10-05T10:00:00Z
 events scanned: 612 (rules evaluated at 612)
 entities: 9
-rules fired: 641
-findings: 3 opened, 0 updated, 0 unchanged" "$out"
+rules fired: 642
+findings: 4 opened, 0 updated, 0 unchanged" "$out"
 
 findings_q="SELECT entity_kind, entity, severity, score, rules, first_fired, last_fired FROM findings ORDER BY entity_kind, entity"
 expect "findings" "domain|d-a.example|high|65|{low-ttl,many-ns-addrs,repl-after-contact}|2026-11-01 08:00:00+00|2026-11-10 11:00:00+00
+host|ns3.new.example|low|5|{young-hosting}|2026-11-10 10:30:00+00|2026-11-10 10:30:00+00
 registrant|ct-bad|low|5|{quality}|2026-11-01 08:00:00+00|2026-11-10 11:00:00+00
 registrar|reg-x|high|65|{bulk,new-net,off-hours}|2026-10-05 10:00:00+00|2026-11-10 11:00:00+00" \
 	"$(q "$findings_q")"
@@ -60,8 +61,14 @@ check_evidence() {
 	expect "$1: off_hours" "3||1d|[602, 603, 612]|3" "$(ev reg-x off-hours 'off_hours[1d]')"
 	expect "$1: contact_quality_issues" "1|||[]|0" \
 		"$(ev ct-bad quality contact_quality_issues)"
+	# ns3.new.example: delegated by none before 10:00, by all three
+	# since 10:02; d-c.example (created 11-05) is the young one.
+	expect "$1: domains" "3|||[]|0" "$(ev ns3.new.example young-hosting domains)"
+	expect "$1: young_domains" "1||7d|[609]|1" \
+		"$(ev ns3.new.example young-hosting 'young_domains[7d]')"
 	expect "$1: last firings" "ct-bad|612
 d-a.example|612
+ns3.new.example|611
 reg-x|612" "$(q "SELECT entity, max((e.value->>'event_id')::bigint) FROM findings,
 	   jsonb_each(evidence) e GROUP BY entity ORDER BY entity")"
 }
@@ -74,12 +81,12 @@ before=$(q "$dump_q")
 # history, the authInfo change, the NS sets before the updates, the
 # addresses of ns3.new.example and the contact data come from the tables.
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --since 2026-11-10T00:00:00Z)
-expect "seeded run summary" "policies: 1 (7 rules)
+expect "seeded run summary" "policies: 1 (8 rules)
 evaluated from: 2026-11-10T00:00:00Z
 events scanned: 11 (rules evaluated at 11)
 entities: 8
-rules fired: 39
-findings: 0 opened, 0 updated, 3 unchanged" "$out"
+rules fired: 40
+findings: 0 opened, 0 updated, 4 unchanged" "$out"
 expect "seeded run changes no row" "$before" "$(q "$dump_q")"
 check_evidence "seeded run"
 

@@ -10,7 +10,7 @@ SELECT fa_ensure_event_partitions('2026-10-01', '2026-11-30');
 INSERT INTO domains (name, registrar, registrant, created, ns, updated) VALUES
 	('d-a.example', 'reg-x', 'ct-bad', '2026-01-01T00:00:00Z', '{ns3.new.example}', now()),
 	('d-b.example', 'reg-x', 'ct-bad', '2026-01-01T00:00:00Z', '{ns3.new.example}', now()),
-	('d-c.example', 'reg-x', 'ct-bad', '2026-01-01T00:00:00Z', '{ns3.new.example}', now());
+	('d-c.example', 'reg-x', 'ct-bad', '2026-11-05T00:00:00Z', '{ns3.new.example}', now());
 INSERT INTO hosts (name, registrar, addrs, updated) VALUES
 	('ns3.new.example', 'reg-x', '{203.0.113.1,203.0.113.2,203.0.113.3}', now());
 INSERT INTO contacts (id, registrar, data, updated) VALUES

@@ -552,6 +552,82 @@ static void test_registrant(void **state)
 	fa_rule_set_free(set);
 }
 
+static const char deleg_policy[] =
+	"policy: p\n"
+	"rules:\n"
+	"  - {id: a, description: d, entity: host, severity: low, score: 1,\n"
+	"     when: \"domains > 1000 or young_domains[30d] >= 3\"}\n";
+
+static void test_host_delegations(void **state)
+{
+	struct fa_rule_set *set = set_from(deleg_policy);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	const char *h = "ns.h.example";
+	struct fa_rule_ent *e;
+
+	put(eng, ((struct fa_rule_event){ .kind = "login", .registrar = "r", .txn_key = "l" }), 0);
+	/* Known before: 5 domains, one of them created 10 days ago, and
+	 * old.example (created 2020) among the others. */
+	assert_int_equal(fa_rule_engine_seed_host(eng, h, NULL, 0), FA_OK);
+	e = fa_rule_engine_find(eng, FA_RULE_E_HOST, h);
+	assert_non_null(e);
+	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 4, NULL, 0), FA_OK);
+	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 1, "y0.example", t0 - 10 * DAY * SEC),
+			 FA_OK);
+	assert_int_equal(fa_rule_engine_seed_ent(eng, FA_RULE_E_DOMAIN, "old.example", &e),
+			 FA_OK);
+	assert_non_null(e);
+	e->has_created = true;
+	e->created_us = t0 - 2000 * DAY * SEC;
+	assert_int_equal(fa_rule_domain_seed_ns(e, &h, 1), FA_OK);
+	assert_int_equal(val(eng, "host", h, "domains", 0), 5);
+	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 1);
+	assert_int_equal(val(eng, "host", h, "young_domains", 7 * DAY), 0);
+
+	/* Two new domains on it; the zone's witness of the first adds none. */
+	create(eng, "n1.example", "r", "ct", 10);
+	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_add", .registrar = "r",
+					  .domain = "n1.example", .host = h, .txn_key = "c-n1.example" }),
+	    10);
+	create(eng, "n2.example", "r", "ct", 20);
+	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_add", .registrar = "r",
+					  .domain = "n2.example", .host = h, .txn_key = "c-n2.example" }),
+	    20);
+	put(eng, ((struct fa_rule_event){ .kind = "zone.ns_add", .domain = "n1.example", .host = h,
+					  .value = h, .txn_key = "zone:example:7" }), 30);
+	assert_int_equal(val(eng, "host", h, "domains", 0), 7);
+	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 3);
+	assert_int_equal(val(eng, "host", h, "young_domains", 7 * DAY), 2);
+
+	/* Removals: a young one, an old one, a deleted domain. */
+	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_rem", .registrar = "r",
+					  .domain = "n1.example", .host = h, .txn_key = "u1" }), 100);
+	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_rem", .registrar = "r",
+					  .domain = "old.example", .host = h, .txn_key = "u2" }), 101);
+	assert_int_equal(val(eng, "host", h, "domains", 0), 5);
+	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 2);
+	put(eng, ((struct fa_rule_event){ .kind = "domain.delete", .registrar = "r",
+					  .domain = "n2.example", .txn_key = "x" }), 200);
+	assert_int_equal(val(eng, "host", h, "domains", 0), 4);
+	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 1);
+
+	/* 20 days on, y0 is 30 days old: no longer young, still delegated. */
+	put(eng, ((struct fa_rule_event){ .kind = "host.status_add", .host = h, .value = "ok",
+					  .txn_key = "s" }), 20 * DAY);
+	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 0);
+	fa_rule_engine_prune(eng);
+	assert_int_equal(val(eng, "host", h, "domains", 0), 4);
+	/* Host rules run at the host's own events (NS events are the
+	 * domain's): at 20 days nothing is young any more. */
+	struct fa_rule_stats st;
+	fa_rule_engine_stats(eng, &st);
+	assert_int_equal(st.fired, 0);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 0);
+
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup(test_registrar, setup),
 		cmocka_unit_test_setup(test_bulk, setup),
 		cmocka_unit_test_setup(test_registrant, setup),
+		cmocka_unit_test_setup(test_host_delegations, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
