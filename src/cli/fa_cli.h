@@ -26,6 +26,7 @@ struct fa_cli {
 
 int fa_cmd_db(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_ingest_zone(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_parse(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_policy(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv);
