@@ -3,6 +3,7 @@
 """Independent check of a generated scenario (tests/system/test_scenario_gen.sh).
 
     scenario_oracle.py DIR
+    scenario_oracle.py DIR --state DOMAINS HOSTS
 
 Reads DIR/epp.log by its envelope headers and plain string matching (not
 with fluxaudit's reader, nor with the generator's code), and checks that
@@ -57,8 +58,59 @@ def secs(t):
     return day * 86400 + int(h[0:2]) * 3600 + int(h[3:5]) * 60 + float(h[6:12])
 
 
+def zone_vs_state(out, domains_file, hosts_file):
+    """Compares the last zone snapshot with the registry state the store
+    holds after the ingest (`name|ns ns ...`, `host|addr addr ...` lines):
+    same NS set per delegation, same glue per in-zone name server, except
+    for the domains of registry-side fixes (labelled registry_fix)."""
+    import glob
+    last = sorted(glob.glob(out + "/zones/*.zone"))[-1]
+    origin = json.load(open(out + "/summary.json"))["origin"]
+    fixed = {r["entity"] for r in csv.DictReader(open(out + "/labels.csv"))
+             if r["scenario"] == "registry_fix"}
+    zns = defaultdict(set)
+    zglue = defaultdict(set)
+    for line in open(last):
+        f = line.split()
+        if len(f) != 5 or f[0] == "@" or f[2] != "IN":
+            continue
+        name = f[0] + "." + origin
+        if f[3] == "NS":
+            zns[name].add(f[4].rstrip("."))
+        elif f[3] in ("A", "AAAA"):
+            zglue[name].add(f[4])
+    sns = {}
+    for line in open(domains_file):
+        name, ns = line.rstrip("\n").split("|")
+        if ns:
+            sns[name] = set(ns.split())
+    saddr = {}
+    for line in open(hosts_file):
+        name, addrs = line.rstrip("\n").split("|")
+        saddr[name] = set(addrs.split())
+    bad = []
+    for name in sorted(set(zns) | set(sns)):
+        if name in fixed or name.endswith(".nic." + origin):
+            continue
+        if zns.get(name) != sns.get(name):
+            bad.append("zone %s: NS %s, the store %s" % (name, sorted(zns.get(name, ())),
+                                                        sorted(sns.get(name, ()))))
+    targets = {h for v in zns.values() for h in v if h.endswith("." + origin)}
+    for h in sorted(targets):
+        if not h.endswith(".nic." + origin) and zglue.get(h, set()) != saddr.get(h, set()):
+            bad.append("zone %s: glue %s, the store %s" % (h, sorted(zglue.get(h, ())),
+                                                          sorted(saddr.get(h, ()))))
+    for b in bad[:20]:
+        print("FAIL: " + b)
+    print("zone_delegations=%d zone_glue_hosts=%d mismatches=%d" %
+          (len(zns), len(targets), len(bad)))
+    return 1 if bad else 0
+
+
 def main():
     out = sys.argv[1]
+    if len(sys.argv) == 5 and sys.argv[2] == "--state":
+        return zone_vs_state(out, sys.argv[3], sys.argv[4])
     bad = []
     ns_changes = defaultdict(list)      # domain -> [(t, clid, addr, session)]
     glue = defaultdict(int)             # host -> successful host:update count
