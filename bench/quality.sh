@@ -109,13 +109,14 @@ zone_note="zone snapshots ingested"
 zone_s=n/a
 zone_mib=n/a
 if "$fa" ingest zone --help 2>&1 | grep -q -- '--origin'; then
-	say "quality: ingesting $(ls "$scen/zones" | wc -l) zone snapshots in order"
+	zones=("$scen"/zones/*.zone)   # a glob expands sorted: serial order
+	say "quality: ingesting ${#zones[@]} zone snapshots in order"
 	t0=$(now)
 	zpeak=0
 	origin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["origin"])' \
 		"$scen/summary.json")
-	for z in $(ls "$scen/zones" | sort); do
-		timed ingest-zone "$fa" --db "$dbci" ingest zone --origin "$origin" "$scen/zones/$z"
+	for z in "${zones[@]}"; do
+		timed ingest-zone "$fa" --db "$dbci" ingest zone --origin "$origin" "$z"
 		zpeak=$(calc "($peak_mib > $zpeak) ? $peak_mib : $zpeak" 1)
 	done
 	zone_s=$(calc "$(now) - $t0" 1)
