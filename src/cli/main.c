@@ -31,6 +31,8 @@ static const struct command commands[] = {
 				   "--host, --since, --until)" },
 	{ "findings", fa_cmd_findings, "list findings" },
 	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
+	{ "import", fa_cmd_import, "import registry FILE: load current domains and hosts "
+				   "from a CSV export" },
 };
 
 static void usage(FILE *out, const char *prog)
