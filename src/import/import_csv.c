@@ -282,6 +282,15 @@ static int bad(struct fa_import_reader *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
+
+	/* The reason quotes input (through the shared checks too): it goes
+	 * to a terminal and into a text column, so it is kept to printable
+	 * ASCII; bytes that are not UTF-8 would make the database refuse it. */
+	for (char *p = r->reason; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+			*p = '?';
+		}
+	}
 	return FA_EPARSE;
 }
 

@@ -200,6 +200,23 @@ expect "replaced row keeps DS and TTLs, is not deleted" \
 	"$(q "SELECT name, registrar, registrant, $(printf "$t" created), ns, statuses, ds,
 	      deleted, $(printf "$t" updated), ttls FROM domains WHERE name = 'epp.ee'")"
 
+# Bytes that are not UTF-8, a NUL, and a registrar id in UTF-8 (a valid
+# clIDType): reasons and excerpts stay printable ASCII.
+printf 'type,name,registrar,registrant,created,ns,statuses,addrs\ndomain,b\377d.ee,reg-a,,2020-01-01,,ok,\ndomain,nul.ee,re\000g,,2020-01-01,,ok,\ndomain,utf.ee,r\303\251g-a,,2020-01-01,,ok,\n' >bytes.csv
+out=$(fa import registry --as-of 2026-11-21T00:00:00Z bytes.csv 2>&1); rc=$?
+expect "hostile bytes are shown as ?" \
+"bytes.csv:2: invalid name \"b?d.ee\": non-ASCII character (IDNs must be sent as A-labels) in \"name\"
+bytes.csv:3: invalid registrar \"re?g\": blank or control character
+bytes.csv: 3 rows read (as of 2026-11-21T00:00:00Z), domains: 1 new, 0 changed, 0 unchanged; hosts: 0 new, 0 changed, 0 unchanged; 0 kept (newer); 2 rejected (0 duplicates, 2 not stored before)
+rc=0" "$out
+rc=$rc"
+expect "their rejects, and the UTF-8 registrar stored as it is" \
+"line 2: invalid name \"b?d.ee\": non-ASCII character (IDNs must be sent as A-labels) in \"name\"|domain,b?d.ee,reg-a,,2020-01-01,,ok,
+line 3: invalid registrar \"re?g\": blank or control character|domain,nul.ee,re?g,,2020-01-01,,ok,
+utf.ee|rég-a" \
+	"$(q "SELECT reason, excerpt FROM rejects WHERE source = 'bytes.csv' ORDER BY source_offset")
+$(q "SELECT name, registrar FROM domains WHERE name = 'utf.ee'")"
+
 # ---- refused files, usage errors, database failure ----
 
 before=$(snapshot)
