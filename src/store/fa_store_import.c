@@ -99,7 +99,14 @@ int fa_store_import_begin(struct fa_store_import **out, struct fa_store *store,
 	}
 	imp->store = store;
 
+	/* The staged rows of a large file (about 330 MB for a million rows)
+	 * spilled from the default 8 MB of temporary buffers to disk; more
+	 * made a million-row import a quarter faster. It is a limit, taken
+	 * only as used, and only settable before the session's first
+	 * temporary table: when that is past, the default stays. */
 	PGconn *conn = store->conn;
+	PQclear(PQexec(conn, "SET temp_buffers = '256MB'"));
+
 	PGresult *res = PQexec(conn, setup_sql);
 	imp->in_txn = true;
 	int rc = fa_store_check(res, PGRES_COMMAND_OK, conn,
