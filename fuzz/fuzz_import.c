@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	/* 2026-12-01: creation dates after it are refused. */
 	int rc = fa_import_reader_open_mem(&r, (const char *)data, size,
-					   INT64_C(1795996800000000), err, sizeof(err));
+					   INT64_C(1796083200000000), err, sizeof(err));
 	if (rc != FA_OK) {
 		check(rc == FA_EPARSE && r == NULL);
 		return 0;
