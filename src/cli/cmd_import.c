@@ -155,7 +155,8 @@ int fa_cmd_import(const struct fa_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'a':
 			if (fa_time_parse(optarg, strlen(optarg), &as_of) != FA_OK) {
-				fprintf(stderr, "%s: import: invalid time \"%s\": expected RFC 3339\n",
+				fprintf(stderr,
+					"%s: import: invalid time \"%s\": expected RFC 3339\n",
 					cli->prog, optarg);
 				return FA_EXIT_USAGE;
 			}

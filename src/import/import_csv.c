@@ -6,8 +6,8 @@
  * unterminated quote, and a broken row never swallows the rows after it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +36,10 @@
 
 #define REASON_MAX 400
 
-static const char *const header_fields[FA_IMPORT_FIELDS] = {
-	"type", "name", "registrar", "registrant", "created", "ns",
-	"statuses", "addrs",
+/* The columns, in the order of the header. */
+static const char *const fnames[FA_IMPORT_FIELDS] = {
+	"type", "name", "registrar", "registrant", "created", "ns", "statuses",
+	"addrs",
 };
 
 /* RFC 5731 section 2.3. */
@@ -331,11 +332,6 @@ static size_t token(const struct field *f, size_t *pos, const char **tok)
 	return i - b;
 }
 
-static const char *const fnames[FA_IMPORT_FIELDS] = {
-	"type", "name", "registrar", "registrant", "created", "ns", "statuses",
-	"addrs",
-};
-
 enum col { C_TYPE, C_NAME, C_REGISTRAR, C_REGISTRANT, C_CREATED, C_NS,
 	   C_STATUSES, C_ADDRS };
 
@@ -561,8 +557,8 @@ static int check_header(struct fa_import_reader *r, char *err, size_t errlen)
 	}
 	bool ok = !toolong && split(r, s, n) == NULL && r->nfields == FA_IMPORT_FIELDS;
 	for (size_t i = 0; ok && i < FA_IMPORT_FIELDS; i++) {
-		ok = r->fields[i].n == strlen(header_fields[i]) &&
-		     memcmp(r->fields[i].s, header_fields[i], r->fields[i].n) == 0;
+		ok = r->fields[i].n == strlen(fnames[i]) &&
+		     memcmp(r->fields[i].s, fnames[i], r->fields[i].n) == 0;
 	}
 	if (!ok) {
 		char sv[80];
@@ -692,22 +688,21 @@ int fa_import_reader_next(struct fa_import_reader *r, struct fa_import_row *row,
 
 const char *fa_import_reader_identity(struct fa_import_reader *r)
 {
-	/* Computed each time on a copy, so that reading may go on. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	/* Finished on a copy, so that reading may go on. */
 	r->identity[0] = '\0';
-	{
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-		EVP_MD_CTX *copy = EVP_MD_CTX_new();
-		if (copy != NULL && EVP_MD_CTX_copy_ex(copy, r->md) == 1 &&
-		    EVP_DigestFinal_ex(copy, md, &mdlen) == 1) {
-			int k = snprintf(r->identity, sizeof(r->identity), "import:sha256:");
-			for (unsigned int i = 0; i < mdlen && k + 2 < (int)sizeof(r->identity); i++) {
-				k += snprintf(r->identity + k, sizeof(r->identity) - (size_t)k,
-					      "%02x", md[i]);
-			}
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	if (copy != NULL && EVP_MD_CTX_copy_ex(copy, r->md) == 1 &&
+	    EVP_DigestFinal_ex(copy, md, &mdlen) == 1) {
+		size_t k = (size_t)snprintf(r->identity, sizeof(r->identity), "import:sha256:");
+		for (unsigned int i = 0; i < mdlen && k + 2 < sizeof(r->identity); i++) {
+			k += (size_t)snprintf(r->identity + k, sizeof(r->identity) - k, "%02x",
+					      md[i]);
 		}
-		EVP_MD_CTX_free(copy);
 	}
+	EVP_MD_CTX_free(copy);
 	return r->identity;
 }
 

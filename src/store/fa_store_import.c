@@ -130,7 +130,7 @@ int fa_store_import_begin(struct fa_store_import **out, struct fa_store *store,
 	return FA_OK;
 }
 
-static int send(struct fa_store_import *imp, bool all, char *err, size_t errlen)
+static int flush(struct fa_store_import *imp, bool all, char *err, size_t errlen)
 {
 	if (imp->buf.len == 0 || (!all && imp->buf.len < FA_STORE_COPY_CHUNK)) {
 		return FA_OK;
@@ -188,7 +188,7 @@ int fa_store_import_add_row(struct fa_store_import *imp,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	return send(imp, false, err, errlen);
+	return flush(imp, false, err, errlen);
 }
 
 int fa_store_import_add_reject(struct fa_store_import *imp, uint64_t line,
@@ -208,13 +208,13 @@ int fa_store_import_add_reject(struct fa_store_import *imp, uint64_t line,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	return send(imp, false, err, errlen);
+	return flush(imp, false, err, errlen);
 }
 
 static int end_copy(struct fa_store_import *imp, char *err, size_t errlen)
 {
 	PGconn *conn = imp->store->conn;
-	int rc = send(imp, true, err, errlen);
+	int rc = flush(imp, true, err, errlen);
 	imp->in_copy = false;
 	if (rc != FA_OK) {
 		return rc;

@@ -160,7 +160,8 @@ static void test_list_bounds(void **state)
 	char csv[4096];
 	size_t n = (size_t)snprintf(csv, sizeof(csv), "%s", HEADER);
 	for (int k = 13; k <= 14; k++) {
-		n += (size_t)snprintf(csv + n, sizeof(csv) - n, "domain,n%d.ee,reg-a,,2020-01-01,", k);
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "domain,n%d.ee,reg-a,,2020-01-01,", k);
 		for (int i = 1; i <= k; i++) {
 			n += (size_t)snprintf(csv + n, sizeof(csv) - n, "ns%d.x.ee ", i);
 		}
@@ -209,8 +210,8 @@ static void test_dates_and_glue(void **state)
 		"5@182 ! invalid created date \"2026-12-01T00:00:00.000001Z\": after the export "
 		"time 2026-12-01T00:00:00Z\n"
 		"6@234 h.a.ee reg-a - - [] [ok] [10.0.0.1 fd00::1]\n"
-		"7@275 ! invalid glue address \"::ffff:192.0.2.1\" in \"addrs\": IPv4-mapped address "
-		"given as v6: use ip=\"v4\" and the IPv4 address\n"
+		"7@275 ! invalid glue address \"::ffff:192.0.2.1\" in \"addrs\": "
+		"IPv4-mapped address given as v6: use ip=\"v4\" and the IPv4 address\n"
 		"8@316 ! invalid glue address \"224.0.0.1\" in \"addrs\": multicast address "
 		"(224.0.0.0/4)\n");
 }
