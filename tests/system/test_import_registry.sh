@@ -246,5 +246,14 @@ fa import zone registry.csv >/dev/null 2>&1; r4=$?
 expect "usage errors exit 2" "2 2 2 2" "$r1 $r2 $r3 $r4"
 "$FA_BIN" --db "$(conn_for "fa_no_such_db_$$")" import registry registry.csv >/dev/null 2>&1; rc=$?
 expect "a database that cannot be reached exits 1" "1" "$rc"
+bare="fa_import_bare_$$"
+psql_admin -c "CREATE DATABASE $bare"
+printf 'type,name,registrar,registrant,created,ns,statuses,addrs\ndomain,a.ee,reg-a,,2020-01-01,,ok,\n' >one.csv
+out=$("$FA_BIN" --db "$(conn_for "$bare")" import registry one.csv 2>&1); rc=$?
+psql_admin -c "DROP DATABASE $bare"
+expect "a database without the schema: the statement's reason, exit 1" \
+"fluxaudit: import: could not compare with \"domains\": relation \"domains\" does not exist: nothing imported
+rc=1" "$out
+rc=$rc"
 
 finish
