@@ -258,21 +258,24 @@ static int duplicates(struct fa_store_import *imp, fa_store_import_dup_fn dup,
 		return rc;
 	}
 
-	/* Streamed: a file given twice over has as many duplicates as rows. */
+	/* Streamed, one row at a time when libpq can (a file given twice
+	 * over has as many duplicates as rows); whole otherwise. */
 	PGconn *conn = imp->store->conn;
 	if (PQsendQuery(conn, "SELECT line, reason FROM import_rows "
-			"WHERE kind = '" K_DUP "' ORDER BY line") != 1 ||
-	    PQsetSingleRowMode(conn) != 1) {
+			"WHERE kind = '" K_DUP "' ORDER BY line") != 1) {
 		fa_store_pqerr(err, errlen, conn, "could not read duplicate rows");
 		return FA_EDB;
 	}
+	(void)PQsetSingleRowMode(conn);
 	PGresult *res;
 	while ((res = PQgetResult(conn)) != NULL) {
 		ExecStatusType s = PQresultStatus(res);
-		if (rc == FA_OK && s == PGRES_SINGLE_TUPLE) {
-			dup(arg, strtoull(PQgetvalue(res, 0, 0), NULL, 10),
-			    PQgetvalue(res, 0, 1));
-		} else if (rc == FA_OK && s != PGRES_TUPLES_OK) {
+		if (rc == FA_OK && (s == PGRES_SINGLE_TUPLE || s == PGRES_TUPLES_OK)) {
+			for (int i = 0; i < PQntuples(res); i++) {
+				dup(arg, strtoull(PQgetvalue(res, i, 0), NULL, 10),
+				    PQgetvalue(res, i, 1));
+			}
+		} else if (rc == FA_OK) {
 			rc = fa_store_check(res, PGRES_TUPLES_OK, conn,
 					    "could not read duplicate rows", err, errlen);
 			continue;	/* cleared by the check */
@@ -306,14 +309,14 @@ static int domains(struct fa_store_import *imp, const char *asof,
 	 * cost twice as much, a speculative insertion per row. Nobody else
 	 * adds rows meanwhile: the ingest lock is held. New rows go in name
 	 * order, which keeps the index insertions local. */
-	int rc2 = command(imp,
+	rc = command(imp,
 		"UPDATE domains AS d SET registrar = s.registrar, "
 		"registrant = s.registrant, created = s.created, ns = s.ns, "
 		"statuses = s.statuses, deleted = false, updated = $1 "
 		"FROM import_rows AS s WHERE s.kind = '" K_DOMAIN "' AND d.name = s.name "
 		"AND d.updated <= $1 AND NOT " DOMAIN_SAME,
 		1, params, "could not write \"domains\"", NULL, err, errlen);
-	return rc2 ? rc2 : command(imp,
+	return rc ? rc : command(imp,
 		"INSERT INTO domains (name, registrar, registrant, created, ns, "
 		"statuses, updated) "
 		"SELECT name, registrar, registrant, created, ns, statuses, $1 "
