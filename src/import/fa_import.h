@@ -79,7 +79,7 @@ struct fa_import_reader;
 /**
  * @brief Open a bootstrap file and check its header.
  * @param[out] out the reader, to free with fa_import_reader_free
- * @param[in] path the file (read sequentially, so a pipe works too)
+ * @param[in] path the file
  * @param[in] as_of_us the time the export was taken (a creation date after
  *            it makes a row invalid), or FA_IMPORT_AS_OF_MTIME for the
  *            file's modification time
