@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "backtest", fa_cmd_backtest,
 	  "replay stored events through a candidate policy, compare with the current one" },
 	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
+	{ "import", fa_cmd_import, "import registry FILE: load current domains and hosts "
+				   "from a CSV export" },
 };
 
 static void usage(FILE *out, const char *prog)
