@@ -43,11 +43,12 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	}
 	rm -rf "$fbuild/seeds"
 	mkdir -p "$fbuild/seeds/policy" "$fbuild/work/epp" "$fbuild/work/policy" \
-		"$fbuild/work/zone"
+		"$fbuild/work/zone" "$fbuild/work/import"
 	fuzz/make_seeds.sh "$fbuild/seeds/epp" >/dev/null
 	fuzz/make_zone_seeds.sh "$fbuild/seeds/zone"
+	fuzz/make_import_seeds.sh "$fbuild/seeds/import"
 	cp policies/*.yaml tests/data/rule/*.yaml "$fbuild/seeds/policy/"
-	for t in epp policy zone; do
+	for t in epp policy zone import; do
 		fa_say "fuzzing $t for ${fuzz_seconds}s"
 		(cd "$fbuild/work" && "$fbuild/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
 			-max_len=1100000 -print_final_stats=1 "$fbuild/work/$t" \

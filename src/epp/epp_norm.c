@@ -6,13 +6,14 @@
  * one command.failed event, and a command whose response was not logged
  * yields the requested changes with result -1 for the store to judge.
  */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/fa_addr.h"
+#include "common/fa_clid.h"
+#include "common/fa_glue.h"
 #include "common/fa_json.h"
 #include "common/fa_name.h"
 #include "epp/epp_int.h"
@@ -133,60 +134,6 @@ static const char *norm_name(struct nctx *nc, const struct xnode *n,
 	return dup(nc, buf, strlen(buf));
 }
 
-/*
- * Glue must look like a routable unicast address: the unspecified, loopback,
- * broadcast, "this network", multicast and link-local ranges are never a
- * name server's, and an IPv4-mapped IPv6 address hides an IPv4 one from
- * everything that compares IPv4 glue. The documentation ranges stay valid.
- * Returns why not, or NULL.
- */
-static const char *not_glue(const char *addr, enum fa_addr_family fam)
-{
-	unsigned char b[16];
-	if (fam == FA_ADDR_V4) {
-		if (inet_pton(AF_INET, addr, b) != 1) {
-			return "unreadable address";
-		}
-		if (b[0] == 0) {
-			return "\"this network\" address (0.0.0.0/8)";
-		}
-		if (b[0] == 127) {
-			return "loopback address (127.0.0.0/8)";
-		}
-		if (b[0] == 169 && b[1] == 254) {
-			return "link-local address (169.254.0.0/16)";
-		}
-		if (b[0] >= 224 && b[0] <= 239) {
-			return "multicast address (224.0.0.0/4)";
-		}
-		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) {
-			return "broadcast address";
-		}
-		return NULL;
-	}
-	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const unsigned char zero[16] = { 0 };
-	if (inet_pton(AF_INET6, addr, b) != 1) {
-		return "unreadable address";
-	}
-	if (memcmp(b, zero, 16) == 0) {
-		return "unspecified address (::)";
-	}
-	if (memcmp(b, zero, 15) == 0 && b[15] == 1) {
-		return "loopback address (::1)";
-	}
-	if (memcmp(b, mapped, 12) == 0) {
-		return "IPv4-mapped address given as v6: use ip=\"v4\" and the IPv4 address";
-	}
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) {
-		return "link-local address (fe80::/10)";
-	}
-	if (b[0] == 0xff) {
-		return "multicast address (ff00::/8)";
-	}
-	return NULL;
-}
-
 static const char *norm_addr(struct nctx *nc, const struct xnode *n)
 {
 	const char *ip = xattr(n, "ip");
@@ -207,7 +154,7 @@ static const char *norm_addr(struct nctx *nc, const struct xnode *n)
 		refuse(nc, FA_EINVAL, "%s in <%s>", why, n->name);
 		return NULL;
 	}
-	const char *bad = not_glue(buf, want);
+	const char *bad = fa_glue_check(buf, want);
 	if (bad != NULL) {
 		refuse(nc, FA_EINVAL, "invalid glue address \"%s\" in <%s>: %s",
 		       buf, n->name, bad);
@@ -957,6 +904,38 @@ static void jb_status_list(struct epp_norm *nm, const struct xnode *o,
 	jb_raw(nm, "]");
 }
 
+/* RFC 9803 <ttl:infData> of an info response: the TTLs the registry
+ * publishes for the domain, as "ttls":{"NS":3600,...}. */
+static int info_ttls(struct nctx *nc)
+{
+	const struct xnode *t = ext_elem(nc->rspext, NS_TTL, "infData");
+	struct epp_norm *nm = nc->nm;
+	char type[24];
+
+	if (t == NULL) {
+		return FA_OK;
+	}
+	jb_key(nm, "ttls");
+	jb_raw(nm, "{");
+	for (const struct xnode *e = xchild(t, NS_TTL, "ttl"); e != NULL;
+	     e = xnext_same(e)) {
+		/* Empty: the server default, whose value is not given. */
+		if (e->textlen == 0) {
+			continue;
+		}
+		const char *v = ttl_value(nc, e);
+		const char *sp = v != NULL ? strchr(v, ' ') : NULL;
+		if (sp == NULL) {
+			return nc->rc;
+		}
+		snprintf(type, sizeof(type), "%.*s", (int)(sp - v), v);
+		jb_key(nm, type);
+		jb_raw(nm, sp + 1);
+	}
+	jb_raw(nm, "}");
+	return FA_OK;
+}
+
 static int domain_info(struct nctx *nc)
 {
 	const struct xnode *o = nc->resdata;
@@ -1035,6 +1014,9 @@ static int domain_info(struct nctx *nc)
 		jb_raw(nm, "]");
 	}
 	jb_raw(nm, "}");
+	if (info_ttls(nc) != FA_OK) {
+		return nc->rc;
+	}
 	jb_raw(nm, "}");
 
 	struct fa_event *x = ev(nc, FA_EV_DOMAIN_INFO);
@@ -1363,41 +1345,7 @@ size_t epp_utf8_len(const unsigned char *p, size_t n)
 
 int epp_clid_check(const char *s, size_t n, char *why, size_t whylen)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	char shown[24];
-	size_t sn = n < sizeof(shown) - 1 ? n : sizeof(shown) - 1;
-	const char *bad = NULL;
-	size_t chars = 0;
-
-	/* The id goes into a one-line reason: control bytes shown as '?'. */
-	for (size_t i = 0; i < sn; i++) {
-		shown[i] = u[i] < 0x20 || u[i] == 0x7f ? '?' : s[i];
-	}
-	shown[sn] = '\0';
-
-	for (size_t i = 0; i < n && bad == NULL;) {
-		size_t l = epp_utf8_len(u + i, n - i);
-		if (l == 0) {
-			bad = "not UTF-8";
-		} else if (l == 1 && (u[i] <= 0x20 || u[i] == 0x7f)) {
-			bad = "blank or control character";
-		} else if (l == 1 && strchr("\"'`\\,", s[i]) != NULL) {
-			bad = "quote, backslash or comma";
-		}
-		i += l ? l : 1;
-		chars++;
-	}
-	if (bad == NULL && n > 0 && strchr("=+-@", s[0]) != NULL) {
-		bad = "starts with '=', '+', '-' or '@'";
-	}
-	if (bad == NULL && (chars < 3 || chars > 16)) {
-		bad = "not 3 to 16 characters (RFC 5730 clIDType)";
-	}
-	if (bad == NULL) {
-		return FA_OK;
-	}
-	snprintf(why, whylen, "\"%s%s\": %s", shown, n > sn ? "..." : "", bad);
-	return FA_EINVAL;
+	return fa_clid_check(s, n, why, whylen);
 }
 
 const char *epp_login_clid(const struct xnode *cmd)

@@ -198,6 +198,7 @@ struct fa_store_finding_filter {
 	const char *status;	/**< "open", "closed" or NULL for all */
 	const char *entity_kind;
 	long min_score;		/**< -1 = any */
+	int64_t id;		/**< one finding; 0 = any */
 };
 
 /** Types of result columns, so that writers can render them. */
@@ -250,6 +251,29 @@ int fa_store_findings_each(struct fa_store *store,
 			   fa_store_row_fn fn, void *arg, char *err,
 			   size_t errlen) FA_WARN_UNUSED;
 
+/** @brief The columns of fa_store_finding_rules_each's rows. */
+const struct fa_store_col *fa_store_finding_rule_cols(size_t *n);
+
+/**
+ * @brief Stream the evidence of one finding, a row per rule and metric:
+ *        rule, severity, score, condition, metric, value, number of events
+ *        behind the value, first and last firing.
+ * @return FA_OK (no row when there is no such finding), FA_EDB, or what
+ *         the callback returned
+ */
+int fa_store_finding_rules_each(struct fa_store *store, int64_t id,
+				fa_store_row_fn fn, void *arg, char *err,
+				size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Stream the events a finding's evidence names (rows as
+ *        fa_store_events_each gives them), in time order.
+ * @return FA_OK, FA_EDB, or what the callback returned
+ */
+int fa_store_finding_events_each(struct fa_store *store, int64_t id,
+				 fa_store_row_fn fn, void *arg, char *err,
+				 size_t errlen) FA_WARN_UNUSED;
+
 /**
  * @brief Parse a one-dimensional PostgreSQL text[] literal such as
  *        {a,"b c"} into strings allocated from arena.
@@ -258,3 +282,94 @@ int fa_store_findings_each(struct fa_store *store,
  */
 int fa_store_array_parse(struct fa_arena *arena, const char *lit,
 			 const char ***out, size_t *n) FA_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------
+ * Bootstrap import (docs/bootstrap.md)
+ * ------------------------------------------------------------------ */
+
+struct fa_import_row;
+struct fa_store_import;
+
+/** What an import did. */
+struct fa_store_import_stats {
+	uint64_t domains_new;		/**< rows inserted into domains */
+	uint64_t domains_changed;	/**< stored rows replaced */
+	uint64_t domains_same;		/**< stored rows equal to the file's */
+	uint64_t hosts_new;
+	uint64_t hosts_changed;
+	uint64_t hosts_same;
+	uint64_t kept_newer;		/**< rows left alone: changed after the
+					     export time (domains and hosts) */
+	uint64_t duplicates;		/**< rows naming an object again */
+	uint64_t rejects;		/**< rows refused, duplicates included */
+	uint64_t rejects_new;		/**< of them, not stored before */
+};
+
+/**
+ * Called for each duplicate row found at commit, in line order, with the
+ * reason without the "line N: " prefix.
+ */
+typedef void (*fa_store_import_dup_fn)(void *arg, uint64_t line,
+				       const char *reason);
+
+/**
+ * @brief Start an import: open a database transaction holding the ingest
+ *        lock, and start streaming rows into a temporary table.
+ * @param[out] out the import, to free with fa_store_import_free
+ * @param[in] store connected store, borrowed; it must outlive the import
+ *            and serve nothing else until then
+ * @param[out] err reason on failure
+ * @return FA_OK, FA_EDB or FA_ENOMEM
+ */
+int fa_store_import_begin(struct fa_store_import **out, struct fa_store *store,
+			  char *err, size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Queue one valid row (copied). Memory stays bounded: the queued
+ *        text is sent whenever it reaches FA_STORE_COPY_CHUNK bytes.
+ * @return FA_OK, FA_EDB or FA_ENOMEM
+ */
+int fa_store_import_add_row(struct fa_store_import *imp,
+			    const struct fa_import_row *row, char *err,
+			    size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Queue one refused row: its line, byte offset, reason (without
+ *        the "line N: " prefix) and excerpt (copied).
+ * @return FA_OK, FA_EDB or FA_ENOMEM
+ */
+int fa_store_import_add_reject(struct fa_store_import *imp, uint64_t line,
+			       uint64_t offset, const char *reason,
+			       const char *excerpt, char *err,
+			       size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Finish the import in the same database transaction: refuse the
+ *        later rows of names given twice, upsert domains, then hosts (with
+ *        their superordinate domain), store the rejects, and commit.
+ *
+ * A stored row whose updated time is later than as_of is left alone
+ * (kept newer); one equal to the file's is not written; any other takes
+ * the file's values, deleted = false and updated = as_of. DS and TTLs of
+ * stored domains are kept. Rejects are stored under (identity, offset),
+ * so importing the same file again stores none twice. On failure
+ * everything is rolled back.
+ * @param[in] source the file as named by the user
+ * @param[in] identity the file's identity (fa_import_reader_identity)
+ * @param[in] as_of_us the time the export was taken
+ * @param[in] dup called for each duplicate row, or NULL
+ * @param[out] stats what was done (on FA_OK)
+ * @param[out] err reason on failure
+ * @return FA_OK, FA_EDB or FA_ENOMEM
+ */
+int fa_store_import_commit(struct fa_store_import *imp, const char *source,
+			   const char *identity, int64_t as_of_us,
+			   fa_store_import_dup_fn dup, void *arg,
+			   struct fa_store_import_stats *stats, char *err,
+			   size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Free an import; one that was not committed is rolled back.
+ *        NULL is fine.
+ */
+void fa_store_import_free(struct fa_store_import *imp);

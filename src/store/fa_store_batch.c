@@ -18,10 +18,6 @@
 #include "store/fa_store.h"
 #include "store/fa_store_int.h"
 
-/* Fixed key of the advisory lock that serializes batch writers, so that
- * the read-modify-write of the state rows never interleaves. */
-#define INGEST_LOCK_KEY "113723580951912"
-
 /* Bound of the excerpt kept with a reject. */
 #define MAX_EXCERPT 512
 
@@ -393,7 +389,7 @@ static int begin(struct commit *c)
 		hi = b->txns[i].time_us > hi ? b->txns[i].time_us : hi;
 	}
 	if (b->ntxns == 0) {
-		return q_tuples(c, "SELECT pg_advisory_xact_lock(" INGEST_LOCK_KEY ")",
+		return q_tuples(c, "SELECT pg_advisory_xact_lock(" FA_STORE_INGEST_LOCK_KEY ")",
 				0, NULL, "could not lock for ingest", NULL);
 	}
 	char tlo[FA_TIME_BUFSZ];
@@ -402,7 +398,7 @@ static int begin(struct commit *c)
 		fa_time_format(lo, tlo, sizeof(tlo)),
 		fa_time_format(hi, thi, sizeof(thi)),
 	};
-	return q_tuples(c, "SELECT pg_advisory_xact_lock(" INGEST_LOCK_KEY "), "
+	return q_tuples(c, "SELECT pg_advisory_xact_lock(" FA_STORE_INGEST_LOCK_KEY "), "
 			"fa_ensure_event_partitions($1, $2)",
 			2, params, "could not prepare the event partitions", NULL);
 }

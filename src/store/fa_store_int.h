@@ -26,6 +26,11 @@ struct fa_store_buf {
 	size_t cap;
 };
 
+/* Fixed key of the transaction-level advisory lock that serializes the
+ * writers of the state tables (batch ingest, bootstrap import), so that
+ * their read-modify-write of state rows never interleaves. */
+#define FA_STORE_INGEST_LOCK_KEY "113723580951912"
+
 /* Upper bound of one staged COPY buffer: a batch that grows past it is
  * sent in pieces, so this only limits memory, never correctness. */
 #define FA_STORE_COPY_CHUNK (1024 * 1024)
