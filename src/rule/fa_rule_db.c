@@ -708,6 +708,45 @@ static int seed_registrars(struct run *r, const char **names, size_t n, const ch
 }
 
 /*
+ * For contact_reuse: the other contacts that shared the registrant's email
+ * (case-insensitively) or voice in the contacts table, both rows last
+ * changed before the chunk; at most FA_RULE_MAX_REUSE per registrant.
+ */
+static int seed_reuse(struct run *r, const char **names, size_t n, const char *from)
+{
+	static const char sql[] =
+		"SELECT c.id, o.id FROM contacts c JOIN contacts o ON o.id <> c.id"
+		" AND NOT o.deleted AND o.updated < $2::timestamptz"
+		" AND ((coalesce(c.data->>'email', '') <> ''"
+		"   AND lower(o.data->>'email') = lower(c.data->>'email'))"
+		"  OR (coalesce(c.data->>'voice', '') <> ''"
+		"   AND o.data->>'voice' = c.data->>'voice'))"
+		" WHERE c.id = ANY($1::text[]) AND NOT c.deleted AND c.updated < $2::timestamptz"
+		" ORDER BY 1, 2";
+	struct fa_rule_sb arr = { 0 };
+	int rc = FA_OK;
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	const char *params[2] = { arr.p, from };
+	PGresult *res = exec(r, sql, 2, params);
+	fa_rule_sb_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, "read the contacts sharing data with registrants");
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct fa_rule_ent *e =
+			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
+		if (e != NULL && e->seeded) {
+			rc = fa_rule_registrant_seed_reuse(e, PQgetvalue(res, i, 1));
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
  * Registrants first seen in this chunk: their contact data from the
  * contacts table when it was last changed before the chunk (else a
  * contact event of the scan will tell).
@@ -725,7 +764,9 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		struct fa_rule_ent *e;
 		rc = fa_rule_engine_seed_ent(r->eng, FA_RULE_E_REGISTRANT, names[i], &e);
 	}
-	if (rc != FA_OK || !set_uses(r->set, FA_RULE_E_REGISTRANT, "contact_quality_issues")) {
+	bool reuse = set_uses(r->set, FA_RULE_E_REGISTRANT, "contact_reuse");
+	if (rc != FA_OK ||
+	    (!reuse && !set_uses(r->set, FA_RULE_E_REGISTRANT, "contact_quality_issues"))) {
 		return rc;
 	}
 	array_literal(&arr, names, n);
@@ -742,12 +783,12 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		struct fa_rule_ent *e =
 			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
 		if (e != NULL && e->seeded) {
-			rc = fa_rule_registrant_seed(e, get_str(res, i, 1), get_str(res, i, 2),
+			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1), get_str(res, i, 2),
 						     get_str(res, i, 3), get_str(res, i, 4));
 		}
 	}
 	PQclear(res);
-	return rc;
+	return rc == FA_OK && reuse ? seed_reuse(r, names, n, from) : rc;
 }
 
 /* Everything the domains of the chunk need besides create date and TTL. */

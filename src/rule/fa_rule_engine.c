@@ -53,6 +53,16 @@ struct acc {
 	size_t nfired;
 };
 
+/* The contacts that share one email ("e" + lower case) or voice ("v"). */
+struct cref {
+	struct cref *next;
+	char *key;
+	char **ids;
+	size_t n, cap;
+};
+
+#define CIDX_BUCKETS 4096
+
 struct fa_rule_engine {
 	const struct fa_rule_set *set;
 	const struct fa_rule **by_kind[FA_RULE_E__COUNT];
@@ -80,6 +90,11 @@ struct fa_rule_engine {
 	uint64_t next_txn;
 	bool manual_prune;
 	struct fa_rule_stats stats;
+
+	/* Contacts by email and voice (contact_reuse): key -> contact ids. */
+	bool cindex_on;
+	struct cref **cidx;
+	size_t ncidx;
 
 	/* Scratch for fa_rule_engine_finding. */
 	struct fa_rule_sb sb;
@@ -134,6 +149,19 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
 		eng->seeds[k] = eng->track[k] && fa_rule_entities[k].seeded;
 	}
+	int reuse = fa_rule_metric_find(FA_RULE_E_REGISTRANT, "contact_reuse", 13);
+	for (size_t i = 0; reuse >= 0 && i < set->nrules; i++) {
+		for (size_t k = 0; k < set->rules[i]->nrefs; k++) {
+			eng->cindex_on |= set->rules[i]->refs[k].metric == reuse;
+		}
+	}
+	if (eng->cindex_on) {
+		eng->ncidx = CIDX_BUCKETS;
+		eng->cidx = calloc(eng->ncidx, sizeof(*eng->cidx));
+		if (eng->cidx == NULL) {
+			goto fail;
+		}
+	}
 	eng->glue_metric = fa_rule_metric_find(FA_RULE_E_DOMAIN, "glue_changes", 12);
 	if (eng->glue_metric >= 0 && set->retention_us[eng->glue_metric] == 0) {
 		eng->glue_metric = -1;
@@ -166,8 +194,14 @@ void fa_rule_evq_free(struct fa_rule_evq *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static void ent_free(struct fa_rule_ent *e)
+static void cref_del(struct fa_rule_engine *eng, char tag, const char *value, const char *id);
+
+static void ent_free(struct fa_rule_engine *eng, struct fa_rule_ent *e)
 {
+	if (e->kind == FA_RULE_E_REGISTRANT && e->has_cdata && eng->cindex_on) {
+		cref_del(eng, 'e', e->c_email, e->name);
+		cref_del(eng, 'v', e->c_voice, e->name);
+	}
 	if (e->q != NULL) {
 		for (size_t m = 0; m < fa_rule_nmetrics; m++) {
 			fa_rule_evq_free(&e->q[m]);
@@ -177,6 +211,16 @@ static void ent_free(struct fa_rule_ent *e)
 	fa_rule_ent_clear(e);
 	free(e->name);
 	free(e);
+}
+
+static void cref_free(struct cref *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->ids[i]);
+	}
+	free(c->ids);
+	free(c->key);
+	free(c);
 }
 
 static void acc_free(struct acc *a)
@@ -218,10 +262,19 @@ void fa_rule_engine_free(struct fa_rule_engine *eng)
 		struct fa_rule_ent *e = eng->buckets[b];
 		while (e != NULL) {
 			struct fa_rule_ent *next = e->next;
-			ent_free(e);
+			ent_free(eng, e);
 			e = next;
 		}
 	}
+	for (size_t b = 0; eng->cidx != NULL && b < eng->ncidx; b++) {
+		struct cref *c = eng->cidx[b];
+		while (c != NULL) {
+			struct cref *next = c->next;
+			cref_free(c);
+			c = next;
+		}
+	}
+	free(eng->cidx);
 	for (size_t i = 0; i < eng->naccs; i++) {
 		acc_free(eng->accs[i]);
 	}
@@ -283,7 +336,7 @@ static struct fa_rule_ent *ent_get(struct fa_rule_engine *eng, int kind, const c
 	e->name = strdup(name);
 	e->q = calloc(fa_rule_nmetrics, sizeof(*e->q));
 	if (e->name == NULL || e->q == NULL) {
-		ent_free(e);
+		ent_free(eng, e);
 		return NULL;
 	}
 	e->kind = kind;
@@ -586,7 +639,7 @@ void fa_rule_engine_prune(struct fa_rule_engine *eng)
 			struct fa_rule_ent *e = *pp;
 			if (e->last_us <= horizon) {
 				*pp = e->next;
-				ent_free(e);
+				ent_free(eng, e);
 				eng->nents--;
 				continue;
 			}
@@ -769,6 +822,147 @@ int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 		if (rc != FA_OK) {
 			return rc;
 		}
+	}
+	return FA_OK;
+}
+
+/* "e" + lower-cased email, or "v" + voice; NULL for no value. */
+static char *ckey(char tag, const char *value)
+{
+	if (value == NULL || *value == '\0') {
+		return NULL;
+	}
+	size_t len = strlen(value);
+	char *k = malloc(len + 2);
+	if (k == NULL) {
+		return NULL;
+	}
+	k[0] = tag;
+	for (size_t i = 0; i <= len; i++) {
+		char c = value[i];
+		k[i + 1] = tag == 'e' && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	return k;
+}
+
+static struct cref *cref_find(const struct fa_rule_engine *eng, const char *key)
+{
+	struct cref *c = eng->cidx[hash(0, key) % eng->ncidx];
+	while (c != NULL && strcmp(c->key, key) != 0) {
+		c = c->next;
+	}
+	return c;
+}
+
+static void cref_del(struct fa_rule_engine *eng, char tag, const char *value, const char *id)
+{
+	char *key = ckey(tag, value);
+	struct cref *c = key != NULL ? cref_find(eng, key) : NULL;
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		if (strcmp(c->ids[i], id) == 0) {
+			free(c->ids[i]);
+			c->ids[i] = c->ids[--c->n];
+			break;
+		}
+	}
+	free(key);
+}
+
+static int cref_add(struct fa_rule_engine *eng, char tag, const char *value, const char *id)
+{
+	if (value == NULL || *value == '\0') {
+		return FA_OK;
+	}
+	char *key = ckey(tag, value);
+	if (key == NULL) {
+		return FA_ENOMEM;
+	}
+	struct cref *c = cref_find(eng, key);
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			free(key);
+			return FA_ENOMEM;
+		}
+		size_t h = hash(0, key) % eng->ncidx;
+		c->key = key;
+		c->next = eng->cidx[h];
+		eng->cidx[h] = c;
+	} else {
+		free(key);
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->ids[i], id) == 0) {
+			return FA_OK;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 2;
+		char **p = realloc(c->ids, cap * sizeof(*p));
+		if (p == NULL) {
+			return FA_ENOMEM;
+		}
+		c->ids = p;
+		c->cap = cap;
+	}
+	if ((c->ids[c->n] = strdup(id)) == NULL) {
+		return FA_ENOMEM;
+	}
+	c->n++;
+	return FA_OK;
+}
+
+int fa_rule_engine_contact_index(struct fa_rule_engine *eng, const char *id,
+				 const char *old_email, const char *old_voice,
+				 const char *new_email, const char *new_voice)
+{
+	if (!eng->cindex_on) {
+		return FA_OK;
+	}
+	cref_del(eng, 'e', old_email, id);
+	cref_del(eng, 'v', old_voice, id);
+	int rc = cref_add(eng, 'e', new_email, id);
+	return rc == FA_OK ? cref_add(eng, 'v', new_voice, id) : rc;
+}
+
+bool fa_rule_engine_contact_has(const struct fa_rule_engine *eng, const char *id,
+				const char *email, const char *voice)
+{
+	for (int k = 0; eng->cindex_on && k < 2; k++) {
+		char *key = ckey(k == 0 ? 'e' : 'v', k == 0 ? email : voice);
+		const struct cref *c = key != NULL ? cref_find(eng, key) : NULL;
+		free(key);
+		for (size_t i = 0; c != NULL && i < c->n; i++) {
+			if (strcmp(c->ids[i], id) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+int fa_rule_engine_contact_list(const struct fa_rule_engine *eng, const char *email,
+				const char *voice, const char *const **ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	for (int k = 0; eng->cindex_on && k < 2; k++) {
+		char *key = ckey(k == 0 ? 'e' : 'v', k == 0 ? email : voice);
+		const struct cref *c = key != NULL ? cref_find(eng, key) : NULL;
+		free(key);
+		if (c == NULL || c->n == 0) {
+			continue;
+		}
+		const char **p = realloc((void *)*ids, (*n + c->n) * sizeof(*p));
+		if (p == NULL) {
+			free((void *)*ids);
+			*ids = NULL;
+			*n = 0;
+			return FA_ENOMEM;
+		}
+		memcpy(p + *n, c->ids, c->n * sizeof(*p));
+		*ids = p;
+		*n += c->n;
 	}
 	return FA_OK;
 }

@@ -159,6 +159,8 @@ struct fa_rule_ent {
 	bool has_cdata;			/**< registrant: its contact data is known */
 	char *c_email, *c_voice, *c_name, *c_cc;
 	int64_t cdata_ev;
+	char **reuse_ids;		/**< contacts sharing email/voice in the table */
+	size_t nreuse;
 };
 
 struct fa_rule_engine;
@@ -260,8 +262,16 @@ int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns,
 			   size_t n) FA_WARN_UNUSED;
 
 /** @brief Give a registrant its contact data from the contacts table. */
-int fa_rule_registrant_seed(struct fa_rule_ent *e, const char *email, const char *voice,
-			    const char *name, const char *cc) FA_WARN_UNUSED;
+int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			    const char *email, const char *voice, const char *name,
+			    const char *cc) FA_WARN_UNUSED;
+
+/** Most contact ids read from the table per registrant for contact_reuse. */
+#define FA_RULE_MAX_REUSE 1000
+
+/** @brief Remember another contact that shares the registrant's email or
+ *         voice in the contacts table (at most FA_RULE_MAX_REUSE). */
+int fa_rule_registrant_seed_reuse(struct fa_rule_ent *e, const char *id) FA_WARN_UNUSED;
 
 /**
  * @brief The tracker to give state from outside the events: a new one for
@@ -271,6 +281,30 @@ int fa_rule_registrant_seed(struct fa_rule_ent *e, const char *email, const char
  */
 int fa_rule_engine_seed_ent(struct fa_rule_engine *eng, int kind, const char *name,
 			    struct fa_rule_ent **out) FA_WARN_UNUSED;
+
+/**
+ * @brief Move contact id in the engine's email/voice index from the old
+ *        values to the new ones (NULL: none). A no-op unless the set
+ *        reads contact_reuse.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_rule_engine_contact_index(struct fa_rule_engine *eng, const char *id,
+				 const char *old_email, const char *old_voice,
+				 const char *new_email, const char *new_voice) FA_WARN_UNUSED;
+
+/** @brief Whether the index has contact id under this email or voice. */
+bool fa_rule_engine_contact_has(const struct fa_rule_engine *eng, const char *id,
+				const char *email, const char *voice);
+
+/**
+ * @brief The contact ids indexed under this email and under this voice,
+ *        concatenated (an id may appear twice).
+ * @param[out] ids array to free() (the strings are the index's), NULL when none
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_rule_engine_contact_list(const struct fa_rule_engine *eng, const char *email,
+				const char *voice, const char *const **ids,
+				size_t *n) FA_WARN_UNUSED;
 
 /** @brief Whether the engine keeps trackers of this kind. */
 bool fa_rule_engine_tracks(const struct fa_rule_engine *eng, int kind);

@@ -756,7 +756,47 @@ static int registrar_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 
 /* Registrants: moves of their domains, their own contact data. */
 
-static int cdata_set(struct fa_rule_ent *e, const struct fa_rule_event *ev, bool all)
+static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, bool all);
+
+static int cdata_set(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		     const struct fa_rule_event *ev, bool all)
+{
+	char *old_email = e->c_email, *old_voice = e->c_voice;
+	e->c_email = e->c_voice = NULL;
+	int rc = set_str(&e->c_email, old_email);
+	if (rc == FA_OK) {
+		rc = set_str(&e->c_voice, old_voice);
+	}
+	if (rc == FA_OK) {
+		rc = cdata_fields(e, ev, all);
+	}
+	if (rc == FA_OK) {
+		rc = fa_rule_engine_contact_index(eng, e->name, old_email, old_voice, e->c_email,
+						  e->c_voice);
+	}
+	free(old_email);
+	free(old_voice);
+	return rc;
+}
+
+int fa_rule_registrant_seed_reuse(struct fa_rule_ent *e, const char *id)
+{
+	if (e->nreuse == FA_RULE_MAX_REUSE) {
+		return FA_OK;
+	}
+	char **p = realloc(e->reuse_ids, (e->nreuse + 1) * sizeof(*p));
+	if (p == NULL) {
+		return FA_ENOMEM;
+	}
+	e->reuse_ids = p;
+	if ((p[e->nreuse] = strdup(id)) == NULL) {
+		return FA_ENOMEM;
+	}
+	e->nreuse++;
+	return FA_OK;
+}
+
+static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, bool all)
 {
 	struct {
 		unsigned bit;
@@ -785,23 +825,24 @@ static int registrant_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 {
 	if (is(ev->kind, "contact.create")) {
 		e->has_cdata = true;
-		return cdata_set(e, ev, true);
+		return cdata_set(eng, e, ev, true);
 	}
 	if (is(ev->kind, "contact.update")) {
 		/* Without the data from before, an update tells only part. */
-		return e->has_cdata ? cdata_set(e, ev, false) : FA_OK;
+		return e->has_cdata ? cdata_set(eng, e, ev, false) : FA_OK;
 	}
 	return move_note(eng, e, ev, txn);
 }
 
-int fa_rule_registrant_seed(struct fa_rule_ent *e, const char *email, const char *voice,
-			    const char *name, const char *cc)
+int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
+			    const char *email, const char *voice, const char *name,
+			    const char *cc)
 {
 	struct fa_rule_event ev = {
 		.c_email = email, .c_voice = voice, .c_name = name, .c_cc = cc,
 	};
 	e->has_cdata = true;
-	return cdata_set(e, &ev, true);
+	return cdata_set(eng, e, &ev, true);
 }
 
 void fa_rule_ent_prune(struct fa_rule_ent *e, int64_t horizon_us)
@@ -844,6 +885,10 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	free(e->c_voice);
 	free(e->c_name);
 	free(e->c_cc);
+	for (size_t i = 0; i < e->nreuse; i++) {
+		free(e->reuse_ids[i]);
+	}
+	free(e->reuse_ids);
 }
 
 const struct fa_rule_entity_def fa_rule_entities[FA_RULE_E__COUNT] = {
@@ -1234,6 +1279,54 @@ static int quality_value(const struct fa_rule_engine *eng, const struct fa_rule_
 	return FA_OK;
 }
 
+/*
+ * Other contacts sharing the registrant's email or voice: those the
+ * evaluation knows from contact events (the engine's index holds their
+ * latest data), and those the table had when the registrant was first met
+ * unless their events have told otherwise since.
+ */
+static int contact_reuse_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			       int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			       struct fa_rule_ids *ids)
+{
+	const char *const *found;
+	size_t nfound, n = 0;
+	out->known = e->has_cdata;
+	if (!out->known) {
+		return FA_OK;
+	}
+	int rc = fa_rule_engine_contact_list(eng, e->c_email, e->c_voice, &found, &nfound);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	const char **all = malloc((nfound + e->nreuse + 1) * sizeof(*all));
+	if (all == NULL) {
+		free((void *)found);
+		return FA_ENOMEM;
+	}
+	for (size_t i = 0; i < nfound; i++) {
+		all[n++] = found[i];
+	}
+	for (size_t i = 0; i < e->nreuse; i++) {
+		const struct fa_rule_ent *o =
+			fa_rule_engine_find(eng, FA_RULE_E_REGISTRANT, e->reuse_ids[i]);
+		if (o == NULL || !o->has_cdata) {
+			all[n++] = e->reuse_ids[i];
+		}
+	}
+	qsort(all, n, sizeof(*all), cmp_cstr);
+	int64_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 || strcmp(all[i], all[i - 1]) != 0) && strcmp(all[i], e->name) != 0) {
+			count++;
+		}
+	}
+	free(all);
+	free((void *)found);
+	out->v = count;
+	return FA_OK;
+}
+
 /* Counter conditions. */
 
 static bool match_replacement(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
@@ -1340,6 +1433,8 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
 	{ FA_RULE_E_REGISTRANT, "contact_quality_issues", FA_RULE_T_COUNT, false, { NULL },
 	  false, quality_value, NULL, 0 },
+	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
+	  contact_reuse_value, NULL, 0 },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);

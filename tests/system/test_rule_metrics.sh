@@ -21,17 +21,17 @@ pol="$FA_SOURCE_DIR/tests/data/rule/metrics.yaml"
 # From the first event: the registrar's October history is fed, the NS
 # sets come from domains.ns with every NS event undone.
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol")
-expect "full run summary" "policies: 1 (8 rules)
+expect "full run summary" "policies: 1 (9 rules)
 evaluated from: 2026-10-05T10:00:00Z
 events scanned: 612 (rules evaluated at 612)
 entities: 9
-rules fired: 642
+rules fired: 651
 findings: 4 opened, 0 updated, 0 unchanged" "$out"
 
 findings_q="SELECT entity_kind, entity, severity, score, rules, first_fired, last_fired FROM findings ORDER BY entity_kind, entity"
 expect "findings" "domain|d-a.example|high|65|{low-ttl,many-ns-addrs,repl-after-contact}|2026-11-01 08:00:00+00|2026-11-10 11:00:00+00
 host|ns3.new.example|low|5|{young-hosting}|2026-11-10 10:30:00+00|2026-11-10 10:30:00+00
-registrant|ct-bad|low|5|{quality}|2026-11-01 08:00:00+00|2026-11-10 11:00:00+00
+registrant|ct-bad|low|10|{quality,reuse}|2026-11-01 08:00:00+00|2026-11-10 11:00:00+00
 registrar|reg-x|high|65|{bulk,new-net,off-hours}|2026-10-05 10:00:00+00|2026-11-10 11:00:00+00" \
 	"$(q "$findings_q")"
 
@@ -61,6 +61,8 @@ check_evidence() {
 	expect "$1: off_hours" "3||1d|[602, 603, 612]|3" "$(ev reg-x off-hours 'off_hours[1d]')"
 	expect "$1: contact_quality_issues" "1|||[]|0" \
 		"$(ev ct-bad quality contact_quality_issues)"
+	# ct-twin has the same voice in the contacts table, ct-other not.
+	expect "$1: contact_reuse" "1|||[]|0" "$(ev ct-bad reuse contact_reuse)"
 	# ns3.new.example: delegated by none before 10:00, by all three
 	# since 10:02; d-c.example (created 11-05) is the young one.
 	expect "$1: domains" "3|||[]|0" "$(ev ns3.new.example young-hosting domains)"
@@ -81,11 +83,11 @@ before=$(q "$dump_q")
 # history, the authInfo change, the NS sets before the updates, the
 # addresses of ns3.new.example and the contact data come from the tables.
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --since 2026-11-10T00:00:00Z)
-expect "seeded run summary" "policies: 1 (8 rules)
+expect "seeded run summary" "policies: 1 (9 rules)
 evaluated from: 2026-11-10T00:00:00Z
 events scanned: 11 (rules evaluated at 11)
 entities: 8
-rules fired: 40
+rules fired: 48
 findings: 0 opened, 0 updated, 4 unchanged" "$out"
 expect "seeded run changes no row" "$before" "$(q "$dump_q")"
 check_evidence "seeded run"

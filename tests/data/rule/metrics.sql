@@ -15,7 +15,11 @@ INSERT INTO hosts (name, registrar, addrs, updated) VALUES
 	('ns3.new.example', 'reg-x', '{203.0.113.1,203.0.113.2,203.0.113.3}', now());
 INSERT INTO contacts (id, registrar, data, updated) VALUES
 	('ct-bad', 'reg-x', '{"name": "X Y", "cc": "US", "email": "nope",
-	  "voice": "+1.5555551234"}', '2026-09-01T00:00:00Z');
+	  "voice": "+1.5555551234"}', '2026-09-01T00:00:00Z'),
+	('ct-twin', 'reg-y', '{"name": "Z", "cc": "DE", "email": "z@mail.example",
+	  "voice": "+1.5555551234"}', '2026-09-02T00:00:00Z'),
+	('ct-other', 'reg-y', '{"name": "O", "cc": "DE", "email": "o@mail.example",
+	  "voice": "+1.5555550000"}', '2026-09-02T00:00:00Z');
 
 -- The zone tables come with the zone migration; the columns used here.
 CREATE TABLE IF NOT EXISTS zone_records (zone text COLLATE "C" NOT NULL,

@@ -628,6 +628,73 @@ static void test_host_delegations(void **state)
 	fa_rule_set_free(set);
 }
 
+static const char reuse_policy[] =
+	"policy: p\n"
+	"rules:\n"
+	"  - {id: a, description: d, entity: registrant, severity: low, score: 1,\n"
+	"     when: \"contact_reuse >= 2\"}\n";
+
+static void contact(struct fa_rule_engine *eng, const char *kind, const char *id,
+		    const char *email, const char *voice, unsigned fields, int64_t at)
+{
+	put(eng, ((struct fa_rule_event){ .kind = kind, .contact = id, .txn_key = id,
+					  .c_email = email, .c_voice = voice, .c_name = "n",
+					  .c_cc = "DE", .cfields = fields }), at);
+}
+
+static void test_contact_reuse(void **state)
+{
+	struct fa_rule_set *set = set_from(reuse_policy);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	struct fa_rule_ent *e;
+
+	/* Email compared without case, voice exactly. */
+	contact(eng, "contact.create", "c1", "A@x.example", "+1.1", 15, 0);
+	contact(eng, "contact.create", "c2", "a@x.example", "+1.2", 15, 1);
+	contact(eng, "contact.create", "c3", "b@x.example", "+1.1", 15, 2);
+	assert_int_equal(val(eng, "registrant", "c1", "contact_reuse", 0), 2);
+	assert_int_equal(val(eng, "registrant", "c2", "contact_reuse", 0), 1);
+	assert_int_equal(val(eng, "registrant", "c3", "contact_reuse", 0), 1);
+	/* Rules run at the contact's own events: c1's came first (0 then). */
+	assert_int_equal(fa_rule_engine_finding_count(eng), 0);
+	contact(eng, "contact.update", "c2", "z@x.example", NULL, FA_RULE_CF_EMAIL, 3);
+	assert_int_equal(val(eng, "registrant", "c1", "contact_reuse", 0), 1);
+	assert_int_equal(val(eng, "registrant", "c2", "contact_reuse", 0), 0);
+
+	/* Known from the table: "old" shares with c9 (not seen since) and
+	 * c1 (whose events tell another email). */
+	assert_int_equal(fa_rule_engine_seed_ent(eng, FA_RULE_E_REGISTRANT, "old", &e), FA_OK);
+	assert_non_null(e);
+	assert_int_equal(fa_rule_registrant_seed(eng, e, "q@x.example", NULL, "n", "US"), FA_OK);
+	assert_int_equal(fa_rule_registrant_seed_reuse(e, "c9"), FA_OK);
+	assert_int_equal(fa_rule_registrant_seed_reuse(e, "c1"), FA_OK);
+	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 1);
+	contact(eng, "contact.create", "c4", "Q@X.example", NULL, 15, 4);
+	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 2);
+	assert_int_equal(val(eng, "registrant", "c4", "contact_reuse", 0), 1);
+	contact(eng, "contact.create", "c9", "other@x.example", NULL, 15, 5);
+	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 1);
+	/* An update of old itself fires: c4 and, by voice, c1 and c3. */
+	contact(eng, "contact.update", "old", NULL, "+1.1", FA_RULE_CF_VOICE, 6);
+	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 3);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 1);
+
+	/* Unknown without contact data. */
+	create(eng, "d.example", "r", "nodata", 7);
+	assert_false(known(eng, "registrant", "nodata", "contact_reuse", 0));
+
+	/* A month on the other trackers are gone: c4 (known only from its
+	 * event) leaves the index, c1 and c9 count again from the table's
+	 * list taken when "old" was first met. */
+	contact(eng, "contact.update", "old", NULL, NULL, 0, 30 * DAY);
+	fa_rule_engine_prune(eng);
+	assert_null(fa_rule_engine_find(eng, FA_RULE_E_REGISTRANT, "c4"));
+	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 2);
+
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +705,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bulk, setup),
 		cmocka_unit_test_setup(test_registrant, setup),
 		cmocka_unit_test_setup(test_host_delegations, setup),
+		cmocka_unit_test_setup(test_contact_reuse, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
