@@ -69,6 +69,8 @@ struct fa_rule_engine {
 	size_t nby_kind[FA_RULE_E__COUNT];
 	bool seeds[FA_RULE_E__COUNT];
 	bool track[FA_RULE_E__COUNT];	/* rules of the kind, or metrics reading it */
+	int *slot;			/* per metric: its queue in a tracker's q, or -1 */
+	size_t nslots[FA_RULE_E__COUNT];
 	int glue_metric;		/* domain glue_changes if the set reads it, else -1 */
 	int64_t horizon_us;
 
@@ -149,6 +151,18 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
 		eng->seeds[k] = eng->track[k] && fa_rule_entities[k].seeded;
 	}
+	/* Trackers carry queues only for the counters the set reads. */
+	eng->slot = malloc(fa_rule_nmetrics * sizeof(*eng->slot));
+	if (eng->slot == NULL) {
+		goto fail;
+	}
+	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+		const struct fa_rule_metric_def *md = &fa_rule_metrics[m];
+		eng->slot[m] = -1;
+		if (md->value == NULL && set->retention_us[m] > 0) {
+			eng->slot[m] = (int)eng->nslots[md->entity]++;
+		}
+	}
 	int reuse = fa_rule_metric_find(FA_RULE_E_REGISTRANT, "contact_reuse", 13);
 	for (size_t i = 0; reuse >= 0 && i < set->nrules; i++) {
 		for (size_t k = 0; k < set->rules[i]->nrefs; k++) {
@@ -202,12 +216,10 @@ static void ent_free(struct fa_rule_engine *eng, struct fa_rule_ent *e)
 		cref_del(eng, 'e', e->c_email, e->name);
 		cref_del(eng, 'v', e->c_voice, e->name);
 	}
-	if (e->q != NULL) {
-		for (size_t m = 0; m < fa_rule_nmetrics; m++) {
-			fa_rule_evq_free(&e->q[m]);
-		}
-		free(e->q);
+	for (size_t i = 0; i < e->nq; i++) {
+		fa_rule_evq_free(&e->q[i]);
 	}
+	free(e->q);
 	fa_rule_ent_clear(e);
 	free(e->name);
 	free(e);
@@ -281,6 +293,7 @@ void fa_rule_engine_free(struct fa_rule_engine *eng)
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
 		free(eng->by_kind[k]);
 	}
+	free(eng->slot);
 	free(eng->buckets);
 	free(eng->abuckets);
 	free(eng->accs);
@@ -334,8 +347,9 @@ static struct fa_rule_ent *ent_get(struct fa_rule_engine *eng, int kind, const c
 		return NULL;
 	}
 	e->name = strdup(name);
-	e->q = calloc(fa_rule_nmetrics, sizeof(*e->q));
-	if (e->name == NULL || e->q == NULL) {
+	e->nq = eng->nslots[kind];
+	e->q = e->nq > 0 ? calloc(e->nq, sizeof(*e->q)) : NULL;
+	if (e->name == NULL || (e->nq > 0 && e->q == NULL)) {
 		ent_free(eng, e);
 		return NULL;
 	}
@@ -451,8 +465,10 @@ static int metric_value(const struct fa_rule_engine *eng, const struct fa_rule_e
 		return def->value(eng, e, eng->now_us, window_us, out, ids);
 	}
 	out->known = true;
-	out->v = (int64_t)fa_rule_evq_count(e != NULL ? &e->q[m] : NULL, eng->now_us,
-					    window_us, ids);
+	int slot = eng->slot[m];
+	out->v = (int64_t)fa_rule_evq_count(e != NULL && e->q != NULL && slot >= 0 ? &e->q[slot]
+									       : NULL,
+					    eng->now_us, window_us, ids);
 	return FA_OK;
 }
 
@@ -587,7 +603,7 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			    (md->match != NULL && !md->match(e, ev, txn))) {
 				break;
 			}
-			int rc = fa_rule_evq_push(&e->q[m], ev->ts_us, ev->id, retention,
+			int rc = fa_rule_evq_push(&e->q[eng->slot[m]], ev->ts_us, ev->id, retention,
 						  md->per_txn ? txn : NULL);
 			if (rc != FA_OK) {
 				return rc;
@@ -621,7 +637,7 @@ static int route_glue(struct fa_rule_engine *eng, const struct fa_rule_event *ev
 	if (d == NULL) {
 		return FA_OK;
 	}
-	return fa_rule_evq_push(&d->q[eng->glue_metric], ev->ts_us, ev->id,
+	return fa_rule_evq_push(&d->q[eng->slot[eng->glue_metric]], ev->ts_us, ev->id,
 				eng->set->retention_us[eng->glue_metric], NULL);
 }
 

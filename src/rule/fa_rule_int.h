@@ -115,7 +115,8 @@ struct fa_rule_ent {
 	int64_t last_us;
 	bool seeded;
 
-	struct fa_rule_evq *q;		/**< one per metric index, counters only */
+	struct fa_rule_evq *q;		/**< one per counter the set uses for the kind */
+	size_t nq;
 
 	bool has_created;		/**< domain */
 	int64_t created_us;
