@@ -339,6 +339,16 @@ static bool uses_ns_sets(const struct fa_rule_set *set)
 	       uses_delegations(set);
 }
 
+/*
+ * The zone a delegation is read from: the name without its first label
+ * ("." for a top-level name), so that the lookup uses zone_records' key
+ * (zone, owner, rrtype). Delegations deeper below their zone's origin are
+ * not found this way.
+ */
+#define ZONE_OF(col) \
+	"(CASE WHEN strpos(" col ", '.') > 0" \
+	" THEN substr(" col ", strpos(" col ", '.') + 1) ELSE '.' END)"
+
 /* The zone tables come with the zone migration: ask once per run. */
 static int zone_tables(struct run *r, bool *has)
 {
@@ -389,8 +399,9 @@ static int seed_ns_sets(struct run *r, const char **names, size_t n, const char 
 	static const char q_now_zone[] =
 		"SELECT d.name, x FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
 		" WHERE d.name = ANY($1::text[]) AND NOT d.deleted"
-		" UNION SELECT owner, rdata FROM zone_records"
-		" WHERE rrtype = 'NS' AND owner = ANY($1::text[])";
+		" UNION SELECT z.owner, z.rdata FROM unnest($1::text[]) n(name)"
+		" JOIN zone_records z ON z.zone = " ZONE_OF("n.name")
+		" AND z.owner = n.name AND z.rrtype = 'NS'";
 	static const char q_events[] =
 		"SELECT domain, kind, host FROM events WHERE domain = ANY($1::text[])"
 		" AND kind IN ('domain.ns_add', 'domain.ns_rem', 'domain.create',"
@@ -522,9 +533,10 @@ static int seed_since(struct run *r, const char **names, size_t n, const char *f
 static int seed_zone_ttl(struct run *r, const char **names, size_t n, const char *from)
 {
 	static const char sql[] =
-		"SELECT z.owner, min(z.ttl) FROM zone_records z"
-		" WHERE z.rrtype = 'NS' AND z.owner = ANY($1::text[])"
-		" AND NOT EXISTS (SELECT 1 FROM events e WHERE e.domain = z.owner"
+		"SELECT z.owner, min(z.ttl) FROM unnest($1::text[]) n(name)"
+		" JOIN zone_records z ON z.zone = " ZONE_OF("n.name")
+		" AND z.owner = n.name AND z.rrtype = 'NS'"
+		" WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.domain = z.owner"
 		"  AND e.ts >= $2::timestamptz"
 		"  AND (e.kind IN ('zone.delegation_add', 'zone.delegation_rem')"
 		"   OR (e.kind = 'zone.ttl_change' AND e.detail->>'rrtype' = 'NS')))"
