@@ -32,6 +32,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_zone(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_enrich(const struct fa_cli *cli, int argc, char **argv);
 
 struct fa_store;
 struct fa_store_col;

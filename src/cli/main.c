@@ -31,6 +31,8 @@ static const struct command commands[] = {
 				   "--host, --since, --until)" },
 	{ "findings", fa_cmd_findings, "list findings" },
 	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
+	{ "enrich", fa_cmd_enrich, "enrich check|lookup: IP to ASN, consumer prefixes, "
+				   "allowlists, declarations (no database)" },
 };
 
 static void usage(FILE *out, const char *prog)

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private parts of the enrichment module shared by its files.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/fa_arena.h"
+#include "enrich/fa_enrich.h"
+
+typedef unsigned __int128 u128;
+
+/* One prefix while a table is being built. */
+struct pfx_in {
+	u128 start;
+	uint32_t val;		/* ASN, or label index + 1 (0: no label) */
+	uint32_t line;
+	uint16_t src;		/* index into the set's sources */
+	uint8_t len;
+	uint8_t v6;
+};
+
+/* A flattened table of one family: ranges that tile the address space
+ * from 0, each running to the next start. plen 0xff marks a gap. */
+struct pfx_fam {
+	size_t n;
+	uint32_t *start4;	/* IPv4 tables */
+	u128 *start6;		/* IPv6 tables */
+	uint32_t *val;
+	uint8_t *plen;
+	uint16_t *src;
+};
+
+struct pfx_tab {
+	struct pfx_in *in;	/* while building */
+	size_t nin, capin;
+	struct pfx_fam f4, f6;
+	size_t bytes;
+};
+
+#define PFX_GAP 0xff
+
+/* Names matched on label boundaries (allowlist suffixes, declarations). */
+struct name_ent {
+	const char *name;	/* normalized, in the arena */
+	uint32_t len;
+	uint32_t hash;
+	uint32_t val;		/* provider or declaration index */
+};
+
+struct name_tab {
+	struct name_ent *ent;
+	size_t n, cap;
+	uint32_t *slot;		/* open addressing, index + 1; 0 empty */
+	size_t nslot;
+};
+
+struct decl {
+	enum fa_enrich_decl decl;
+	const char *note;
+	const char *origin;
+};
+
+struct asn_ent {
+	uint32_t asn;
+	uint32_t provider;
+	const char *origin;
+};
+
+struct mmdb_file;
+
+struct fa_enrich {
+	struct fa_arena *arena;
+	bool finished;
+	enum fa_enrich_prefer prefer;
+
+	struct fa_enrich_source *src;
+	size_t nsrc, capsrc;
+
+	struct pfx_tab pfx2as, consumer;
+	const char **labels;	/* consumer labels, interned */
+	size_t nlabels, caplabels;
+
+	struct mmdb_file **mmdb;
+	size_t nmmdb, capmmdb;
+
+	const char **providers;
+	size_t nproviders, capproviders;
+	struct name_tab suffixes;
+	struct asn_ent *asns;
+	size_t nasns, capasns;
+	size_t allow_src;	/* source index of the allowlist + 1, 0 none */
+
+	struct name_tab decl_names;
+	struct decl *decls;
+	size_t ndecls, capdecls;
+};
+
+/* enrich.c */
+void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
+int fa_enrich_grow(void **p, size_t *cap, size_t want, size_t size);
+int fa_enrich_add_source(struct fa_enrich *e, enum fa_enrich_kind kind,
+			 const char *path, size_t *index);
+int fa_enrich_read_file(const char *path, long max, char **buf, size_t *len,
+			char *err, size_t errlen);
+
+/* enrich_pfx.c */
+void fa_enrich_pfx_free(struct pfx_tab *t);
+int fa_enrich_pfx_build(struct fa_enrich *e, struct pfx_tab *t,
+			struct fa_enrich_diag *diag);
+bool fa_enrich_pfx_find(const struct pfx_tab *t, const struct fa_enrich_addr *a,
+			uint32_t *val, unsigned *plen, uint16_t *src);
+
+/* enrich_names.c */
+void fa_enrich_names_free(struct name_tab *t);
+int fa_enrich_names_add(struct fa_enrich *e, struct name_tab *t, const char *name,
+			uint32_t val, uint32_t *existing);
+int fa_enrich_names_build(struct name_tab *t);
+const struct name_ent *fa_enrich_names_longest(const struct name_tab *t, const char *name);
+int fa_enrich_name_norm(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
+/* enrich_mmdb.c */
+void fa_enrich_mmdb_close(struct mmdb_file *m);
+int fa_enrich_mmdb_lookup(const struct mmdb_file *m, const struct fa_enrich_addr *a,
+			  struct fa_enrich_asn *out, char *err, size_t errlen);
+
+/* Lines of a text held in memory. */
+struct lines {
+	const char *buf;
+	size_t len, pos;
+	uint32_t lineno;
+};
+
+/* enrich.c: the next line without its end ("\n" or "\r\n"). Returns
+ * false at the end; *too_long when the line passes FA_ENRICH_MAX_LINE
+ * (the line is skipped to its end), *nul when it holds a NUL byte. */
+bool fa_enrich_next_line(struct lines *l, const char **s, size_t *n, bool *too_long,
+			 bool *nul);
