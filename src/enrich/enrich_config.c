@@ -99,12 +99,13 @@ static void each(struct conf *cf, yaml_node_t *n, const char *what,
 
 /*
  * Check a mapping's keys against the allowed ones: scalars, known, once
- * each. found[i] gets the value of keys[i].
+ * each. found[i] gets the value of keys[i]. Returns false only when map
+ * is not a mapping: after a bad key the others are still checked, so one
+ * run reports every error.
  */
 static bool keys(struct conf *cf, yaml_node_t *map, const char *where,
 		 const char *const *names, size_t nnames, yaml_node_t **found)
 {
-	bool ok = true;
 	if (map->type != YAML_MAPPING_NODE) {
 		err_at(cf, map, "%s must be a mapping", where);
 		return false;
@@ -117,7 +118,6 @@ static bool keys(struct conf *cf, yaml_node_t *map, const char *where,
 		}
 		if (k->type != YAML_SCALAR_NODE) {
 			err_at(cf, k, "keys of %s must be plain names", where);
-			ok = false;
 			continue;
 		}
 		size_t i;
@@ -135,17 +135,15 @@ static bool keys(struct conf *cf, yaml_node_t *map, const char *where,
 			}
 			err_at(cf, k, "unknown key \"%.*s\" in %s (expected one of: %s)", 64,
 			       scalar(k), where, list);
-			ok = false;
 			continue;
 		}
 		if (found[i] != NULL) {
 			err_at(cf, k, "key \"%s\" is given twice in %s", names[i], where);
-			ok = false;
 			continue;
 		}
 		found[i] = v;
 	}
-	return ok;
+	return true;
 }
 
 static bool resolve(struct conf *cf, yaml_node_t *n, char *out, size_t outlen)
