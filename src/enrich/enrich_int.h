@@ -26,13 +26,21 @@ struct pfx_in {
 
 /* A flattened table of one family: ranges that tile the address space
  * from 0, each running to the next start. plen 0xff marks a gap. */
+struct pfx_val {
+	uint32_t val;
+	uint16_t src;
+	uint8_t plen;
+	uint8_t unused;
+};
+
 struct pfx_fam {
 	size_t n;
 	uint32_t *start4;	/* IPv4 tables */
 	u128 *start6;		/* IPv6 tables */
-	uint32_t *val;
-	uint8_t *plen;
-	uint16_t *src;
+	struct pfx_val *v;	/* what each range holds: one cache line */
+	uint32_t *index;	/* 65537 entries: index[h] is the first range
+				 * whose start has h as its top 16 bits (or
+				 * more), so a lookup searches one bucket */
 };
 
 struct pfx_tab {

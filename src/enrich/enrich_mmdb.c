@@ -201,7 +201,7 @@ static bool container(struct dec *c, size_t *off, unsigned depth, struct val *v)
 static bool value(struct dec *c, size_t *off, unsigned depth, bool deep, struct val *v)
 {
 	size_t at = *off;
-	uint64_t x;
+	uint64_t x = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (c->budget == 0) {

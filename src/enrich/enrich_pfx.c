@@ -8,7 +8,10 @@
  * them by start and then length, one sweep with a stack of the enclosing
  * prefixes cuts the address space into ranges that each belong to exactly
  * one most specific prefix (or to none: a gap). N prefixes give at most
- * 2N + 1 ranges; a range costs 11 bytes (IPv4) or 23 bytes (IPv6).
+ * 2N + 1 ranges; a range costs 12 bytes (IPv4) or 24 bytes (IPv6). An
+ * index by the top 16 bits of the address (256 KiB per family) narrows
+ * the binary search to one bucket, which keeps lookups to a few cache
+ * misses in a table of millions of ranges.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "enrich/enrich_int.h"
 
 #define MAX_FIELDS 4
+#define INDEX_SIZE 65537
 #define MAX_LABELS 4096
 #define MAX_LABEL 63
 
@@ -385,9 +389,10 @@ static void emit(struct sweep *sw, u128 start, const struct pfx_in *p)
 	} else {
 		f->start4[f->n] = (uint32_t)start;
 	}
-	f->val[f->n] = p != NULL ? p->val : 0;
-	f->plen[f->n] = p != NULL ? p->len : PFX_GAP;
-	f->src[f->n] = p != NULL ? p->src : 0;
+	f->v[f->n].val = p != NULL ? p->val : 0;
+	f->v[f->n].plen = p != NULL ? p->len : PFX_GAP;
+	f->v[f->n].src = p != NULL ? p->src : 0;
+	f->v[f->n].unused = 0;
 	f->n++;
 }
 
@@ -399,11 +404,8 @@ static int alloc_fam(struct pfx_fam *f, size_t cap, bool v6)
 	} else {
 		f->start4 = malloc(cap * sizeof(*f->start4));
 	}
-	f->val = malloc(cap * sizeof(*f->val));
-	f->plen = malloc(cap);
-	f->src = malloc(cap * sizeof(*f->src));
-	if ((v6 ? (void *)f->start6 : (void *)f->start4) == NULL || f->val == NULL ||
-	    f->plen == NULL || f->src == NULL) {
+	f->v = malloc(cap * sizeof(*f->v));
+	if ((v6 ? (void *)f->start6 : (void *)f->start4) == NULL || f->v == NULL) {
 		return FA_ENOMEM;
 	}
 	return FA_OK;
@@ -411,11 +413,10 @@ static int alloc_fam(struct pfx_fam *f, size_t cap, bool v6)
 
 static void free_fam(struct pfx_fam *f)
 {
+	free(f->index);
 	free(f->start4);
 	free(f->start6);
-	free(f->val);
-	free(f->plen);
-	free(f->src);
+	free(f->v);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -470,6 +471,20 @@ static int flatten(struct pfx_fam *f, const struct pfx_in *in, size_t n, bool v6
 		free_fam(f);
 		return FA_ENOMEM;
 	}
+
+	f->index = malloc(INDEX_SIZE * sizeof(*f->index));
+	if (f->index == NULL) {
+		free_fam(f);
+		return FA_ENOMEM;
+	}
+	size_t i = 0;
+	for (uint32_t h = 0; h < INDEX_SIZE; h++) {
+		while (i < f->n && (v6 ? (uint32_t)(f->start6[i] >> 112)
+				       : f->start4[i] >> 16) < h) {
+			i++;
+		}
+		f->index[h] = (uint32_t)i;
+	}
 	return FA_OK;
 }
 
@@ -520,8 +535,10 @@ int fa_enrich_pfx_build(struct fa_enrich *e, struct pfx_tab *t, struct fa_enrich
 	free(t->in);
 	t->in = NULL;
 	t->nin = t->capin = 0;
-	t->bytes = t->f4.n * (sizeof(uint32_t) * 2 + 1 + sizeof(uint16_t)) +
-		   t->f6.n * (sizeof(u128) + sizeof(uint32_t) + 1 + sizeof(uint16_t));
+	t->bytes = t->f4.n * (sizeof(uint32_t) + sizeof(struct pfx_val)) +
+		   t->f6.n * (sizeof(u128) + sizeof(struct pfx_val)) +
+		   (t->f4.index != NULL ? INDEX_SIZE * sizeof(uint32_t) : 0) +
+		   (t->f6.index != NULL ? INDEX_SIZE * sizeof(uint32_t) : 0);
 	return rc;
 }
 
@@ -537,12 +554,15 @@ bool fa_enrich_pfx_find(const struct pfx_tab *t, const struct fa_enrich_addr *a,
 			uint32_t *val, unsigned *plen, uint16_t *src)
 {
 	const struct pfx_fam *f = a->family == 6 ? &t->f6 : &t->f4;
-	size_t lo = 0, hi = f->n;
 
 	if (f->n == 0) {
 		return false;
 	}
-	/* The last range starting at or before the address. */
+	/* The first range starting after the address, searched in the
+	 * address's bucket; the one before it holds the address (range 0
+	 * starts at 0, so there is one). */
+	unsigned h = (unsigned)a->b[0] << 8 | a->b[1];
+	size_t lo = f->index[h], hi = f->index[h + 1];
 	if (a->family == 6) {
 		u128 k = bytes_to_u128(a->b, 16);
 		while (lo < hi) {
@@ -564,11 +584,11 @@ bool fa_enrich_pfx_find(const struct pfx_tab *t, const struct fa_enrich_addr *a,
 			}
 		}
 	}
-	if (lo == 0 || f->plen[lo - 1] == PFX_GAP) {
+	if (lo == 0 || f->v[lo - 1].plen == PFX_GAP) {
 		return false;
 	}
-	*val = f->val[lo - 1];
-	*plen = f->plen[lo - 1];
-	*src = f->src[lo - 1];
+	*val = f->v[lo - 1].val;
+	*plen = f->v[lo - 1].plen;
+	*src = f->v[lo - 1].src;
 	return true;
 }

@@ -546,6 +546,49 @@ static void test_not_asn(void **state)
 	fa_enrich_free(e);
 }
 
+static void answer_is(const struct fa_enrich *e, const char *addr, uint32_t asn,
+		      enum fa_enrich_asn_source src, const char *org)
+{
+	struct fa_enrich_addr a;
+	struct fa_enrich_asn r;
+	char err[256];
+	assert_int_equal(fa_enrich_addr_parse(addr, &a), FA_OK);
+	assert_int_equal(fa_enrich_asn(e, &a, &r, err, sizeof(err)), FA_OK);
+	assert_int_equal(r.asn, asn);
+	assert_int_equal(r.source, src);
+	assert_string_equal(r.org, org);
+}
+
+/* Both kinds of source: the preferred one answers first, the other one
+ * answers what the first does not know. */
+static void test_prefer(void **state)
+{
+	static const char table[] = "1.0.0.0 24 64500\n203.0.113.0 24 64501\n";
+	char path[1200];
+	struct fa_enrich_diag diag = { 0 };
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/test-data/GeoLite2-ASN-Test.mmdb", dir);
+	for (int prefer = 0; prefer < 2; prefer++) {
+		struct fa_enrich *e = fa_enrich_new();
+		assert_non_null(e);
+		fa_enrich_set_prefer(e, prefer ? FA_ENRICH_PREFER_PFX2AS : FA_ENRICH_PREFER_MMDB);
+		assert_int_equal(fa_enrich_add_pfx2as(e, "t", table, strlen(table), &diag), FA_OK);
+		assert_int_equal(fa_enrich_add_mmdb(e, path, &diag), FA_OK);
+		assert_int_equal(fa_enrich_finish(e, &diag), FA_OK);
+		if (prefer) {
+			answer_is(e, "1.0.0.1", 64500, FA_ENRICH_ASN_PFX2AS, "");
+		} else {
+			answer_is(e, "1.0.0.1", 15169, FA_ENRICH_ASN_MMDB, "Google Inc.");
+		}
+		answer_is(e, "203.0.113.9", 64501, FA_ENRICH_ASN_PFX2AS, "");
+		answer_is(e, "1.128.0.1", 1221, FA_ENRICH_ASN_MMDB, "Telstra Pty Ltd");
+		answer_is(e, "192.0.2.1", 0, FA_ENRICH_ASN_NONE, "");
+		fa_enrich_free(e);
+	}
+	assert_int_equal(diag.count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_bad_data),
 		cmocka_unit_test(test_test_data),
 		cmocka_unit_test(test_not_asn),
+		cmocka_unit_test(test_prefer),
 	};
 	const char *env = getenv("FA_CORPUS_DIR");
 	struct stat st;
