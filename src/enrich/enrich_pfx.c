@@ -425,6 +425,7 @@ static int flatten(struct pfx_fam *f, const struct pfx_in *in, size_t n, bool v6
 {
 	unsigned bits = v6 ? 128 : 32;
 	struct sweep sw = { .f = f, .cap = 2 * n + 1, .v6 = v6 };
+	/* Nested prefixes differ in length: at most bits + 1 are open. */
 	const struct pfx_in *stack[130];
 	size_t sp = 0;
 	u128 cursor = 0;
@@ -527,9 +528,8 @@ int fa_enrich_pfx_build(struct fa_enrich *e, struct pfx_tab *t, struct fa_enrich
 		return FA_EPARSE;
 	}
 
-	/* The nesting stack holds at most one prefix per length. */
 	int rc = flatten(&t->f4, t->in, n4, false);
-	if (rc == FA_OK) {
+	if (rc == FA_OK && out > n4) {
 		rc = flatten(&t->f6, t->in + n4, out - n4, true);
 	}
 	free(t->in);
