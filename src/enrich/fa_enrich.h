@@ -9,8 +9,11 @@
  * An enrichment set is built once from a YAML configuration file (or
  * piece by piece with the fa_enrich_add_* calls and fa_enrich_finish),
  * all or nothing: any error refuses the whole set, and the caller keeps
- * whatever set it had before. A finished set is read-only, so any number
- * of threads may look up in it at once. Lookups allocate nothing; an
+ * whatever set it had before. After a failed fa_enrich_add_* or
+ * fa_enrich_finish the only valid call is fa_enrich_free (the set may
+ * hold part of the refused input). Lookups are valid only on a finished
+ * set, which is read-only, so any number of threads may look up in it at
+ * once. Lookups allocate nothing; an
  * address lookup costs a binary search over the flattened prefix ranges
  * (at most 22 steps for a full routeviews table) and a walk of at most
  * 128 search-tree nodes per MaxMind DB file; a host lookup costs one pass
@@ -219,9 +222,10 @@ void fa_enrich_set_prefer(struct fa_enrich *e, enum fa_enrich_prefer prefer);
  * @param[in] name file name for messages and results (copied)
  * @param[in] buf,len the text (need not be NUL-terminated)
  * @param[out] diag errors as "NAME:LINE: reason"
- * @return FA_OK, or FA_EPARSE when any line is malformed (the whole table
- *         is refused and nothing of it is kept), FA_ENOMEM, FA_EINVAL
- *         after fa_enrich_finish
+ * @return FA_OK, or FA_EPARSE when any line is malformed (every bad line
+ *         is reported, then "NAME: refused: N malformed lines, nothing of
+ *         this file is used"), FA_ENOMEM, FA_EINVAL after
+ *         fa_enrich_finish
  */
 int fa_enrich_add_pfx2as(struct fa_enrich *e, const char *name, const char *buf,
 			 size_t len, struct fa_enrich_diag *diag) FA_WARN_UNUSED;
