@@ -347,12 +347,6 @@ int fa_enrich_finish(struct fa_enrich *e, struct fa_enrich_diag *diag)
 	if (rc == FA_OK) {
 		rc = fa_enrich_pfx_build(e, &e->consumer, diag);
 	}
-	if (rc == FA_OK) {
-		rc = fa_enrich_names_build(&e->suffixes);
-	}
-	if (rc == FA_OK) {
-		rc = fa_enrich_names_build(&e->decl_names);
-	}
 	if (rc != FA_OK) {
 		return rc;
 	}

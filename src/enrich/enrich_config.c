@@ -449,7 +449,8 @@ int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *
 			if (r != NULL) {
 				fa_enrich_diag_add(diag, "%s:%zu:%zu: the configuration is one "
 						   "YAML document; found a second one", name,
-						   r->start_mark.line + 1, r->start_mark.column + 1);
+						   r->start_mark.line + 1,
+						   r->start_mark.column + 1);
 				cf.errors++;
 			}
 			yaml_document_delete(&extra);
@@ -457,7 +458,8 @@ int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *
 			fa_enrich_diag_add(diag, "%s:%zu:%zu: could not parse YAML: %s", name,
 					   parser.problem_mark.line + 1,
 					   parser.problem_mark.column + 1,
-					   parser.problem != NULL ? parser.problem : "unknown error");
+					   parser.problem != NULL ? parser.problem
+								  : "unknown error");
 			cf.errors++;
 		}
 	}

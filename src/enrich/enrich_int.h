@@ -108,31 +108,83 @@ struct fa_enrich {
 	size_t ndecls, capdecls;
 };
 
-/* enrich.c */
+/** @brief Keep a message (formatted; dropped and counted past the cap). */
 void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
+
+/**
+ * @brief Grow *p (an array of *cap elements of size bytes) to hold want.
+ * @return FA_OK, or FA_ENOMEM with *p unchanged
+ */
 int fa_enrich_grow(void **p, size_t *cap, size_t want, size_t size);
+
+/**
+ * @brief Append a source (path copied into the arena).
+ * @param[out] index its index in e->src (pointers into e->src move when
+ *             it grows: keep indexes, not pointers, across calls)
+ * @return FA_OK, FA_ENOMEM, or FA_ELIMIT past 65535 sources
+ */
 int fa_enrich_add_source(struct fa_enrich *e, enum fa_enrich_kind kind,
 			 const char *path, size_t *index);
+
+/**
+ * @brief Read a whole regular file of at most max bytes.
+ * @param[out] buf malloc'ed contents (caller frees), NULL on failure
+ * @return FA_OK, FA_EIO or FA_ELIMIT (err names the file and the
+ *         reason), FA_ENOMEM
+ */
 int fa_enrich_read_file(const char *path, long max, char **buf, size_t *len,
 			char *err, size_t errlen);
 
-/* enrich_pfx.c */
+/** @brief Release a prefix table's memory (the struct is zeroed). */
 void fa_enrich_pfx_free(struct pfx_tab *t);
+
+/**
+ * @brief Sort, de-duplicate and flatten the prefixes added to t.
+ * @return FA_OK, FA_EPARSE (a prefix with two values in one file; diag
+ *         filled), FA_ENOMEM
+ */
 int fa_enrich_pfx_build(struct fa_enrich *e, struct pfx_tab *t,
 			struct fa_enrich_diag *diag);
+
+/**
+ * @brief Longest-prefix match in a built table.
+ * @return true with the prefix's value, length and source index
+ */
 bool fa_enrich_pfx_find(const struct pfx_tab *t, const struct fa_enrich_addr *a,
 			uint32_t *val, unsigned *plen, uint16_t *src);
 
-/* enrich_names.c */
+/** @brief Release a name table's memory (names live in the arena). */
 void fa_enrich_names_free(struct name_tab *t);
+
+/**
+ * @brief Add a normalized name with a value.
+ * @param[out] existing the value already stored when the name is there
+ * @return FA_OK, FA_EINVAL when the name is there already, FA_ENOMEM,
+ *         FA_ELIMIT
+ */
 int fa_enrich_names_add(struct fa_enrich *e, struct name_tab *t, const char *name,
 			uint32_t val, uint32_t *existing);
-int fa_enrich_names_build(struct name_tab *t);
+
+/**
+ * @brief The longest name of t that is name itself or a suffix of it on a
+ *        label boundary (case and one trailing dot ignored).
+ * @return the entry (borrowed), or NULL
+ */
 const struct name_ent *fa_enrich_names_longest(const struct name_tab *t, const char *name);
+
+/** @brief fa_name_normalize of a NUL-terminated name. */
 int fa_enrich_name_norm(const char *in, char *out, size_t outlen, char *err, size_t errlen);
 
-/* enrich_mmdb.c */
+/** @brief Unmap and free a MaxMind DB file; NULL is fine. */
 void fa_enrich_mmdb_close(struct mmdb_file *m);
+
+/**
+ * @brief Look an address up in one checked MaxMind DB file.
+ * @param[out] out filled when the file knows an ASN (out->asn != 0),
+ *             untouched otherwise
+ * @return FA_OK, or FA_EPARSE when libmaxminddb reports an error (err
+ *         names the file and libmaxminddb's reason)
+ */
 int fa_enrich_mmdb_lookup(const struct mmdb_file *m, const struct fa_enrich_addr *a,
 			  struct fa_enrich_asn *out, char *err, size_t errlen);
 

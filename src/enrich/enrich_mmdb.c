@@ -277,7 +277,8 @@ static bool value(struct dec *c, size_t *off, unsigned depth, bool deep, struct 
 			     type == MMDB_DATA_TYPE_UINT64 ? 8 :
 			     type == MMDB_DATA_TYPE_UINT128 ? 16 : 4;
 		if (size > max) {
-			return fail(c, "integer at offset %zu has %zu bytes, more than its type's %zu",
+			return fail(c,
+				    "integer at offset %zu has %zu bytes, more than its type's %zu",
 				    at, size, max);
 		}
 		if (size > 8) {
@@ -390,7 +391,8 @@ static bool metadata(struct dec *c, struct meta *m)
 		return fail(c, "ip_version is %llu, not 4 or 6", (unsigned long long)m->ip_version);
 	}
 	if (m->node_count == 0 || m->node_count > UINT32_MAX) {
-		return fail(c, "node_count %llu is out of range", (unsigned long long)m->node_count);
+		return fail(c, "node_count %llu is out of range",
+			    (unsigned long long)m->node_count);
 	}
 	return true;
 }
@@ -844,9 +846,13 @@ int fa_enrich_mmdb_lookup(const struct mmdb_file *m, const struct fa_enrich_addr
 	out->asn = asn;
 	out->source = FA_ENRICH_ASN_MMDB;
 	out->file = m->path;
-	/* libmaxminddb counts an IPv4 address's network in the IPv6 tree. */
+	/* libmaxminddb counts an IPv4 address's network in the IPv6 tree; a
+	 * network above the IPv4 subtree (::/64, say) holds all of IPv4. */
 	unsigned nm = res.netmask;
-	out->prefix_len = a->family == 4 && m->v6_tree && nm >= 96 ? nm - 96 : nm;
+	if (a->family == 4 && m->v6_tree) {
+		nm = nm >= 96 ? nm - 96 : 0;
+	}
+	out->prefix_len = nm;
 	out->org[0] = '\0';
 	mrc = MMDB_aget_value(&res.entry, &d, org_path);
 	if (mrc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {

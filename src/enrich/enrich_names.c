@@ -142,11 +142,6 @@ int fa_enrich_names_add(struct fa_enrich *e, struct name_tab *t, const char *nam
 	return rehash(t);
 }
 
-int fa_enrich_names_build(struct name_tab *t)
-{
-	return FA_OK;
-}
-
 const struct name_ent *fa_enrich_names_longest(const struct name_tab *t, const char *name)
 {
 	size_t n = strlen(name);

@@ -231,7 +231,8 @@ static int parse_line(struct fa_enrich *e, bool consumer, const char *s, size_t 
 	if (!consumer) {
 		if (nf != 3) {
 			snprintf(why, whylen, "expected 3 fields (prefix, length, AS), found %s%zu",
-				 nf > MAX_FIELDS ? "more than " : "", nf > MAX_FIELDS ? nf - 1 : nf);
+				 nf > MAX_FIELDS ? "more than " : "",
+				 nf > MAX_FIELDS ? nf - 1 : nf);
 			return FA_EPARSE;
 		}
 		if (!prefix(f[0], fl[0], f[1], fl[1], p, why, whylen) ||
@@ -259,7 +260,8 @@ static int parse_line(struct fa_enrich *e, bool consumer, const char *s, size_t 
 	if (nf == 2) {
 		if (!valid_label(f[1], fl[1])) {
 			snprintf(why, whylen, "label \"%.*s\" must have 1 to %d letters, digits, "
-				 "'-', '_' or '.'", (int)(fl[1] > 80 ? 80 : fl[1]), f[1], MAX_LABEL);
+				 "'-', '_' or '.'", (int)(fl[1] > 80 ? 80 : fl[1]), f[1],
+				 MAX_LABEL);
 			return FA_EPARSE;
 		}
 		int rc = label_index(e, f[1], fl[1], &p->val);

@@ -684,7 +684,9 @@ static void test_config_errors(void **state)
 
 	snprintf(msg, sizeof(msg), "x.yaml:1:21: could not open \"%s/missing.txt\": No such "
 		 "file or directory", tmpdir);
-	const char *w4[] = { msg, "x.yaml: configuration refused (1 error), nothing of it is used" };
+	const char *w4[] = {
+		msg, "x.yaml: configuration refused (1 error), nothing of it is used",
+	};
 	config_fails("consumer_prefixes: [missing.txt]\n", w4, 2);
 
 	static const char *const w5[] = {

@@ -71,7 +71,8 @@ static unsigned hex4(struct js *j)
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = j->p < j->end ? *j->p++ : 0;
-		v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+		int d = c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0';
+		v = v * 16 + (unsigned)d;
 	}
 	return v;
 }

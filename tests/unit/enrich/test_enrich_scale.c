@@ -173,8 +173,8 @@ static void test_full_table(void **state)
 		unsigned plen = 0;
 		uint32_t w = want6(a.b, &plen);
 		if (r.asn != w || (w != 0 && r.prefix_len != plen)) {
-			fail_msg("IPv6 lookup %d: AS%u/%u, expected AS%u/%u", i, r.asn, r.prefix_len,
-				 w, plen);
+			fail_msg("IPv6 lookup %d: AS%u/%u, expected AS%u/%u", i, r.asn,
+				 r.prefix_len, w, plen);
 		}
 		checked++;
 	}
