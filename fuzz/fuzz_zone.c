@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	int rc = fa_zone_incr_mem("fuzz", (const char *)p, n,
 				  mode == 1 ? FA_ZONE_IXFR : FA_ZONE_JOURNAL, &opts,
-				  count, &changes, err, sizeof(err));
+				  count, &changes, NULL, err, sizeof(err));
 	/* changes come only after the whole input was read */
 	check(rc == FA_OK || changes == 0);
 	return 0;

@@ -12,6 +12,21 @@
 #include "common/fa_time.h"
 #include "model/fa_event.h"
 #include "store/fa_store.h"
+#include "zone/fa_zone.h"
+
+/* Zone changes are stored as "zone." and the zone module's kind name. */
+static bool zone_kind(const char *name)
+{
+	if (strncmp(name, "zone.", 5) != 0) {
+		return false;
+	}
+	for (int k = FA_ZONE_DELEGATION_ADD; k <= FA_ZONE_TTL_CHANGE; k++) {
+		if (strcmp(name + 5, fa_zone_kind_name((enum fa_zone_kind)k)) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
 
 static void usage(FILE *out, const char *prog)
 {
@@ -122,7 +137,8 @@ int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv)
 		case 'k': {
 			size_t len = strlen(optarg);
 			bool family = len > 2 && strcmp(optarg + len - 2, ".*") == 0;
-			if (!family && fa_event_kind_from_name(optarg) < 0) {
+			if (!family && fa_event_kind_from_name(optarg) < 0 &&
+			    !zone_kind(optarg)) {
 				fprintf(stderr, "%s: events: unknown event kind \"%s\"\n",
 					cli->prog, optarg);
 				return FA_EXIT_USAGE;

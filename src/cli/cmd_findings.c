@@ -14,15 +14,17 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s [--db CONNINFO] findings [OPTIONS]\n"
+		"       %s [--db CONNINFO] findings show [--format F] ID\n"
 		"\n"
-		"List findings, highest score first.\n"
+		"List findings, highest score first; \"show\" gives one with its\n"
+		"evidence: rules, metric values and the events behind them.\n"
 		"\n"
 		"  --status S         open (default), closed or all\n"
 		"  --entity-kind K    only findings about this kind of entity\n"
 		"                     (domain, host, registrar, ...)\n"
 		"  --min-score N      only findings scoring at least N\n"
 		"  --format F         table (default), csv or json (one object a line)\n",
-		prog);
+		prog, prog);
 }
 
 /* The query behind the listing, in the shape fa_cli_list wants. */
@@ -46,6 +48,12 @@ int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv)
 	struct fa_store_finding_filter f = { .status = "open", .min_score = -1 };
 	enum fa_out_format fmt = FA_OUT_TABLE;
 	int c;
+
+	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+		/* 0, not 1: glibc re-initializes and permutes operands. */
+		optind = 0;
+		return fa_cmd_finding_show(cli, argc - 1, argv + 1);
+	}
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

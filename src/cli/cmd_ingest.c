@@ -391,6 +391,11 @@ int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv)
 		usage(stdout, cli->prog);
 		return FA_EXIT_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "zone") == 0) {
+		/* 0, not 1: glibc re-initializes and permutes operands. */
+		optind = 0;
+		return fa_cmd_ingest_zone(cli, argc - 1, argv + 1);
+	}
 	if (argc < 2 || strcmp(argv[1], "epp") != 0) {
 		usage(stderr, cli->prog);
 		return FA_EXIT_USAGE;

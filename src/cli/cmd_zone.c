@@ -144,7 +144,8 @@ static int zone_diff(const struct fa_cli *cli, int argc, char **argv)
 	if (a.ixfr != NULL || a.journal != NULL) {
 		rc = fa_zone_incr_file(a.ixfr != NULL ? a.ixfr : a.journal,
 				       a.ixfr != NULL ? FA_ZONE_IXFR : FA_ZONE_JOURNAL,
-				       &a.zo, print_change, out, err, sizeof(err));
+				       &a.zo, print_change, out, NULL, err,
+				       sizeof(err));
 	} else {
 		rc = fa_zone_diff_files(argv[optind], argv[optind + 1], &a.zo,
 					print_change, out, &st, err, sizeof(err));

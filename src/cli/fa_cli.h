@@ -26,12 +26,15 @@ struct fa_cli {
 
 int fa_cmd_db(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_ingest(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_ingest_zone(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_parse(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_policy(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_events(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_findings(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_finding_show(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_zone(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_backtest(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_enrich(const struct fa_cli *cli, int argc, char **argv);
 
 struct fa_store;

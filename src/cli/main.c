@@ -20,7 +20,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "db", fa_cmd_db, "db migrate: create or upgrade the database schema" },
-	{ "ingest", fa_cmd_ingest, "ingest epp FILE...: store events from EPP logs" },
+	{ "ingest", fa_cmd_ingest, "ingest epp FILE... | ingest zone --origin O FILE: store "
+				   "events from EPP logs and zone files" },
 	{ "parse", fa_cmd_parse, "parse epp FILE...: show what the auditor reads "
 				 "(no database)" },
 	{ "policy", fa_cmd_policy, "policy check FILE...: validate rule files "
@@ -30,6 +31,8 @@ static const struct command commands[] = {
 	{ "events", fa_cmd_events, "list stored events (--domain, --registrar, "
 				   "--host, --since, --until)" },
 	{ "findings", fa_cmd_findings, "list findings" },
+	{ "backtest", fa_cmd_backtest,
+	  "replay stored events through a candidate policy, compare with the current one" },
 	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
 	{ "enrich", fa_cmd_enrich, "enrich check|lookup: IP to ASN, consumer prefixes, "
 				   "allowlists, declarations (no database)" },

@@ -957,6 +957,38 @@ static void jb_status_list(struct epp_norm *nm, const struct xnode *o,
 	jb_raw(nm, "]");
 }
 
+/* RFC 9803 <ttl:infData> of an info response: the TTLs the registry
+ * publishes for the domain, as "ttls":{"NS":3600,...}. */
+static int info_ttls(struct nctx *nc)
+{
+	const struct xnode *t = ext_elem(nc->rspext, NS_TTL, "infData");
+	struct epp_norm *nm = nc->nm;
+	char type[24];
+
+	if (t == NULL) {
+		return FA_OK;
+	}
+	jb_key(nm, "ttls");
+	jb_raw(nm, "{");
+	for (const struct xnode *e = xchild(t, NS_TTL, "ttl"); e != NULL;
+	     e = xnext_same(e)) {
+		/* Empty: the server default, whose value is not given. */
+		if (e->textlen == 0) {
+			continue;
+		}
+		const char *v = ttl_value(nc, e);
+		const char *sp = v != NULL ? strchr(v, ' ') : NULL;
+		if (sp == NULL) {
+			return nc->rc;
+		}
+		snprintf(type, sizeof(type), "%.*s", (int)(sp - v), v);
+		jb_key(nm, type);
+		jb_raw(nm, sp + 1);
+	}
+	jb_raw(nm, "}");
+	return FA_OK;
+}
+
 static int domain_info(struct nctx *nc)
 {
 	const struct xnode *o = nc->resdata;
@@ -1035,6 +1067,9 @@ static int domain_info(struct nctx *nc)
 		jb_raw(nm, "]");
 	}
 	jb_raw(nm, "}");
+	if (info_ttls(nc) != FA_OK) {
+		return nc->rc;
+	}
 	jb_raw(nm, "}");
 
 	struct fa_event *x = ev(nc, FA_EV_DOMAIN_INFO);

@@ -272,6 +272,14 @@ struct fa_rule_eval_opts {
 	int64_t until_us;
 	size_t fetch_rows;	/**< cursor batch, 0: default */
 	bool dry_run;		/**< do everything, then roll back (backtest) */
+	/**
+	 * Replay: when set, each finding of the run goes to this callback
+	 * (its strings valid for the call) and nothing is written, neither
+	 * findings nor checkpoints. A non-FA_OK return stops the report and
+	 * is returned.
+	 */
+	int (*on_finding)(void *arg, const struct fa_rule_finding *f);
+	void *on_finding_arg;
 };
 
 /** What an evaluation did. */

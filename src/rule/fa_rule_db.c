@@ -518,6 +518,26 @@ static int upsert(struct run *r, size_t first, size_t n)
 	return rc;
 }
 
+static int report_findings(struct run *r, const struct fa_rule_eval_opts *opts)
+{
+	size_t total = fa_rule_engine_finding_count(r->eng);
+	for (size_t i = 0; i < total; i++) {
+		struct fa_rule_finding f;
+		int rc = fa_rule_engine_finding(r->eng, i, &f);
+		if (rc == FA_OK) {
+			rc = opts->on_finding(opts->on_finding_arg, &f);
+		}
+		if (rc != FA_OK) {
+			if (r->err[0] == '\0') {
+				snprintf(r->err, r->errlen, "could not report findings: %s",
+					 fa_strerror(rc));
+			}
+			return rc;
+		}
+	}
+	return FA_OK;
+}
+
 static int write_findings(struct run *r)
 {
 	size_t total = fa_rule_engine_finding_count(r->eng);
@@ -630,14 +650,15 @@ static int run(struct run *r, const struct fa_rule_eval_opts *opts)
 		r->res->from_us = eval_from;
 		rc = scan(r, warm, eval_from, opts->has_until, opts->until_us, fetch);
 	}
+	bool replay = opts->on_finding != NULL;
 	if (rc == FA_OK) {
-		rc = write_findings(r);
+		rc = replay ? report_findings(r, opts) : write_findings(r);
 	}
-	if (rc == FA_OK && checkpoint_mode) {
+	if (rc == FA_OK && checkpoint_mode && !replay) {
 		rc = store_checkpoints(r, new_id);
 		r->res->checkpoint_id = new_id;
 	}
-	if (rc == FA_OK && opts->dry_run) {
+	if (rc == FA_OK && (opts->dry_run || replay)) {
 		rc = exec_cmd(r, "ROLLBACK", 0, NULL, "roll back the trial evaluation");
 	} else if (rc == FA_OK) {
 		rc = exec_cmd(r, "COMMIT", 0, NULL, "commit the findings");

@@ -198,6 +198,7 @@ struct fa_store_finding_filter {
 	const char *status;	/**< "open", "closed" or NULL for all */
 	const char *entity_kind;
 	long min_score;		/**< -1 = any */
+	int64_t id;		/**< one finding; 0 = any */
 };
 
 /** Types of result columns, so that writers can render them. */
@@ -249,6 +250,29 @@ int fa_store_findings_each(struct fa_store *store,
 			   const struct fa_store_finding_filter *filter,
 			   fa_store_row_fn fn, void *arg, char *err,
 			   size_t errlen) FA_WARN_UNUSED;
+
+/** @brief The columns of fa_store_finding_rules_each's rows. */
+const struct fa_store_col *fa_store_finding_rule_cols(size_t *n);
+
+/**
+ * @brief Stream the evidence of one finding, a row per rule and metric:
+ *        rule, severity, score, condition, metric, value, number of events
+ *        behind the value, first and last firing.
+ * @return FA_OK (no row when there is no such finding), FA_EDB, or what
+ *         the callback returned
+ */
+int fa_store_finding_rules_each(struct fa_store *store, int64_t id,
+				fa_store_row_fn fn, void *arg, char *err,
+				size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Stream the events a finding's evidence names (rows as
+ *        fa_store_events_each gives them), in time order.
+ * @return FA_OK, FA_EDB, or what the callback returned
+ */
+int fa_store_finding_events_each(struct fa_store *store, int64_t id,
+				 fa_store_row_fn fn, void *arg, char *err,
+				 size_t errlen) FA_WARN_UNUSED;
 
 /**
  * @brief Parse a one-dimensional PostgreSQL text[] literal such as

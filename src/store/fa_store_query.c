@@ -232,9 +232,86 @@ int fa_store_findings_each(struct fa_store *store,
 		snprintf(num, sizeof(num), "%ld", f->min_score);
 		cond(&w, "score >= ", "", own(&w, num));
 	}
+	if (f->id > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)f->id);
+		cond(&w, "id = ", "::bigint", own(&w, num));
+	}
 	if (w.rc == FA_OK) {
 		w.rc = fa_store_buf_printf(&w.sql, " ORDER BY score DESC, last_fired DESC, id");
 	}
 
+	return run(store, &w, ncols, fn, arg, err, errlen);
+}
+
+/* ---- one finding, for a reviewer ---- */
+
+static const struct fa_store_col finding_rule_cols[] = {
+	{ "rule", FA_STORE_COL_TEXT, 0 },
+	{ "severity", FA_STORE_COL_TEXT, 0 },
+	{ "score", FA_STORE_COL_INT, 0 },
+	{ "when", FA_STORE_COL_TEXT, 0 },
+	{ "metric", FA_STORE_COL_TEXT, 0 },
+	{ "value", FA_STORE_COL_TEXT, 0 },
+	{ "event_count", FA_STORE_COL_INT, 0 },
+	{ "first_fired", FA_STORE_COL_TEXT, 0 },
+	{ "last_fired", FA_STORE_COL_TEXT, 0 },
+};
+
+const struct fa_store_col *fa_store_finding_rule_cols(size_t *n)
+{
+	*n = sizeof(finding_rule_cols) / sizeof(finding_rule_cols[0]);
+	return finding_rule_cols;
+}
+
+int fa_store_finding_rules_each(struct fa_store *store, int64_t id,
+				fa_store_row_fn fn, void *arg, char *err,
+				size_t errlen)
+{
+	static const char sql[] =
+		"SELECT r.key, r.value->>'severity', r.value->>'score',"
+		" r.value->>'when', m.key, m.value->>'value',"
+		" m.value->>'event_count', r.value->>'first_fired',"
+		" r.value->>'last_fired'"
+		" FROM findings f, jsonb_each(CASE WHEN jsonb_typeof(f.evidence) ="
+		"   'object' THEN f.evidence ELSE '{}' END) r,"
+		" LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.value->'metrics') ="
+		"   'object' THEN r.value->'metrics' ELSE '{}' END) m"
+		" WHERE f.id = $1::bigint ORDER BY r.key, m.key";
+	struct where w = { .rc = FA_OK };
+	char num[32];
+	size_t ncols;
+
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	w.params[w.n++] = num;
+	fa_store_finding_rule_cols(&ncols);
+	return stream(store, sql, &w, ncols, fn, arg, err, errlen);
+}
+
+int fa_store_finding_events_each(struct fa_store *store, int64_t id,
+				 fa_store_row_fn fn, void *arg, char *err,
+				 size_t errlen)
+{
+	struct where w = { .rc = FA_OK };
+	char num[32];
+	size_t ncols;
+	int rc;
+
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	w.params[w.n++] = num;
+	fa_store_event_cols(&ncols);
+	/* Every event id the evidence names, once, in time order. */
+	rc = fa_store_buf_printf(
+		&w.sql,
+		"SELECT %s FROM events WHERE id IN ("
+		" SELECT DISTINCT jsonb_array_elements_text(m.value->'event_ids')::bigint"
+		" FROM findings f, jsonb_each(CASE WHEN jsonb_typeof(f.evidence) ="
+		"   'object' THEN f.evidence ELSE '{}' END) r,"
+		" LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.value->'metrics') ="
+		"   'object' THEN r.value->'metrics' ELSE '{}' END) m"
+		" WHERE f.id = $1::bigint"
+		"   AND jsonb_typeof(m.value->'event_ids') = 'array')"
+		" ORDER BY ts, id",
+		event_select);
+	w.rc = rc;
 	return run(store, &w, ncols, fn, arg, err, errlen);
 }

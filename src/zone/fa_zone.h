@@ -147,6 +147,14 @@ int fa_zone_diff_files(const char *old_path, const char *new_path,
 		       void *arg, struct fa_zone_diff_stats *stats, char *err,
 		       size_t errlen) FA_WARN_UNUSED;
 
+/** SOA serials an incremental input goes from and to. */
+struct fa_zone_serials {
+	uint32_t from;		/**< the serial the first step applies to */
+	uint32_t to;		/**< the serial after the last step */
+	bool has_from;
+	bool has_to;
+};
+
 /** Formats of incremental inputs. */
 enum fa_zone_incr_format {
 	FA_ZONE_IXFR,	 /**< `dig ixfr=N` output: SOA-framed del/add lists */
@@ -161,19 +169,67 @@ enum fa_zone_incr_format {
  * gaining or losing NS records gives ns_add/ns_rem but never
  * delegation_add/rem, and A/AAAA records of any host below the origin are
  * taken as glue.
+ * @param[out] serials the first and last SOA serial seen (may be NULL)
  * @param[out] err names the file, the line and the reason on failure
  * @return FA_OK, FA_EIO, FA_EPARSE (syntax, or SOA framing broken),
  *         FA_ENOMEM, or fn's code
  */
 int fa_zone_incr_file(const char *path, enum fa_zone_incr_format fmt,
 		      const struct fa_zone_opts *opts, fa_zone_change_fn fn,
-		      void *arg, char *err, size_t errlen) FA_WARN_UNUSED;
+		      void *arg, struct fa_zone_serials *serials, char *err,
+		      size_t errlen) FA_WARN_UNUSED;
 
 /** As fa_zone_incr_file, over text in memory; name is used in messages. */
 int fa_zone_incr_mem(const char *name, const char *text, size_t len,
 		     enum fa_zone_incr_format fmt, const struct fa_zone_opts *opts,
-		     fa_zone_change_fn fn, void *arg, char *err, size_t errlen)
+		     fa_zone_change_fn fn, void *arg,
+		     struct fa_zone_serials *serials, char *err, size_t errlen)
 	FA_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------
+ * Single-snapshot reading, for the store
+ * ------------------------------------------------------------------ */
+
+/**
+ * @brief The SOA serial of a master file: the file is read up to the
+ *        origin's SOA record (usually its first).
+ * @param[out] serial the serial
+ * @param[out] err names the file, the line and the reason on failure
+ * @return FA_OK, an fa_zone_scan error, or FA_EPARSE when there is no SOA
+ *         at the origin
+ */
+int fa_zone_serial(const char *path, const struct fa_zone_opts *opts,
+		   uint32_t *serial, char *err, size_t errlen) FA_WARN_UNUSED;
+
+/** One record of the delegation model; strings borrowed for the call. */
+struct fa_zone_record {
+	const char *owner;	/**< model spelling (see the file comment) */
+	const char *rrtype;	/**< "NS", "DS", "A" or "AAAA" */
+	const char *value;	/**< as in struct fa_zone_change */
+	uint32_t ttl;
+	/** NS: the target is strictly below the origin (its A/AAAA are glue) */
+	bool ns_target_below;
+};
+
+/** Record callback of fa_zone_model_scan; non-FA_OK stops the scan. */
+typedef int (*fa_zone_record_fn)(void *arg, const struct fa_zone_record *rec);
+
+/**
+ * @brief Read a whole master file and hand fn every NS and DS record
+ *        strictly below the origin and every A/AAAA record strictly
+ *        below it. Whether an A/AAAA record is glue depends on NS records
+ *        that may come later in the file, so the caller decides that
+ *        (glue: its owner is the value of some NS record handed over).
+ *
+ * The caller must discard what fn received when this fails: a file with
+ * an error is not used at all.
+ * @param[out] serial the SOA serial (may be NULL)
+ * @return FA_OK, an fa_zone_scan error, FA_EPARSE (no SOA, malformed
+ *         rdata), FA_ENOMEM, or fn's code
+ */
+int fa_zone_model_scan(const char *path, const struct fa_zone_opts *opts,
+		       fa_zone_record_fn fn, void *arg, uint32_t *serial,
+		       char *err, size_t errlen) FA_WARN_UNUSED;
 
 /** @brief Name of a change kind ("delegation_add", ...); never NULL. */
 const char *fa_zone_kind_name(enum fa_zone_kind kind);

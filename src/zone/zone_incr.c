@@ -29,6 +29,7 @@ struct incr {
 	enum ixfr_state st;
 	uint32_t final_serial, seq_serial;
 	bool has_serial;
+	struct fa_zone_serials serials;	/* first old and last new SOA */
 	const char *name;
 	const char *ops;	/* journal: per line, 'a', 'd' or 0 */
 	size_t nlines;
@@ -72,6 +73,8 @@ static int ixfr_step(struct incr *in, const struct fa_zone_rr *rr, int *ver)
 			return bad(in, "not an incremental transfer (full zone, "
 				       "AXFR style)");
 		}
+		in->serials.from = serial;
+		in->serials.has_from = true;
 		in->st = IX_DEL;
 		return FA_OK;
 	case IX_DEL:
@@ -114,6 +117,11 @@ static int on_rr(void *arg, const struct fa_zone_rr *rr)
 		ver = op == 'a' ? 1 : 0;
 		if (rr->type == ZT_SOA && rr->apex && op == 'a') {
 			in->has_serial = zone_soa_serial(rr, &in->final_serial);
+		}
+		if (rr->type == ZT_SOA && rr->apex && op == 'd' &&
+		    !in->serials.has_from) {
+			in->serials.has_from =
+				zone_soa_serial(rr, &in->serials.from);
 		}
 	}
 	if (ver < 0 || !rr->below || !zone_model_type(rr->type)) {
@@ -202,6 +210,8 @@ static int run(struct incr *in, const char *text, size_t len,
 		rc = FA_EPARSE;
 	}
 	if (rc == FA_OK) {
+		in->serials.to = in->final_serial;
+		in->serials.has_to = in->has_serial;
 		fold(&in->recs);
 		rc = zone_recs_diff(&in->recs, true, in->has_serial,
 				    in->final_serial, fn, arg);
@@ -257,7 +267,8 @@ static int journal_prepare(struct incr *in, char *text, size_t len)
 
 int fa_zone_incr_mem(const char *name, const char *text, size_t len,
 		     enum fa_zone_incr_format fmt, const struct fa_zone_opts *opts,
-		     fa_zone_change_fn fn, void *arg, char *err, size_t errlen)
+		     fa_zone_change_fn fn, void *arg,
+		     struct fa_zone_serials *serials, char *err, size_t errlen)
 {
 	struct incr in = { .fmt = fmt, .name = name, .err = err, .errlen = errlen };
 	char *copy = NULL;
@@ -282,6 +293,9 @@ int fa_zone_incr_mem(const char *name, const char *text, size_t len,
 		text = copy;
 	}
 	rc = run(&in, text, len, opts, fn, arg);
+	if (serials != NULL) {
+		*serials = in.serials;
+	}
 out:
 	zone_recs_free(&in.recs);
 	free((char *)in.ops);
@@ -292,7 +306,8 @@ out:
 
 int fa_zone_incr_file(const char *path, enum fa_zone_incr_format fmt,
 		      const struct fa_zone_opts *opts, fa_zone_change_fn fn,
-		      void *arg, char *err, size_t errlen)
+		      void *arg, struct fa_zone_serials *serials, char *err,
+		      size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -332,7 +347,8 @@ int fa_zone_incr_file(const char *path, enum fa_zone_incr_format fmt,
 		rc = FA_EIO;
 		goto out;
 	}
-	rc = fa_zone_incr_mem(path, buf, len, fmt, opts, fn, arg, err, errlen);
+	rc = fa_zone_incr_mem(path, buf, len, fmt, opts, fn, arg, serials, err,
+			      errlen);
 out:
 	fclose(f);
 	free(buf);

@@ -10,6 +10,13 @@ prints one line per change: kind name rrtype value ttl old, sorted.
 
 usage: zone_oracle.py ORIGIN OLD NEW      changes, sorted
        zone_oracle.py --count ORIGIN OLD NEW   counts per kind
+       zone_oracle.py --model ORIGIN FILE      the model: "owner type value"
+                                               lines, then "owner type ttl=T"
+                                               (the RRset's smallest TTL)
+       zone_oracle.py --series ORIGIN DIR FILE...
+                     for each FILE i (0-based) write DIR/model.i, and for
+                     i > 0 DIR/changes.i (FILE i-1 to FILE i); each file is
+                     read once
 """
 import ipaddress
 import sys
@@ -28,7 +35,18 @@ def below(name, origin):
     return name.endswith("." + origin)
 
 
+_values = {}
+
+
 def value(rtype, fields):
+    # The versions of a series repeat most records: remember the results.
+    key = (rtype, tuple(fields))
+    if key not in _values:
+        _values[key] = _value(rtype, fields)
+    return _values[key]
+
+
+def _value(rtype, fields):
     if rtype == "NS":
         return norm(fields[0])
     if rtype in ("A", "AAAA"):
@@ -44,9 +62,14 @@ def load(path, origin):
     targets = set()
     with open(path, encoding="ascii") as f:
         for line in f:
-            line = line.split(";", 1)[0].strip()
-            if not line:
+            head = line.split(None, 4)
+            # Most lines are signatures and NSEC chains: skip them before
+            # doing any real work.
+            if len(head) < 5 or head[3] not in MODEL:
+                if line.split(";", 1)[0].strip() and len(head) < 5:
+                    raise SystemExit("%s: unexpected line %r" % (path, line))
                 continue
+            line = line.split(";", 1)[0].strip()
             owner, ttl, klass, rtype, *rdata = line.split()
             owner = norm(owner)
             if klass != "IN":
@@ -88,7 +111,32 @@ def changes(old, new):
     return sorted(" ".join(str(x) for x in c) for c in out)
 
 
+def model(sets):
+    out = []
+    for (owner, rtype), rrset in sets.items():
+        out.extend("%s %s %s" % (owner, rtype, v) for v in rrset)
+        out.append("%s %s ttl=%d" % (owner, rtype, min(rrset.values())))
+    return sorted(out)
+
+
 def main(argv):
+    if argv[1:2] == ["--model"] and len(argv) == 4:
+        origin = norm(argv[2]) if argv[2] != "." else ""
+        for line in model(load(argv[3], origin)):
+            print(line)
+        return 0
+    if argv[1:2] == ["--series"] and len(argv) >= 5:
+        origin = norm(argv[2]) if argv[2] != "." else ""
+        prev = None
+        for i, path in enumerate(argv[4:]):
+            cur = load(path, origin)
+            with open("%s/model.%d" % (argv[3], i), "w") as f:
+                f.writelines(line + "\n" for line in model(cur))
+            if prev is not None:
+                with open("%s/changes.%d" % (argv[3], i), "w") as f:
+                    f.writelines(line + "\n" for line in changes(prev, cur))
+            prev = cur
+        return 0
     count = argv[1:2] == ["--count"]
     args = argv[2:] if count else argv[1:]
     if len(args) != 3:

@@ -297,6 +297,23 @@ static void test_infdata_responses(void **state)
 		       "ns1.info-dns.example", "SV-HINF-0001", &host);
 }
 
+/* The TTL extension's infData (RFC 9803) becomes "ttls" of the state;
+ * an empty <ttl:ttl> (the server's default) is left out. */
+static void test_infdata_ttls(void **state)
+{
+	struct fa_txn txn;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&txn), FA_OK);
+	tu_frame("rsp_domain_infdata_ttl.xml", &txn, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_int_equal(txn.nevents, 1);
+	assert_string_equal(txn.events[0].domain, "info-me.example");
+	assert_non_null(strstr(txn.events[0].detail,
+			       ",\"ttls\":{\"NS\":300,\"DS\":86400}}"));
+	fa_txn_deinit(&txn);
+}
+
 /* Same content gives the same key; a different time a different key. */
 static void test_hash_key_stable(void **state)
 {
@@ -386,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_hello_frame),
 		cmocka_unit_test(test_create_detail),
 		cmocka_unit_test(test_infdata_responses),
+		cmocka_unit_test(test_infdata_ttls),
 		cmocka_unit_test(test_hash_key_stable),
 		cmocka_unit_test(test_hash_key_trims_space),
 		cmocka_unit_test(test_name_253),

@@ -169,23 +169,31 @@ static void test_ixfr(void **state)
 {
 	struct fa_zone_opts opts = { .origin = "example." };
 	struct out o = { 0 };
+	struct fa_zone_serials sr = { 0 };
 	char err[512] = "";
 
 	assert_int_equal(fa_zone_incr_file(DATA "ixfr.txt", FA_ZONE_IXFR, &opts,
-					   collect, &o, err, sizeof(err)), FA_OK);
+					   collect, &o, &sr, err, sizeof(err)), FA_OK);
 	assert_string_equal(o.text, incr_expected);
+	assert_true(sr.has_from && sr.has_to);
+	assert_int_equal(sr.from, 2026120401);
+	assert_int_equal(sr.to, 2026120403);
 }
 
 static void test_journal(void **state)
 {
 	struct fa_zone_opts opts = { .origin = "example" };
 	struct out o = { 0 };
+	struct fa_zone_serials sr = { 0 };
 	char err[512] = "";
 
 	assert_int_equal(fa_zone_incr_file(DATA "journal.txt", FA_ZONE_JOURNAL,
-					   &opts, collect, &o, err, sizeof(err)),
+					   &opts, collect, &o, &sr, err, sizeof(err)),
 			 FA_OK);
 	assert_string_equal(o.text, incr_expected);
+	assert_true(sr.has_from && sr.has_to);
+	assert_int_equal(sr.from, 2026120401);
+	assert_int_equal(sr.to, 2026120403);
 }
 
 static void test_incr_malformed(void **state)
@@ -209,23 +217,23 @@ static void test_incr_malformed(void **state)
 		"del y.example. 60 IN A 1.2.3\n";
 
 	assert_int_equal(fa_zone_incr_mem("axfr.txt", axfr, strlen(axfr),
-					  FA_ZONE_IXFR, &opts, collect, &o, err,
+					  FA_ZONE_IXFR, &opts, collect, &o, NULL, err,
 					  sizeof(err)), FA_EPARSE);
 	assert_string_equal(err, "\"axfr.txt\" line 2: not an incremental "
 				 "transfer (full zone, AXFR style)");
 	assert_int_equal(fa_zone_incr_mem("cut.txt", cut, strlen(cut),
-					  FA_ZONE_IXFR, &opts, collect, &o, err,
+					  FA_ZONE_IXFR, &opts, collect, &o, NULL, err,
 					  sizeof(err)), FA_EPARSE);
 	assert_string_equal(err, "\"cut.txt\": incomplete IXFR (no closing SOA "
 				 "with serial 5)");
 	assert_int_equal(fa_zone_incr_mem("j.txt", journal, strlen(journal),
-					  FA_ZONE_JOURNAL, &opts, collect, &o, err,
+					  FA_ZONE_JOURNAL, &opts, collect, &o, NULL, err,
 					  sizeof(err)), FA_EPARSE);
 	assert_string_equal(err, "\"j.txt\" line 2: journal line is neither "
 				 "\"add\" nor \"del\"");
 	assert_int_equal(fa_zone_incr_mem("j.txt", journal_syntax,
 					  strlen(journal_syntax), FA_ZONE_JOURNAL,
-					  &opts, collect, &o, err, sizeof(err)),
+					  &opts, collect, &o, NULL, err, sizeof(err)),
 			 FA_EPARSE);
 	assert_string_equal(err, "\"j.txt\" line 2: invalid IPv4 address");
 	assert_int_equal(o.calls, 0);
@@ -246,7 +254,7 @@ static void test_journal_cancels(void **state)
 		"add y.example. 60 IN NS ns.y.net.\n";
 
 	assert_int_equal(fa_zone_incr_mem("j.txt", j, strlen(j), FA_ZONE_JOURNAL,
-					  &opts, collect, &o, err, sizeof(err)),
+					  &opts, collect, &o, NULL, err, sizeof(err)),
 			 FA_OK);
 	assert_int_equal(o.calls, 0);
 }
