@@ -47,8 +47,10 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	fuzz/make_seeds.sh "$fbuild/seeds/epp" >/dev/null
 	fuzz/make_zone_seeds.sh "$fbuild/seeds/zone"
 	fuzz/make_import_seeds.sh "$fbuild/seeds/import"
+	fuzz/make_enrich_seeds.sh "$fbuild/seeds/enrich"
+	mkdir -p "$fbuild/work/enrich"
 	cp policies/*.yaml tests/data/rule/*.yaml "$fbuild/seeds/policy/"
-	for t in epp policy zone import; do
+	for t in epp policy zone import enrich; do
 		fa_say "fuzzing $t for ${fuzz_seconds}s"
 		(cd "$fbuild/work" && "$fbuild/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
 			-max_len=1100000 -print_final_stats=1 "$fbuild/work/$t" \

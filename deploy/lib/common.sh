@@ -4,7 +4,7 @@
 
 # The Debian 12 packages fluxaudit needs to build, test and run.
 FA_PACKAGES=(build-essential cmake pkg-config libxml2-dev libpq-dev libssl-dev
-	libyaml-dev libknot-dev libcmocka-dev postgresql postgresql-client
+	libyaml-dev libknot-dev libmaxminddb-dev libcmocka-dev postgresql postgresql-client
 	libxml2-utils util-linux ca-certificates)
 
 fa_say() {

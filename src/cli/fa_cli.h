@@ -36,6 +36,7 @@ int fa_cmd_finding_show(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_zone(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_backtest(const struct fa_cli *cli, int argc, char **argv);
 int fa_cmd_import(const struct fa_cli *cli, int argc, char **argv);
+int fa_cmd_enrich(const struct fa_cli *cli, int argc, char **argv);
 
 struct fa_store;
 struct fa_store_col;

@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	{ "zone", fa_cmd_zone, "zone diff: delegation changes between zone files (no database)" },
 	{ "import", fa_cmd_import, "import registry FILE: load current domains and hosts "
 				   "from a CSV export" },
+	{ "enrich", fa_cmd_enrich, "enrich check|lookup: IP to ASN, consumer prefixes, "
+				   "allowlists, declarations (no database)" },
 };
 
 static void usage(FILE *out, const char *prog)

@@ -29,6 +29,15 @@ static const char stage_sql[] =
 	" value text COLLATE \"C\" NOT NULL, old_value text, ttl bigint NOT NULL);"
 	"TRUNCATE fa_zone_stage";
 
+/* Indexes for the lookups of the commit statements, built once the rows
+ * are in (cheaper than keeping them up during COPY), and memory for the
+ * sorts and hashes of a large baseline. */
+static const char stage_index_sql[] =
+	"CREATE INDEX IF NOT EXISTS fa_zone_stage_name ON fa_zone_stage (name);"
+	"CREATE INDEX IF NOT EXISTS fa_zone_stage_value ON fa_zone_stage (value);"
+	"ANALYZE fa_zone_stage;"
+	"SET LOCAL work_mem = '256MB'";
+
 bool fa_store_zone_serial_newer(uint32_t a, uint32_t b)
 {
 	/* RFC 1982 section 3.2, with SERIAL_BITS = 32. */
@@ -375,15 +384,20 @@ static const char *const apply_sql[] = {
 };
 
 /* A baseline: the staged records are the whole model; A/AAAA records
- * are glue only when an NS record names their owner. */
+ * are glue only when an NS record names their owner. The glue test is a
+ * join of its own: inside an OR it would be a subplan per row, which the
+ * planner cannot hash for a large zone. */
 static const char baseline_sql[] =
 	"INSERT INTO zone_records (zone, owner, rrtype, rdata, ttl)"
-	" SELECT DISTINCT ON (c.name, c.rrtype, c.value)"
-	"   $1, c.name, c.rrtype, c.value, c.ttl"
-	" FROM fa_zone_stage c"
-	" WHERE c.rrtype IN ('NS', 'DS') OR c.name IN"
-	"   (SELECT n.value FROM fa_zone_stage n WHERE n.rrtype = 'NS')"
-	" ORDER BY c.name, c.rrtype, c.value, c.ttl";
+	" SELECT DISTINCT ON (m.name, m.rrtype, m.value)"
+	"   $1, m.name, m.rrtype, m.value, m.ttl"
+	" FROM (SELECT c.name, c.rrtype, c.value, c.ttl FROM fa_zone_stage c"
+	"   WHERE c.rrtype IN ('NS', 'DS')"
+	"   UNION ALL"
+	"   SELECT c.name, c.rrtype, c.value, c.ttl FROM fa_zone_stage c"
+	"   WHERE c.rrtype IN ('A', 'AAAA') AND EXISTS (SELECT 1 FROM"
+	"     fa_zone_stage n WHERE n.rrtype = 'NS' AND n.value = c.name)) m"
+	" ORDER BY m.name, m.rrtype, m.value, m.ttl";
 
 static const char snapshot_sql[] =
 	"INSERT INTO zone_snapshots (zone, serial, kind, from_serial, source, ts,"
@@ -435,12 +449,8 @@ static int apply_model(struct fa_store_zone *zi, bool baseline, char *err,
 	int rc;
 
 	if (baseline) {
-		rc = fa_store_exec(zi->store, "ANALYZE fa_zone_stage", err, errlen);
-		if (rc == FA_OK) {
-			rc = query(zi, baseline_sql, 1, p, PGRES_COMMAND_OK, NULL,
-				   "could not store the zone model", err, errlen);
-		}
-		return rc;
+		return query(zi, baseline_sql, 1, p, PGRES_COMMAND_OK, NULL,
+			     "could not store the zone model", err, errlen);
 	}
 	for (size_t i = 0; i < sizeof(apply_sql) / sizeof(apply_sql[0]); i++) {
 		rc = query(zi, apply_sql[i], 1, p, PGRES_COMMAND_OK, NULL,
@@ -502,6 +512,9 @@ int fa_store_zone_commit(struct fa_store_zone *zi,
 	snprintf(serial, sizeof(serial), "%" PRIu32, meta->serial);
 
 	rc = flush(zi, err, errlen);
+	if (rc == FA_OK) {
+		rc = fa_store_exec(zi->store, stage_index_sql, err, errlen);
+	}
 	if (rc == FA_OK && meta->filter_glue) {
 		rc = query(zi, filter_glue_sql, 1, p, PGRES_COMMAND_OK, NULL,
 			   "could not select the glue records", err, errlen);

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer target for the enrichment parsers. The first byte picks one:
+ * 0 pfx2as table, 1 consumer prefix list, 2 declarations CSV, 3 the YAML
+ * configuration (its file references resolve under a directory that does
+ * not exist), 4 the MaxMind DB check (the input is written to a file in
+ * the working directory, as the check reads files). Every refusal must
+ * say why, and a refused table or configuration must say so plainly.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enrich/fa_enrich.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void must_refuse_plainly(const struct fa_enrich_diag *diag, const char *word)
+{
+	if (diag->count == 0) {
+		abort();
+	}
+	if (diag->dropped == 0 && strstr(diag->msgs[diag->count - 1], word) == NULL) {
+		abort();
+	}
+}
+
+static void tables(int which, const char *buf, size_t len)
+{
+	struct fa_enrich *e = fa_enrich_new();
+	struct fa_enrich_diag diag;
+	int rc;
+
+	if (e == NULL) {
+		return;
+	}
+	memset(&diag, 0, sizeof(diag));
+	if (which == 0) {
+		rc = fa_enrich_add_pfx2as(e, "fuzz.pfx2as", buf, len, &diag);
+	} else if (which == 1) {
+		rc = fa_enrich_add_prefixes(e, "fuzz.txt", buf, len, &diag);
+	} else {
+		rc = fa_enrich_add_declarations_csv(e, "fuzz.csv", buf, len, &diag);
+	}
+	if (rc == FA_EPARSE) {
+		must_refuse_plainly(&diag, "refused");
+	} else if (rc == FA_OK) {
+		rc = fa_enrich_finish(e, &diag);
+		if (rc == FA_EPARSE && diag.count == 0) {
+			abort();
+		}
+	}
+	if (rc == FA_OK) {
+		/* Lookups in what was built must work. */
+		struct fa_enrich_addr a;
+		struct fa_enrich_asn r;
+		struct fa_enrich_consumer c;
+		struct fa_enrich_declaration d;
+		char err[256];
+		static const char *const addrs[] = { "0.0.0.0", "10.1.2.3", "255.255.255.255",
+						     "::", "2001:db8::1",
+						     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" };
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			if (fa_enrich_addr_parse(addrs[i], &a) != FA_OK ||
+			    fa_enrich_asn(e, &a, &r, err, sizeof(err)) != FA_OK) {
+				abort();
+			}
+			fa_enrich_consumer(e, &a, &c);
+		}
+		fa_enrich_declaration(e, "ns1.example.net", &d);
+	}
+	fa_enrich_diag_clear(&diag);
+	fa_enrich_free(e);
+}
+
+static void config(const char *buf, size_t len)
+{
+	struct fa_enrich *e = NULL;
+	struct fa_enrich_diag diag;
+	memset(&diag, 0, sizeof(diag));
+	int rc = fa_enrich_load_buffer(&e, "fuzz.yaml", buf, len, "/nonexistent-fuzz-dir", &diag);
+	if (rc == FA_EPARSE) {
+		if (e != NULL) {
+			abort();
+		}
+		must_refuse_plainly(&diag, "configuration refused");
+	} else if (rc == FA_OK) {
+		struct fa_enrich_provider p;
+		if (e == NULL) {
+			abort();
+		}
+		fa_enrich_provider(e, "ns.example.com", 13335, &p);
+	}
+	fa_enrich_diag_clear(&diag);
+	fa_enrich_free(e);
+}
+
+static void mmdb(const uint8_t *buf, size_t len)
+{
+	char path[64], err[1024], detail[256];
+	size_t with_asn;
+	snprintf(path, sizeof(path), "fuzz-enrich-%ld.mmdb", (long)getpid());
+	FILE *f = fopen(path, "wb");
+	if (f == NULL) {
+		return;
+	}
+	size_t n = fwrite(buf, 1, len, f);
+	if (fclose(f) != 0 || n != len) {
+		remove(path);
+		return;
+	}
+	int rc = fa_enrich_mmdb_check(path, &with_asn, detail, sizeof(detail), err, sizeof(err));
+	if (rc == FA_EPARSE && strstr(err, "is not a usable MaxMind DB: ") == NULL) {
+		abort();
+	}
+	remove(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0) {
+		return 0;
+	}
+	const char *buf = (const char *)data + 1;
+	size_t len = size - 1;
+	switch (data[0] % 5) {
+	case 3:
+		config(buf, len);
+		break;
+	case 4:
+		mmdb(data + 1, len);
+		break;
+	default:
+		tables(data[0] % 5, buf, len);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `fluxaudit enrich check|lookup` on the small tables of tests/data/enrich
+# and the MaxMind DB test files of the shared corpus: outputs, exit
+# statuses 0 / 1 / 2 and their messages. Needs no database; needs the
+# corpus (exits 77, not run, without it).
+set -u
+
+: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
+: "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
+corpus=${FA_CORPUS_DIR:-$FA_SOURCE_DIR/../shared/corpus}/maxmind-mmdb
+if [ ! -d "$corpus" ]; then
+	echo "corpus not found at $corpus: enrich CLI test NOT RUN"
+	exit 77
+fi
+data=$FA_SOURCE_DIR/tests/data/enrich
+tmp=$(mktemp -d /tmp/fa-enrich-cli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+run() { # expected-status args...
+	local want=$1
+	shift
+	"$FA_BIN" enrich "$@" > "$tmp/raw" 2> "$tmp/err"
+	local rc=$?
+	tr -d '\r' < "$tmp/raw" > "$tmp/out"
+	[ "$rc" -eq "$want" ] || fail "enrich $*: exit $rc, expected $want ($(head -2 "$tmp/err"))"
+}
+
+expect_out() { # name expected-text
+	printf '%s\n' "$2" > "$tmp/want"
+	diff -u "$tmp/want" "$tmp/out" > "$tmp/diff" || fail "$1: output differs: $(cat "$tmp/diff")"
+}
+
+expect_err() { # name expected-text
+	printf '%s\n' "$2" > "$tmp/want"
+	diff -u "$tmp/want" "$tmp/err" > "$tmp/diff" || fail "$1: messages differ: $(cat "$tmp/diff")"
+}
+
+cp "$data"/small.pfx2as "$data"/consumer.txt "$data"/declarations.csv "$data"/bad.pfx2as "$tmp/"
+cat > "$tmp/enrich.yaml" <<YAML
+asn:
+  mmdb: [$corpus/test-data/GeoLite2-ASN-Test.mmdb]
+  pfx2as: small.pfx2as
+consumer_prefixes: [consumer.txt]
+allowlist:
+  - {provider: Cloudflare, ns_suffix: ns.cloudflare.com, asn: 13335}
+  - {provider: Example CDN, asn: [64510]}
+declarations:
+  file: declarations.csv
+  static: [ns2.example.net]
+YAML
+
+# check: one row per source
+run 0 check --config "$tmp/enrich.yaml" --format csv
+expect_out "check csv" "source,path,entries,ipv4,ipv6,shadowed,detail
+mmdb,$corpus/test-data/GeoLite2-ASN-Test.mmdb,101,,,0,\"GeoLite2-ASN, IPv6 tree, 1341 nodes, 101 data records, 101 with an ASN\"
+pfx2as,$tmp/small.pfx2as,5,4,1,0,
+consumer_prefixes,$tmp/consumer.txt,3,2,1,0,
+allowlist,$tmp/enrich.yaml,3,,,0,
+declarations,$tmp/enrich.yaml,1,,,0,
+declarations,$tmp/declarations.csv,2,,,0,"
+[ ! -s "$tmp/err" ] || fail "check: unexpected messages: $(cat "$tmp/err")"
+
+run 0 check --config "$tmp/enrich.yaml" --stats
+# 8 * 12 + 3 * 24 bytes of ranges, 2 * 65537 * 4 of index; consumer: gap,
+# /22, /24, /22 again, gap
+grep -qxF 'enrich check: pfx2as 5 prefixes, 8 IPv4 + 3 IPv6 ranges, 524464 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes' "$tmp/err" ||
+	fail "check --stats: $(cat "$tmp/err")"
+
+# lookup: addresses and hosts
+run 0 lookup --config "$tmp/enrich.yaml" --format csv 1.0.0.1 203.0.113.7 198.51.100.9 \
+	198.51.101.200 2001:db8:4000::1 192.0.2.1 1.128.0.1 kate.ns.cloudflare.com \
+	NS1.Example.NET www.example.org. ns2.example.net
+expect_out "lookup csv" "query,asn,org,asn_source,network,asn_file,consumer,provider,provider_match,declaration,declared_name,declared_at
+1.0.0.1,15169,Google Inc.,mmdb,1.0.0.0/24,$corpus/test-data/GeoLite2-ASN-Test.mmdb,,,,,,
+203.0.113.7,64501,,pfx2as,203.0.113.0/24,$tmp/small.pfx2as,,,,,,
+198.51.100.9,64511,,pfx2as,198.51.100.0/24,$tmp/small.pfx2as,198.51.100.0/22 isp-dsl,,,,,
+198.51.101.200,64510,,pfx2as,198.51.100.0/22,$tmp/small.pfx2as,198.51.101.0/24 isp-dynamic,Example CDN,asn 64510,,,
+2001:db8:4000::1,64520,,pfx2as,2001:db8::/32,$tmp/small.pfx2as,2001:db8:4000::/34,,,,,
+192.0.2.1,,,none,,,,,,,,
+1.128.0.1,1221,Telstra Pty Ltd,mmdb,1.128.0.0/11,$corpus/test-data/GeoLite2-ASN-Test.mmdb,,,,,,
+kate.ns.cloudflare.com,,,,,,,Cloudflare,suffix ns.cloudflare.com,none,,
+NS1.Example.NET,,,,,,,,,static,ns1.example.net,$tmp/declarations.csv:2
+www.example.org.,,,,,,,,,dynamic,example.org,$tmp/declarations.csv:3
+ns2.example.net,,,,,,,,,static,ns2.example.net,$tmp/enrich.yaml:10:12"
+
+run 0 lookup --config "$tmp/enrich.yaml" --format json 1.0.0.1
+expect_out "lookup json" "{\"query\":\"1.0.0.1\",\"asn\":15169,\"org\":\"Google Inc.\",\"asn_source\":\"mmdb\",\"network\":\"1.0.0.0/24\",\"asn_file\":\"$corpus/test-data/GeoLite2-ASN-Test.mmdb\",\"consumer\":null,\"provider\":null,\"provider_match\":null,\"declaration\":null,\"declared_name\":null,\"declared_at\":null}"
+
+# prefer pfx2as: the table answers first
+sed 's/^  pfx2as: small.pfx2as$/  pfx2as: small.pfx2as\n  prefer: pfx2as/' "$tmp/enrich.yaml" > "$tmp/prefer.yaml"
+run 0 lookup --config "$tmp/prefer.yaml" --format csv 1.0.0.1
+grep -qxF "1.0.0.1,64500,,pfx2as,1.0.0.0/24,$tmp/small.pfx2as,,,,,," "$tmp/out" ||
+	fail "prefer pfx2as: $(cat "$tmp/out")"
+
+# refused inputs: every message, then the refusal; exit 1
+cat > "$tmp/bad.yaml" <<YAML
+asn:
+  mmdb: [$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-map.mmdb]
+  pfx2as: [bad.pfx2as]
+allowlist:
+  - {provider: X, ns_suffix: com}
+colour: blue
+YAML
+run 1 check --config "$tmp/bad.yaml"
+expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations)
+fluxaudit: enrich check: \"$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-map.mmdb\" is not a usable MaxMind DB: data section: map at offset 4 claims 1000000 entries, more than the bytes left
+fluxaudit: enrich check: $tmp/bad.pfx2as:2: 1.0.0.1/24 has bits set after the prefix length
+fluxaudit: enrich check: $tmp/bad.pfx2as: refused: 1 malformed line, nothing of this file is used
+fluxaudit: enrich check: $tmp/bad.yaml:5:30: NS suffix \"com\" has one label: it would allowlist a whole top-level domain
+fluxaudit: enrich check: $tmp/bad.yaml: configuration refused (errors above), nothing of it is used"
+[ ! -s "$tmp/out" ] || fail "refused: output on stdout: $(cat "$tmp/out")"
+
+run 1 lookup --config "$tmp/missing.yaml" 1.0.0.1
+expect_err "missing" "fluxaudit: enrich lookup: could not open \"$tmp/missing.yaml\": No such file or directory"
+
+# usage errors: exit 2
+run 2 check
+grep -qF 'enrich check: --config is required' "$tmp/err" || fail "no --config: $(head -1 "$tmp/err")"
+run 2 lookup --config "$tmp/enrich.yaml"
+grep -qF 'give at least one address or host name' "$tmp/err" || fail "no operand: $(head -1 "$tmp/err")"
+run 2 lookup --config "$tmp/enrich.yaml" 1.0.0.1 'bad..name'
+grep -qF '"bad..name" is neither an IP address nor a host name' "$tmp/err" ||
+	fail "bad operand: $(head -1 "$tmp/err")"
+run 2 check --config "$tmp/enrich.yaml" extra
+grep -qF 'unexpected argument "extra"' "$tmp/err" || fail "check operand: $(head -1 "$tmp/err")"
+run 2 frobnicate
+grep -qF 'unrecognized subcommand "frobnicate"' "$tmp/err" || fail "subcommand: $(head -1 "$tmp/err")"
+run 2 check --config "$tmp/enrich.yaml" --format xml
+run 0 --help
+
+# the shipped example loads: 271 NS suffixes and 2 ASNs
+run 0 check --config "$FA_SOURCE_DIR/policies/enrich/enrichment.yaml" --format csv
+expect_out "shipped example" "source,path,entries,ipv4,ipv6,shadowed,detail
+allowlist,$FA_SOURCE_DIR/policies/enrich/enrichment.yaml,273,,,0,"
+
+if [ "$failures" -gt 0 ]; then
+	echo "$failures failure(s)" >&2
+	exit 1
+fi
+echo "enrich CLI: all checks passed"
