@@ -13,6 +13,7 @@
 #include "cli/fa_cli.h"
 #include "cli/fa_out.h"
 #include "common/fa_time.h"
+#include "enrich/fa_enrich.h"
 #include "rule/fa_rule.h"
 #include "store/fa_store.h"
 
@@ -43,6 +44,8 @@ struct args {
 	long min_score;
 	bool all;
 	enum fa_out_format fmt;
+	const char *enrich_path;
+	struct fa_enrich *enrich;
 };
 
 static void usage(FILE *out, const char *prog)
@@ -50,6 +53,7 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s [--db CONNINFO] backtest --policy FILE|DIR... --from TIME\n"
 		"       --to TIME [--current FILE|DIR]... [--min-score N] [--all]\n"
+		"       [--enrich CONFIG]\n"
 		"       [--format table|csv|json]\n"
 		"\n"
 		"Replay the stored events of [FROM, TO) through a candidate policy and\n"
@@ -66,6 +70,7 @@ static void usage(FILE *out, const char *prog)
 		"  --min-score N       count a flag only when its score is at least N\n"
 		"                      (e.g. the queue threshold; default 0)\n"
 		"  --all               list unchanged entities too\n"
+		"  --enrich CONFIG     enrichment configuration for both replays\n"
 		"  --format FMT        table (default), csv or json\n",
 		prog, fa_cli_policy_dir());
 }
@@ -98,6 +103,7 @@ static int parse_args(const struct fa_cli *cli, int argc, char **argv,
 		{ "to", required_argument, NULL, 't' },
 		{ "min-score", required_argument, NULL, 'm' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "enrich", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +138,9 @@ static int parse_args(const struct fa_cli *cli, int argc, char **argv,
 			break;
 		case 'a':
 			a->all = true;
+			break;
+		case 'e':
+			a->enrich_path = optarg;
 			break;
 		case 'o':
 			rc = fa_cli_parse_format(cli, "backtest", optarg, &a->fmt);
@@ -265,6 +274,7 @@ static int replay(const struct fa_cli *cli, struct fa_store *store,
 		.has_since = true, .since_us = a->from_us,
 		.has_until = true, .until_us = a->to_us,
 		.on_finding = on_finding, .on_finding_arg = s,
+		.enrich = a->enrich,
 	};
 	struct fa_rule_eval_result res;
 	char err[1024] = "";
@@ -380,6 +390,9 @@ static int run(const struct fa_cli *cli, struct args *a)
 	int rc = FA_EXIT_FAIL;
 
 	if (load_side(cli, &a->cur) != FA_OK || load_side(cli, &a->cand) != FA_OK ||
+	    (a->enrich_path != NULL &&
+	     fa_cli_load_enrich(cli, "backtest", a->enrich_path, &a->enrich) !=
+		     FA_EXIT_OK) ||
 	    fa_cli_open_store(cli, &store) != FA_EXIT_OK) {
 		goto done;
 	}
@@ -419,5 +432,6 @@ int fa_cmd_backtest(const struct fa_cli *cli, int argc, char **argv)
 	}
 	side_free(&a.cur);
 	side_free(&a.cand);
+	fa_enrich_free(a.enrich);
 	return rc;
 }

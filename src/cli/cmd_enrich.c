@@ -83,23 +83,6 @@ static int parse_args(const struct fa_cli *cli, const char *cmd, int argc, char 
 	return FA_EXIT_OK;
 }
 
-static int load(const struct fa_cli *cli, const char *cmd, const char *config,
-		struct fa_enrich **e)
-{
-	struct fa_enrich_diag diag = { 0 };
-	int rc = fa_enrich_load(e, config, &diag);
-
-	for (size_t i = 0; i < diag.count; i++) {
-		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
-	}
-	if (diag.dropped > 0) {
-		fprintf(stderr, "%s: %s: (%zu more errors not shown)\n", cli->prog, cmd,
-			diag.dropped);
-	}
-	fa_enrich_diag_clear(&diag);
-	return rc == FA_OK ? FA_EXIT_OK : FA_EXIT_FAIL;
-}
-
 static const char *kind_name(enum fa_enrich_kind k)
 {
 	switch (k) {
@@ -143,7 +126,7 @@ static int finish(const struct fa_cli *cli, const char *cmd, struct fa_out *out,
 static int check(const struct fa_cli *cli, struct args *a)
 {
 	struct fa_enrich *e = NULL;
-	int status = load(cli, "enrich check", a->config, &e);
+	int status = fa_cli_load_enrich(cli, "enrich check", a->config, &e);
 	if (status != FA_EXIT_OK) {
 		return status;
 	}
@@ -293,7 +276,7 @@ static int lookup(const struct fa_cli *cli, struct args *a, int argc, char **arg
 			return FA_EXIT_USAGE;
 		}
 	}
-	int status = load(cli, cmd, a->config, &e);
+	int status = fa_cli_load_enrich(cli, cmd, a->config, &e);
 	if (status != FA_EXIT_OK) {
 		return status;
 	}

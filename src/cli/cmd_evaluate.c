@@ -10,6 +10,7 @@
 
 #include "cli/fa_cli.h"
 #include "common/fa_time.h"
+#include "enrich/fa_enrich.h"
 #include "rule/fa_rule.h"
 #include "store/fa_store.h"
 
@@ -19,7 +20,7 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s [--db CONNINFO] evaluate [--policy FILE|DIR]... [--since TIME]\n"
-		"       [--until TIME] [--dry-run]\n"
+		"       [--until TIME] [--dry-run] [--enrich CONFIG]\n"
 		"\n"
 		"Run the policies over the stored events and write findings: one open\n"
 		"finding per policy and entity, updated while it stays open.\n"
@@ -28,7 +29,10 @@ static void usage(FILE *out, const char *prog)
 		"                     default: %s\n"
 		"  --since TIME       evaluate at events at or after TIME (RFC 3339)\n"
 		"  --until TIME       and before TIME\n"
-		"  --dry-run          evaluate and report, but write nothing (a backtest)\n"
+		"  --dry-run          evaluate and report, but write nothing\n"
+		"  --enrich CONFIG    enrichment configuration (ASNs, consumer prefixes,\n"
+		"                     allowlists, declarations; docs/enrichment.md);\n"
+		"                     without it the metrics that need it are unknown\n"
 		"\n"
 		"Without --since and --until, evaluates the events that the policies\n"
 		"have not evaluated yet (plus the lookback of the longest window) and\n"
@@ -96,12 +100,15 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "enrich", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *paths[MAX_POLICY_PATHS];
 	size_t npaths = 0;
 	struct fa_rule_eval_opts eo = { 0 };
+	const char *enrich_path = NULL;
+	struct fa_enrich *enrich = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -129,6 +136,9 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		case 'n':
 			eo.dry_run = true;
 			break;
+		case 'e':
+			enrich_path = optarg;
+			break;
 		case 'h':
 			usage(stdout, cli->prog);
 			return FA_EXIT_OK;
@@ -152,6 +162,12 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 	if (set == NULL) {
 		return FA_EXIT_FAIL;
 	}
+	if (enrich_path != NULL &&
+	    fa_cli_load_enrich(cli, "evaluate", enrich_path, &enrich) != FA_EXIT_OK) {
+		fa_rule_set_free(set);
+		return FA_EXIT_FAIL;
+	}
+	eo.enrich = enrich;
 
 	int status = FA_EXIT_OK;
 	struct fa_store *store = NULL;
@@ -172,5 +188,6 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 out:
 	fa_store_close(store);
 	fa_rule_set_free(set);
+	fa_enrich_free(enrich);
 	return status;
 }

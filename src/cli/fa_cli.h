@@ -79,6 +79,17 @@ int fa_cli_list(const struct fa_cli *cli, const char *cmd, enum fa_out_format fm
 		const struct fa_store_col *cols, size_t ncols, fa_cli_rows_fn rows,
 		const void *filter);
 
+struct fa_enrich;
+
+/**
+ * @brief Load an enrichment configuration, printing every error as
+ *        "PROG: CMD: FILE:LINE: reason".
+ * @param[out] e the set, to free with fa_enrich_free
+ * @return FA_EXIT_OK or FA_EXIT_FAIL
+ */
+int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
+		       const char *config, struct fa_enrich **e);
+
 /** @brief Directory of the shipped SQL migrations (build tree or install). */
 const char *fa_cli_sql_dir(void);
 

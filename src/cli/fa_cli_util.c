@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/fa_cli.h"
+#include "enrich/fa_enrich.h"
 #include "cli/fa_out.h"
 #include "store/fa_store.h"
 
@@ -78,4 +79,21 @@ out:
 	fa_out_free(out);
 	fa_store_close(store);
 	return status;
+}
+
+int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
+		       const char *config, struct fa_enrich **e)
+{
+	struct fa_enrich_diag diag = { 0 };
+	int rc = fa_enrich_load(e, config, &diag);
+
+	for (size_t i = 0; i < diag.count; i++) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
+	}
+	if (diag.dropped > 0) {
+		fprintf(stderr, "%s: %s: (%zu more errors not shown)\n", cli->prog, cmd,
+			diag.dropped);
+	}
+	fa_enrich_diag_clear(&diag);
+	return rc == FA_OK ? FA_EXIT_OK : FA_EXIT_FAIL;
 }

@@ -228,6 +228,17 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
  */
 void fa_rule_engine_prune(struct fa_rule_engine *eng);
 
+struct fa_enrich;
+
+/**
+ * @brief Give the engine enrichment data (IP to ASN, consumer prefixes,
+ *        allowlists, declarations) for the metrics that need it and for
+ *        the allowlist discount; without it those metrics are unknown.
+ * @param[in] enrich borrowed: must outlive the engine; NULL for none
+ */
+void fa_rule_engine_set_enrich(struct fa_rule_engine *eng,
+			       const struct fa_enrich *enrich);
+
 /**
  * @brief Leave pruning to the caller, who then calls fa_rule_engine_prune
  *        between batches (so that state seeded for a batch is not dropped
@@ -300,6 +311,8 @@ struct fa_rule_eval_opts {
 	 */
 	int (*on_finding)(void *arg, const struct fa_rule_finding *f);
 	void *on_finding_arg;
+	/** enrichment data for the engine (borrowed), or NULL */
+	const struct fa_enrich *enrich;
 };
 
 /** What an evaluation did. */

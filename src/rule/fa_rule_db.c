@@ -1327,6 +1327,7 @@ int fa_rule_evaluate(PGconn *conn, const struct fa_rule_set *set,
 		return FA_ENOMEM;
 	}
 	fa_rule_engine_set_manual_prune(r.eng, true);
+	fa_rule_engine_set_enrich(r.eng, opts->enrich);
 	int rc = run(&r, opts);
 	fa_rule_engine_stats(r.eng, &res->stats);
 	fa_rule_engine_free(r.eng);

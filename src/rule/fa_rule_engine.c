@@ -98,6 +98,8 @@ struct fa_rule_engine {
 	struct cref **cidx;
 	size_t ncidx;
 
+	const struct fa_enrich *enrich;	/* borrowed, or NULL */
+
 	/* Scratch for fa_rule_engine_finding. */
 	struct fa_rule_sb sb;
 	const char **rule_ids;
@@ -646,6 +648,22 @@ void fa_rule_engine_set_manual_prune(struct fa_rule_engine *eng, bool manual)
 	eng->manual_prune = manual;
 }
 
+void fa_rule_engine_set_enrich(struct fa_rule_engine *eng,
+			       const struct fa_enrich *enrich)
+{
+	eng->enrich = enrich;
+}
+
+const struct fa_enrich *fa_rule_engine_enrich(const struct fa_rule_engine *eng)
+{
+	return eng->enrich;
+}
+
+const struct fa_rule_set *fa_rule_engine_set(const struct fa_rule_engine *eng)
+{
+	return eng->set;
+}
+
 void fa_rule_engine_prune(struct fa_rule_engine *eng)
 {
 	int64_t horizon = eng->now_us - eng->horizon_us;
@@ -1085,7 +1103,15 @@ static void evidence_value(struct fa_rule_sb *sb, const struct fa_rule_ref *ref,
 	fa_rule_sb_printf(sb, "],\"event_count\":%llu}", (unsigned long long)ids->total);
 }
 
-static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f)
+/* The score a firing adds: the rule's, less the policy's allowlist
+ * discount when the entity is on an allowlisted provider. */
+static int rule_score(const struct fa_rule *r, int discount, const char *provider)
+{
+	return provider != NULL ? r->score * (100 - discount) / 100 : r->score;
+}
+
+static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f,
+			  int discount, const char *provider)
 {
 	const struct fa_rule *r = f->rule;
 	char first[FA_TIME_BUFSZ], last[FA_TIME_BUFSZ];
@@ -1093,8 +1119,15 @@ static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f)
 	fa_time_format(f->last_us, last, sizeof(last));
 
 	fa_rule_sb_json(sb, r->id);
-	fa_rule_sb_printf(sb, ":{\"severity\":\"%s\",\"score\":%d,\"when\":",
-			  fa_rule_severity_name(r->severity), r->score);
+	fa_rule_sb_printf(sb, ":{\"severity\":\"%s\",\"score\":%d,",
+			  fa_rule_severity_name(r->severity),
+			  rule_score(r, discount, provider));
+	if (provider != NULL) {
+		fa_rule_sb_printf(sb, "\"rule_score\":%d,\"allowlisted\":", r->score);
+		fa_rule_sb_json(sb, provider);
+		fa_rule_sb_printf(sb, ",\"allowlist_discount\":%d,", discount);
+	}
+	fa_rule_sb_put(sb, "\"when\":", 7);
 	fa_rule_sb_json(sb, r->when);
 	fa_rule_sb_printf(sb, ",\"first_fired\":\"%s\",\"last_fired\":\"%s\",\"event_id\":%lld,"
 			  "\"metrics\":{", first, last, (long long)f->event_id);
@@ -1123,6 +1156,11 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 		eng->crule_ids = a->nfired;
 	}
 
+	/* Allowlisted providers lower scores; the events stay as they are. */
+	int discount = eng->set->discount[a->policy];
+	const char *provider = discount > 0 && eng->enrich != NULL
+		? fa_rule_enrich_provider(eng, a->kind, a->entity) : NULL;
+
 	memset(out, 0, sizeof(*out));
 	eng->sb.len = 0;
 	fa_rule_sb_put(&eng->sb, "{", 1);
@@ -1130,7 +1168,7 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 	for (size_t k = 0; k < a->nfired; k++) {
 		const struct fired *f = a->fired[k];
 		eng->rule_ids[k] = f->rule->id;
-		out->score += f->rule->score;
+		out->score += rule_score(f->rule, discount, provider);
 		sev = f->rule->severity > sev ? f->rule->severity : sev;
 		if (k == 0 || f->first_us < out->first_us) {
 			out->first_us = f->first_us;
@@ -1141,7 +1179,7 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 		if (k > 0) {
 			fa_rule_sb_put(&eng->sb, ",", 1);
 		}
-		evidence_rule(&eng->sb, f);
+		evidence_rule(&eng->sb, f, discount, provider);
 	}
 	fa_rule_sb_put(&eng->sb, "}", 1);
 	if (eng->sb.oom) {

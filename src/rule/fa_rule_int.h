@@ -416,7 +416,61 @@ struct fa_rule_set {
 	size_t npolicies, cpolicies, cwhere;
 	int64_t lookback_us;
 	int64_t *retention_us;		/**< per metric: longest window used */
+	/** per policy: percent taken off the score of a rule that fires for
+	 *  an entity on an allowlisted provider (scoring.allowlist_discount) */
+	int *discount;
+	size_t cdiscount;
+	/** flux_score weights: addresses, ASNs, name servers (Holz et al.'s
+	 *  by default; scoring.flux_score, one setting for the whole set) */
+	double flux_w[3];
+	const char *flux_where;		/**< "FILE:L:C" where they were set */
 };
+
+struct fa_enrich;
+
+/** @brief The enrichment data of the engine, or NULL when none is set. */
+const struct fa_enrich *fa_rule_engine_enrich(const struct fa_rule_engine *eng);
+
+/** @brief The set the engine evaluates. */
+const struct fa_rule_set *fa_rule_engine_set(const struct fa_rule_engine *eng);
+
+/*
+ * Enrichment metrics (fa_rule_enrich.c). Without enrichment data they
+ * are unknown, so a rule that reads them stays silent.
+ */
+int fa_rule_enrich_distinct_asns(const struct fa_rule_engine *eng,
+				 const struct fa_rule_ent *e, int64_t now_us,
+				 int64_t window_us, struct fa_rule_value *out,
+				 struct fa_rule_ids *ids);
+int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
+				  const struct fa_rule_ent *e, int64_t now_us,
+				  int64_t window_us, struct fa_rule_value *out,
+				  struct fa_rule_ids *ids);
+int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,
+				  const struct fa_rule_ent *e, int64_t now_us,
+				  int64_t window_us, struct fa_rule_value *out,
+				  struct fa_rule_ids *ids);
+int fa_rule_enrich_flux_score(const struct fa_rule_engine *eng,
+			      const struct fa_rule_ent *e, int64_t now_us,
+			      int64_t window_us, struct fa_rule_value *out,
+			      struct fa_rule_ids *ids);
+int fa_rule_enrich_declared_static(const struct fa_rule_engine *eng,
+				   const struct fa_rule_ent *e, int64_t now_us,
+				   int64_t window_us, struct fa_rule_value *out,
+				   struct fa_rule_ids *ids);
+int fa_rule_enrich_declared_dynamic(const struct fa_rule_engine *eng,
+				    const struct fa_rule_ent *e, int64_t now_us,
+				    int64_t window_us, struct fa_rule_value *out,
+				    struct fa_rule_ids *ids);
+
+/**
+ * @brief The allowlisted provider of an entity, for the score discount: a
+ *        host under a listed NS suffix or with an address in a listed ASN;
+ *        a domain all of whose current name servers are such hosts.
+ * @return the provider's name (borrowed from the enrichment data), or NULL
+ */
+const char *fa_rule_enrich_provider(const struct fa_rule_engine *eng, int kind,
+				    const char *name);
 
 /** Where an expression error is, and why. */
 struct fa_rule_expr_err {

@@ -371,9 +371,99 @@ static struct fa_rule *rule(struct load *ld, yaml_document_t *doc, yaml_node_t *
 	return ld->errors == before && !ld->oom ? r : NULL;
 }
 
-enum { P_POLICY, P_DESCRIPTION, P_RULES, P__COUNT };
+enum { P_POLICY, P_DESCRIPTION, P_SCORING, P_RULES, P__COUNT };
 
-static const char *const policy_keys[P__COUNT] = { "policy", "description", "rules" };
+static const char *const policy_keys[P__COUNT] = {
+	"policy", "description", "scoring", "rules",
+};
+
+/* The scoring settings of one document, applied when it is committed. */
+struct scoring {
+	int discount;
+	bool has_flux;
+	double flux_w[3];
+	char where[512];
+};
+
+enum { S_DISCOUNT, S_FLUX, S__COUNT };
+static const char *const scoring_keys[S__COUNT] = {
+	"allowlist_discount", "flux_score",
+};
+static const char *const flux_keys[3] = { "addresses", "asns", "name_servers" };
+
+static bool number(const char *s, double lo, double hi, double *out)
+{
+	char *end = NULL;
+
+	if ((*s < '0' || *s > '9') && *s != '.') {
+		return false;
+	}
+	*out = strtod(s, &end);
+	return *end == '\0' && *out >= lo && *out <= hi;
+}
+
+static void flux_weights(struct load *ld, yaml_document_t *doc, yaml_node_t *m,
+			 struct scoring *sc)
+{
+	yaml_node_t *w[3] = { 0 };
+
+	if (m->type != YAML_MAPPING_NODE) {
+		err_at(ld, m->start_mark, "\"flux_score\" must be a mapping of weights");
+		return;
+	}
+	mapping_keys(ld, doc, m, flux_keys, 3, w, " of flux_score",
+		     "addresses, asns, name_servers");
+	sc->has_flux = true;
+	snprintf(sc->where, sizeof(sc->where), "%s:%zu:%zu", ld->file,
+		 m->start_mark.line + 1, m->start_mark.column + 1);
+	for (int i = 0; i < 3; i++) {
+		sc->flux_w[i] = 0;
+		if (w[i] != NULL && (!need_scalar(ld, w[i], flux_keys[i]) ||
+				     !number(scalar(w[i]), 0, 10000, &sc->flux_w[i]))) {
+			err_at(ld, w[i]->start_mark,
+			       "flux_score weight \"%.64s\" is not a number from 0 to 10000",
+			       w[i]->type == YAML_SCALAR_NODE ? scalar(w[i]) : "");
+		}
+	}
+}
+
+/* scoring: {allowlist_discount: PERCENT, flux_score: {addresses: W, ...}} */
+static void scoring(struct load *ld, yaml_document_t *doc, yaml_node_t *m,
+		    struct scoring *sc)
+{
+	yaml_node_t *v[S__COUNT] = { 0 };
+	double d;
+
+	if (m->type != YAML_MAPPING_NODE) {
+		err_at(ld, m->start_mark, "\"scoring\" must be a mapping");
+		return;
+	}
+	mapping_keys(ld, doc, m, scoring_keys, S__COUNT, v, " of scoring",
+		     "allowlist_discount, flux_score");
+	if (v[S_DISCOUNT] != NULL) {
+		if (!need_scalar(ld, v[S_DISCOUNT], "allowlist_discount") ||
+		    !number(scalar(v[S_DISCOUNT]), 0, 100, &d) || d != (int)d) {
+			err_at(ld, v[S_DISCOUNT]->start_mark,
+			       "allowlist_discount is not a whole percentage from 0 to 100");
+		} else {
+			sc->discount = (int)d;
+		}
+	}
+	if (v[S_FLUX] != NULL) {
+		flux_weights(ld, doc, v[S_FLUX], sc);
+	}
+}
+
+/* One flux_score setting per set: the metric is shared by its policies. */
+static bool flux_conflict(struct load *ld, const struct scoring *sc)
+{
+	const struct fa_rule_set *set = ld->set;
+
+	if (!sc->has_flux || set->flux_where == NULL) {
+		return false;
+	}
+	return memcmp(sc->flux_w, set->flux_w, sizeof(sc->flux_w)) != 0;
+}
 
 /* Validate the policy name; returns its index in the set, or -1. */
 static long policy_name(struct load *ld, yaml_node_t *v)
@@ -414,13 +504,24 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return FA_OK;
 }
 
-/* Add the policy name and rules of a clean document to the set. */
-static int commit(struct load *ld, yaml_node_t *name, struct fa_rule **rules, size_t n)
+/* Add the policy name, scoring and rules of a clean document to the set. */
+static int commit(struct load *ld, yaml_node_t *name, const struct scoring *sc,
+		  struct fa_rule **rules, size_t n)
 {
 	struct fa_rule_set *set = ld->set;
 	if (grow((void **)&set->policies, &set->cpolicies, set->npolicies + 1,
-		 sizeof(*set->policies)) != FA_OK) {
+		 sizeof(*set->policies)) != FA_OK ||
+	    grow((void **)&set->discount, &set->cdiscount, set->npolicies + 1,
+		 sizeof(*set->discount)) != FA_OK) {
 		return FA_ENOMEM;
+	}
+	set->discount[set->npolicies] = sc->discount;
+	if (sc->has_flux) {
+		memcpy(set->flux_w, sc->flux_w, sizeof(set->flux_w));
+		set->flux_where = arena_str(ld, sc->where, strlen(sc->where));
+		if (set->flux_where == NULL) {
+			return FA_ENOMEM;
+		}
 	}
 	if (grow((void **)&set->policy_where, &set->cwhere, set->npolicies + 1,
 		 sizeof(*set->policy_where)) != FA_OK ||
@@ -472,7 +573,7 @@ static void document(struct load *ld, yaml_document_t *doc, size_t *nrules)
 
 	yaml_node_t *v[P__COUNT] = { 0 };
 	mapping_keys(ld, doc, root, policy_keys, P__COUNT, v, "",
-		     "policy, description, rules");
+		     "policy, description, scoring, rules");
 	long policy = -1;
 	if (v[P_POLICY] == NULL) {
 		err_at(ld, root->start_mark, "missing key \"policy\" (the name of the rule set)");
@@ -481,6 +582,15 @@ static void document(struct load *ld, yaml_document_t *doc, size_t *nrules)
 	}
 	if (v[P_DESCRIPTION] != NULL) {
 		(void)need_scalar(ld, v[P_DESCRIPTION], "description");
+	}
+	struct scoring sc = { 0 };
+	if (v[P_SCORING] != NULL) {
+		scoring(ld, doc, v[P_SCORING], &sc);
+		if (flux_conflict(ld, &sc)) {
+			err_at(ld, v[P_SCORING]->start_mark,
+			       "flux_score weights differ from those set at %s (one setting "
+			       "for all loaded policies)", ld->set->flux_where);
+		}
 	}
 	if (v[P_RULES] == NULL) {
 		err_at(ld, root->start_mark, "missing key \"rules\"");
@@ -519,7 +629,7 @@ static void document(struct load *ld, yaml_document_t *doc, size_t *nrules)
 		}
 	}
 	if (ld->errors == 0 && !ld->oom) {
-		if (commit(ld, v[P_POLICY], pending, n) != FA_OK) {
+		if (commit(ld, v[P_POLICY], &sc, pending, n) != FA_OK) {
 			ld->oom = true;
 		} else {
 			*nrules = n;
@@ -547,6 +657,11 @@ struct fa_rule_set *fa_rule_set_new(const struct fa_rule_load_opts *opts)
 	if (set->opts.max_window_us <= 0) {
 		set->opts.max_window_us = FA_RULE_MAX_WINDOW_DEFAULT;
 	}
+	/* Holz, Gorecki, Rieck, Freiling (NDSS 2008): addresses and ASNs
+	 * weighted, the number of name servers not. */
+	set->flux_w[0] = 1.32;
+	set->flux_w[1] = 18.54;
+	set->flux_w[2] = 0;
 	return set;
 }
 
@@ -558,6 +673,7 @@ void fa_rule_set_free(struct fa_rule_set *set)
 	fa_arena_free(set->arena);
 	free(set->rules);
 	free(set->policies);
+	free(set->discount);
 	free(set->policy_where);
 	free(set->retention_us);
 	free(set);
@@ -883,6 +999,14 @@ void fa_rule_set_fingerprint(const struct fa_rule_set *set, size_t i, char *hex)
 				 strlen(fa_rule_entities[r->entity].name) + 1);
 		EVP_DigestUpdate(ctx, num, strlen(num) + 1);
 		EVP_DigestUpdate(ctx, r->when, strlen(r->when) + 1);
+	}
+	/* Scoring, only when set: fingerprints of policies written before it
+	 * existed stay as they were. */
+	if (set->discount[i] != 0 || set->flux_where != NULL) {
+		char sc[128];
+		snprintf(sc, sizeof(sc), "scoring %d %.4f %.4f %.4f", set->discount[i],
+			 set->flux_w[0], set->flux_w[1], set->flux_w[2]);
+		EVP_DigestUpdate(ctx, sc, strlen(sc) + 1);
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);

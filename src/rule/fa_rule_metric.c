@@ -1435,6 +1435,30 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  false, quality_value, NULL, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
 	  contact_reuse_value, NULL, 0 },
+
+	/* Enrichment (fa_rule_enrich.c): unknown without enrichment data. */
+	{ FA_RULE_E_HOST, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_distinct_asns, NULL, 0 },
+	{ FA_RULE_E_HOST, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_addrs, NULL, 0 },
+	{ FA_RULE_E_HOST, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_share, NULL, 0 },
+	{ FA_RULE_E_HOST, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_flux_score, NULL, 0 },
+	{ FA_RULE_E_HOST, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
+	  fa_rule_enrich_declared_static, NULL, 0 },
+	{ FA_RULE_E_HOST, "declared_dynamic", FA_RULE_T_COUNT, false, { NULL }, false,
+	  fa_rule_enrich_declared_dynamic, NULL, 0 },
+	{ FA_RULE_E_DOMAIN, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_distinct_asns, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
+	  fa_rule_enrich_declared_static, NULL, 0 },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);

@@ -19,7 +19,7 @@ expect "second test policy passes" "extra.yaml: ok (3 rules)|0" "$out|$rc"
 out=$("$FA_BIN" policy check broken.yaml 2>&1)
 rc=$?
 expect "broken file: exit status" "1" "$rc"
-expect "broken file: messages" 'broken.yaml:5:1: unknown key "colour" (expected one of: policy, description, rules)
+expect "broken file: messages" 'broken.yaml:5:1: unknown key "colour" (expected one of: policy, description, scoring, rules)
 broken.yaml:13:9: duplicate rule id "ok-rule" (first defined at broken.yaml:7:9)
 broken.yaml:21:13: unknown entity kind "session" (expected one of: domain, host, registrar, registrant)
 broken.yaml:28:15: unknown severity "urgent" (expected one of: info, low, medium, high, critical)

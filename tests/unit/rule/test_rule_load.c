@@ -112,8 +112,8 @@ static void test_condition_errors(void **state)
 			  "p.yaml:8:24: unexpected character \"&\"");
 	expect_cond_error("domain", "ns_ttl < 1234567890123456",
 			  "p.yaml:8:20: number \"1234567890123456\" is too large");
-	expect_cond_error("domain", "flux_score > 3",
-			  "p.yaml:8:11: unknown metric \"flux_score\" for entity kind \"domain\"");
+	expect_cond_error("domain", "flux_index > 3",
+			  "p.yaml:8:11: unknown metric \"flux_index\" for entity kind \"domain\"");
 	expect_cond_error("domain", "registrar.failed_commands[1h] > 3",
 			  "p.yaml:8:11: metric \"registrar.failed_commands\" is not a metric of entity kind \"domain\"");
 	expect_cond_error("domain", "zone.ns_changes[1h] > 3",
@@ -169,7 +169,7 @@ static void test_document_errors(void **state)
 	expect_doc_error("policy: p\npolicy: q\nrules: []\n",
 			 "p.yaml:2:1: duplicate key \"policy\" (first at line 1)");
 	expect_doc_error("policy: p\nrulez: []\nrules: []\n",
-			 "p.yaml:2:1: unknown key \"rulez\" (expected one of: policy, description, rules)");
+			 "p.yaml:2:1: unknown key \"rulez\" (expected one of: policy, description, scoring, rules)");
 	expect_doc_error("policy: Default\nrules: []\n",
 			 "p.yaml:1:9: invalid policy name \"Default\" (use 1 to 64 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit)");
 	expect_doc_error("policy: p\nrules:\n  - x\n",

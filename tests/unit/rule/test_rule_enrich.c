@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rule metrics that need enrichment data, with exact values: distinct
+ * ASNs, consumer addresses and their share, the Holz-style flux score
+ * (default and configured weights), declarations; the allowlist discount
+ * of a finding's score; and all of them unknown without enrichment.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/fa_time.h"
+#include "enrich/fa_enrich.h"
+#include "rule/fa_rule.h"
+
+#define SEC INT64_C(1000000)
+
+static int64_t t0;
+
+static const char pfx2as[] =
+	"11.0.0.0\t16\t64500\n"
+	"12.0.0.0\t16\t64501\n"
+	"13.0.0.0\t16\t64502\n"
+	"21.0.0.0\t16\t65002\n";
+static const char consumer[] = "11.0.0.0/16 isp-dsl\n12.0.0.0/16 isp-cable\n";
+
+static struct fa_enrich *enrichment(void)
+{
+	struct fa_enrich *e = fa_enrich_new();
+	struct fa_enrich_diag d = { 0 };
+
+	assert_non_null(e);
+	assert_int_equal(fa_enrich_add_pfx2as(e, "p", pfx2as, strlen(pfx2as), &d), FA_OK);
+	assert_int_equal(fa_enrich_add_prefixes(e, "c", consumer, strlen(consumer), &d),
+			 FA_OK);
+	assert_int_equal(fa_enrich_add_provider_suffix(e, "CDN", "cdn.example", "a",
+						       "a:1", &d), FA_OK);
+	assert_int_equal(fa_enrich_add_provider_asn(e, "Anycast", 65002, "a", "a:2", &d),
+			 FA_OK);
+	assert_int_equal(fa_enrich_add_declaration(e, "ns1.static.example",
+						   FA_ENRICH_DECL_STATIC, "", "a", "a:3",
+						   &d), FA_OK);
+	assert_int_equal(fa_enrich_finish(e, &d), FA_OK);
+	fa_enrich_diag_clear(&d);
+	return e;
+}
+
+/* Every enrichment metric read by some rule, so the engine tracks them. */
+static const char policy_fmt[] =
+	"policy: p\n"
+	"%s"
+	"rules:\n"
+	"  - {id: h-asns, description: d, entity: host, severity: low, score: 40,\n"
+	"     when: \"glue_changes[1h] >= 1 and (distinct_asns[1h] > 100 or\n"
+	"            consumer_addrs[1h] > 100 or consumer_share[1h] > 100 or\n"
+	"            flux_score[1h] > 100000 or declared_static > 1 or\n"
+	"            declared_dynamic > 1 or glue_changes[1h] >= 1)\"}\n"
+	"  - {id: d-flux, description: d, entity: domain, severity: low, score: 30,\n"
+	"     when: \"ns_changes[1h] >= 1 and (distinct_asns[1h] > 100 or\n"
+	"            consumer_addrs[1h] > 100 or consumer_share[1h] > 100 or\n"
+	"            flux_score[1h] > 100000 or declared_static > 1 or\n"
+	"            ns_changes[1h] >= 1)\"}\n";
+
+static struct fa_rule_set *set_with(const char *scoring)
+{
+	char text[2048];
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+
+	snprintf(text, sizeof(text), policy_fmt, scoring);
+	assert_non_null(set);
+	int rc = fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL);
+	if (rc != FA_OK && diag.count > 0) {
+		fprintf(stderr, "%s\n", diag.msgs[0]);
+	}
+	assert_int_equal(rc, FA_OK);
+	fa_rule_diag_clear(&diag);
+	return set;
+}
+
+static void feed(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const char *kind,
+		 const char *domain, const char *host, const char *value, const char *txn)
+{
+	struct fa_rule_event ev = {
+		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .registrar = "r",
+		.domain = domain, .host = host, .value = value, .txn_key = txn,
+	};
+	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+}
+
+/*
+ * ns1.flux.example goes through 11.0.0.1 (AS64500, consumer), 12.0.0.1
+ * (AS64501, consumer), 13.0.0.1 (AS64502), 11.0.0.2 (AS64500, consumer)
+ * and drops 11.0.0.1; flux.example is delegated to it and to
+ * a.cdn.example (21.0.0.1, AS65002); cdn-only.example to a.cdn.example
+ * only; b.any.example sits in the allowlisted AS65002.
+ */
+static void story(struct fa_rule_engine *eng)
+{
+	feed(eng, 1, -20, "host.addr_add", NULL, "a.cdn.example", "21.0.0.1", "t1");
+	feed(eng, 2, -10, "domain.ns_add", "flux.example", "ns1.flux.example", NULL, "t2");
+	feed(eng, 3, -10, "domain.ns_add", "flux.example", "a.cdn.example", NULL, "t2");
+	feed(eng, 4, -5, "domain.ns_add", "cdn-only.example", "a.cdn.example", NULL, "t3");
+	feed(eng, 5, 0, "host.addr_add", NULL, "ns1.flux.example", "11.0.0.1", "t4");
+	feed(eng, 6, 60, "host.addr_add", NULL, "ns1.flux.example", "12.0.0.1", "t5");
+	feed(eng, 7, 120, "host.addr_add", NULL, "ns1.flux.example", "13.0.0.1", "t6");
+	feed(eng, 8, 180, "host.addr_add", NULL, "ns1.flux.example", "11.0.0.2", "t7");
+	feed(eng, 9, 200, "host.addr_add", NULL, "b.any.example", "21.0.0.9", "t8");
+	feed(eng, 10, 210, "host.addr_add", NULL, "ns1.static.example", "13.0.0.7", "t9");
+	feed(eng, 11, 240, "host.addr_rem", NULL, "ns1.flux.example", "11.0.0.1", "t10");
+}
+
+static int64_t metric(struct fa_rule_engine *eng, const char *kind, const char *name,
+		      const char *m, int64_t window_s, bool *known)
+{
+	struct fa_rule_value v;
+	assert_int_equal(fa_rule_engine_metric(eng, kind, name, m, window_s * SEC, &v),
+			 FA_OK);
+	*known = v.known;
+	return v.known ? v.v : -1;
+}
+
+static void test_metrics(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = set_with("");
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	bool k;
+
+	fa_rule_engine_set_enrich(eng, en);
+	story(eng);
+	/* The host: 4 addresses in the hour (the dropped one still counts),
+	 * 3 ASNs, 3 of them consumer: 75%; 1.32 * 4 + 18.54 * 3 = 60.9. */
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "distinct_asns", 3600, &k), 3);
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "consumer_addrs", 3600, &k),
+			 3);
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "consumer_share", 3600, &k),
+			 75);
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "flux_score", 3600, &k), 60);
+	/* Ten seconds: the three held and 11.0.0.1, released at 240, inside
+	 * (230, 240]: still 3 ASNs. */
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "distinct_asns", 10, &k), 3);
+	/* The domain: its two name servers' 5 addresses in 4 ASNs, 3 of
+	 * them consumer (60%); 1.32 * 5 + 18.54 * 4 = 80.76. */
+	assert_int_equal(metric(eng, "domain", "flux.example", "distinct_asns", 3600, &k), 4);
+	assert_int_equal(metric(eng, "domain", "flux.example", "consumer_addrs", 3600, &k), 3);
+	assert_int_equal(metric(eng, "domain", "flux.example", "consumer_share", 3600, &k), 60);
+	assert_int_equal(metric(eng, "domain", "flux.example", "flux_score", 3600, &k), 80);
+	/* A host with no address has no share. */
+	metric(eng, "host", "ns9.none.example", "consumer_share", 3600, &k);
+	assert_false(k);
+	/* Declarations: the host's own. */
+	assert_int_equal(metric(eng, "host", "ns1.static.example", "declared_static", 0, &k),
+			 1);
+	assert_int_equal(metric(eng, "host", "ns1.static.example", "declared_dynamic", 0, &k),
+			 0);
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "declared_static", 0, &k), 0);
+	assert_true(k);
+
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
+static void test_weights(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = set_with(
+		"scoring:\n  flux_score: {addresses: 2, asns: 10, name_servers: 1.5}\n");
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	bool k;
+
+	fa_rule_engine_set_enrich(eng, en);
+	story(eng);
+	/* 2 * 4 + 10 * 3 + 1.5 * 1 = 39.5; the domain 2 * 5 + 10 * 4 + 1.5 * 2 = 53. */
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "flux_score", 3600, &k), 39);
+	assert_int_equal(metric(eng, "domain", "flux.example", "flux_score", 3600, &k), 53);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
+static void test_unknown_without_enrichment(void **state)
+{
+	static const char *const m[] = {
+		"distinct_asns", "consumer_addrs", "consumer_share", "flux_score",
+	};
+	struct fa_rule_set *set = set_with("");
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	bool k = true;
+
+	story(eng);
+	for (size_t i = 0; i < 4; i++) {
+		metric(eng, "host", "ns1.flux.example", m[i], 3600, &k);
+		assert_false(k);
+		metric(eng, "domain", "flux.example", m[i], 3600, &k);
+		assert_false(k);
+	}
+	metric(eng, "host", "ns1.static.example", "declared_static", 0, &k);
+	assert_false(k);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
+/* Scores per entity after the run, "kind entity score [provider]". */
+static void findings(struct fa_rule_engine *eng, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < fa_rule_engine_finding_count(eng); i++) {
+		struct fa_rule_finding f;
+		assert_int_equal(fa_rule_engine_finding(eng, i, &f), FA_OK);
+		const char *p = strstr(f.evidence, "\"allowlisted\":\"");
+		char prov[32] = "";
+		if (p != NULL) {
+			sscanf(p + 15, "%31[^\"]", prov);
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s %s %d%s%s\n", f.entity_kind,
+				      f.entity, f.score, prov[0] ? " " : "", prov);
+	}
+}
+
+static void test_allowlist_discount(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = set_with("scoring:\n  allowlist_discount: 50\n");
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	char got[1024];
+
+	fa_rule_engine_set_enrich(eng, en);
+	story(eng);
+	findings(eng, got, sizeof(got));
+	/* a.cdn.example by its suffix, b.any.example by its ASN: half the
+	 * score; cdn-only.example has only CDN name servers; flux.example has
+	 * one that is not, so it keeps its score. */
+	assert_string_equal(got,
+			    "host a.cdn.example 20 CDN\n"
+			    "domain flux.example 30\n"
+			    "domain cdn-only.example 15 CDN\n"
+			    "host ns1.flux.example 40\n"
+			    "host b.any.example 20 Anycast\n"
+			    "host ns1.static.example 40\n");
+	fa_rule_engine_free(eng);
+
+	/* The same without enrichment: nothing is lowered. */
+	eng = fa_rule_engine_new(set);
+	story(eng);
+	findings(eng, got, sizeof(got));
+	assert_string_equal(got,
+			    "host a.cdn.example 40\n"
+			    "domain flux.example 30\n"
+			    "domain cdn-only.example 30\n"
+			    "host ns1.flux.example 40\n"
+			    "host b.any.example 40\n"
+			    "host ns1.static.example 40\n");
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
+static void test_scoring_errors(void **state)
+{
+	static const struct {
+		const char *scoring, *msg;
+	} bad[] = {
+		{ "scoring:\n  allowlist_discount: 150\n",
+		  "t.yaml:3:23: allowlist_discount is not a whole percentage from 0 to 100" },
+		{ "scoring:\n  flux_score: {addresses: x}\n",
+		  "t.yaml:3:27: flux_score weight \"x\" is not a number from 0 to 10000" },
+		{ "scoring:\n  flux: 1\n",
+		  "t.yaml:3:3: unknown key \"flux\" of scoring (expected one of: "
+		  "allowlist_discount, flux_score)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[2048];
+		struct fa_rule_set *set = fa_rule_set_new(NULL);
+		struct fa_rule_diag diag = { 0 };
+		snprintf(text, sizeof(text), policy_fmt, bad[i].scoring);
+		assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text),
+							&diag, NULL), FA_EPARSE);
+		assert_true(diag.count >= 1);
+		assert_string_equal(diag.msgs[0], bad[i].msg);
+		fa_rule_diag_clear(&diag);
+		fa_rule_set_free(set);
+	}
+}
+
+static int setup(void **state)
+{
+	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_unknown_without_enrichment),
+		cmocka_unit_test(test_allowlist_discount),
+		cmocka_unit_test(test_scoring_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
