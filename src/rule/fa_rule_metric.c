@@ -1436,6 +1436,17 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
 	  contact_reuse_value, NULL, 0 },
 
+	/* Account takeover: what happened to the registrant's contact and to
+	 * its domains, counted over all of them. */
+	{ FA_RULE_E_REGISTRANT, "contact_updates", FA_RULE_T_COUNT, true,
+	  { "contact.update", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_REGISTRANT, "authinfo_changes", FA_RULE_T_COUNT, true,
+	  { "domain.authinfo_change", NULL }, false, NULL, NULL, 0 },
+	{ FA_RULE_E_REGISTRANT, "locks_removed", FA_RULE_T_COUNT, true,
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	{ FA_RULE_E_REGISTRANT, "transfer_requests", FA_RULE_T_COUNT, true,
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+
 	/* Enrichment (fa_rule_enrich.c): unknown without enrichment data. */
 	{ FA_RULE_E_HOST, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
 	  fa_rule_enrich_distinct_asns, NULL, 0 },

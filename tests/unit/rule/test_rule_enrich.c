@@ -290,6 +290,60 @@ static void test_scoring_errors(void **state)
 	}
 }
 
+/* The takeover counters of a registrant: its contact's updates and what
+ * happened to its domains, whichever domain it was. */
+static void test_registrant_counters(void **state)
+{
+	static const char text[] =
+		"policy: t\n"
+		"rules:\n"
+		"  - {id: takeover, description: d, entity: registrant, severity: high,\n"
+		"     score: 70, when: \"contact_updates[1h] >= 1 and\n"
+		"       authinfo_changes[1h] >= 2 and (locks_removed[1h] >= 1 or\n"
+		"       transfer_requests[1h] >= 1)\"}\n";
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	bool k;
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
+						NULL), FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	struct fa_rule_event ev[] = {
+		{ .id = 1, .ts_us = t0, .kind = "domain.create", .domain = "d1.example",
+		  .contact = "reg1", .txn_key = "c1" },
+		{ .id = 2, .ts_us = t0, .kind = "domain.create", .domain = "d2.example",
+		  .contact = "reg1", .txn_key = "c2" },
+		{ .id = 3, .ts_us = t0 + 60 * SEC, .kind = "contact.update",
+		  .contact = "reg1", .txn_key = "u1" },
+		{ .id = 4, .ts_us = t0 + 120 * SEC, .kind = "domain.authinfo_change",
+		  .domain = "d1.example", .txn_key = "u2" },
+		{ .id = 5, .ts_us = t0 + 120 * SEC, .kind = "domain.status_rem",
+		  .domain = "d1.example", .value = "clientUpdateProhibited",
+		  .txn_key = "u2" },
+		{ .id = 6, .ts_us = t0 + 130 * SEC, .kind = "domain.status_rem",
+		  .domain = "d1.example", .value = "ok", .txn_key = "u3" },
+		{ .id = 7, .ts_us = t0 + 140 * SEC, .kind = "domain.authinfo_change",
+		  .domain = "d2.example", .txn_key = "u4" },
+		{ .id = 8, .ts_us = t0 + 150 * SEC, .kind = "domain.transfer_request",
+		  .domain = "d2.example", .txn_key = "u5" },
+	};
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		assert_int_equal(fa_rule_engine_feed(eng, &ev[i], true), FA_OK);
+	}
+	assert_int_equal(metric(eng, "registrant", "reg1", "contact_updates", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrant", "reg1", "authinfo_changes", 3600, &k), 2);
+	/* "ok" is no lock. */
+	assert_int_equal(metric(eng, "registrant", "reg1", "locks_removed", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrant", "reg1", "transfer_requests", 3600, &k),
+			 1);
+	/* 100 s: the contact update (at 60 s, 150 - 100 = 50 < 60) is in. */
+	assert_int_equal(metric(eng, "registrant", "reg1", "contact_updates", 100, &k), 1);
+	assert_int_equal(metric(eng, "registrant", "reg1", "contact_updates", 90, &k), 0);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 1);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 static int setup(void **state)
 {
 	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
@@ -304,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_without_enrichment),
 		cmocka_unit_test(test_allowlist_discount),
 		cmocka_unit_test(test_scoring_errors),
+		cmocka_unit_test(test_registrant_counters),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
