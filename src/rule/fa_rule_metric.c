@@ -1253,13 +1253,48 @@ static bool voice_ok(const char *s)
 	return nd >= 1 && nd <= 14 && num[nd] == '\0';
 }
 
+/* Names people type when they do not want to give one: a postal name
+ * that is one of these says as little as no name at all. */
+static bool placeholder_name(const char *name)
+{
+	static const char *const fillers[] = {
+		"test", "test test", "testing", "asdf", "asdfgh", "qwerty", "xxx",
+		"aaa", "abc", "foo", "foo bar", "none", "n/a", "na", "null",
+		"john doe", "jane doe", "john smith", "nobody", "noname", "name",
+	};
+	char buf[32];
+	size_t n = 0;
+
+	/* Lower case, outer blanks dropped; a long name is no filler. */
+	while (name != NULL && *name == ' ') {
+		name++;
+	}
+	for (; name != NULL && *name != '\0'; name++) {
+		if (n == sizeof(buf) - 1) {
+			return false;
+		}
+		char c = *name;
+		buf[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	while (n > 0 && buf[n - 1] == ' ') {
+		n--;
+	}
+	buf[n] = '\0';
+	for (size_t i = 0; i < sizeof(fillers) / sizeof(fillers[0]); i++) {
+		if (strcmp(buf, fillers[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool postal_ok(const char *name, const char *cc)
 {
 	bool has_name = false;
 	for (const char *c = name; c != NULL && *c != '\0'; c++) {
 		has_name |= (unsigned char)*c > ' ';
 	}
-	return has_name && cc != NULL && strlen(cc) == 2 &&
+	return has_name && !placeholder_name(name) && cc != NULL && strlen(cc) == 2 &&
 	       ((cc[0] >= 'A' && cc[0] <= 'Z') || (cc[0] >= 'a' && cc[0] <= 'z')) &&
 	       ((cc[1] >= 'A' && cc[1] <= 'Z') || (cc[1] >= 'a' && cc[1] <= 'z'));
 }
