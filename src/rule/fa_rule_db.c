@@ -1040,6 +1040,10 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		" WHERE ts >= $1::timestamptz"
 		" ORDER BY ts, id";
 	const char *params[2] = { warm, until };
+	int64_t lookback = fa_rule_set_lookback(r->set);
+	int64_t prune_gap = (lookback > INT64_C(86400000000) ? lookback : INT64_C(86400000000)) / 16;
+	int64_t pruned_us = 0;
+	bool pruned = false;
 	int rc = exec_cmd(r, sql, has_until ? 2 : 1, params, "read events");
 	while (rc == FA_OK) {
 		PGresult *res = PQexec(r->conn, fetch);
@@ -1047,9 +1051,17 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 			return db_fail(r, res, "read events");
 		}
 		int rows = PQntuples(res);
+		int64_t last_us = rows > 0 ? get_i64(res, rows - 1, C_TS) : 0;
 		rc = chunk(r, res, eval_from_us);
 		PQclear(res);
-		fa_rule_engine_prune(r->eng);
+		/* Pruning walks every tracker: do it when data time has moved
+		 * on by a sixteenth of the longest window (at least a day),
+		 * which bounds what is kept to that much more activity. */
+		if (rows > 0 && (!pruned || last_us - pruned_us >= prune_gap)) {
+			fa_rule_engine_prune(r->eng);
+			pruned = true;
+			pruned_us = last_us;
+		}
 		if (rows == 0) {
 			break;
 		}

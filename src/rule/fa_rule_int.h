@@ -96,9 +96,12 @@ struct fa_rule_young {
 	int64_t event_id;	/**< the NS event that delegated it, 0 if seeded */
 };
 
+/** Room for a network's text form. */
+#define FA_RULE_NET_KEY 64
+
 /** A source network of a registrar and when it was first and last seen. */
 struct fa_rule_net {
-	char key[48];		/**< "192.0.2.0/24", "2001:db8:1::/48" */
+	char key[FA_RULE_NET_KEY];	/**< "192.0.2.0/24", "2001:db8:1::/48" */
 	int64_t first_us;
 	int64_t last_us;
 	int64_t event_id;	/**< first event from it, 0 if seeded */

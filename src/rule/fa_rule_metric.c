@@ -635,7 +635,7 @@ bool fa_rule_network(const char *addr, char *out, size_t len)
 {
 	unsigned char b[16];
 	char text[INET6_ADDRSTRLEN];
-	if (addr == NULL) {
+	if (addr == NULL || len < 20) {
 		return false;
 	}
 	if (inet_pton(AF_INET, addr, b) == 1) {
@@ -647,8 +647,8 @@ bool fa_rule_network(const char *addr, char *out, size_t len)
 		if (inet_ntop(AF_INET6, b, text, sizeof(text)) == NULL) {
 			return false;
 		}
-		snprintf(out, len, "%s/48", text);
-		return true;
+		int w = snprintf(out, len, "%s/48", text);
+		return w > 0 && (size_t)w < len;
 	}
 	return false;
 }
@@ -694,7 +694,7 @@ static int net_see(struct fa_rule_ent *e, const char *key, int64_t first_us, int
 
 int fa_rule_registrar_seed_net(struct fa_rule_ent *e, const char *addr, int64_t seen_us)
 {
-	char key[48];
+	char key[FA_RULE_NET_KEY];
 	if (!fa_rule_network(addr, key, sizeof(key))) {
 		return FA_OK;
 	}
@@ -717,7 +717,7 @@ static int hour_of(int64_t ts_us)
 static int registrar_txn(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			 const struct fa_rule_event *ev)
 {
-	char key[48];
+	char key[FA_RULE_NET_KEY];
 	if (fa_rule_network(ev->src_addr, key, sizeof(key))) {
 		int rc = net_see(e, key, ev->ts_us, ev->ts_us, ev->id);
 		if (rc != FA_OK) {
@@ -1018,54 +1018,91 @@ static int distinct_ns_hosts_value(const struct fa_rule_engine *eng,
 	return FA_OK;
 }
 
+/* By address; of equal ones the earliest adding event first, seeded last. */
+static int cmp_addr_ptr(const void *a, const void *b)
+{
+	const struct fa_rule_addr *x = *(const struct fa_rule_addr *const *)a;
+	const struct fa_rule_addr *y = *(const struct fa_rule_addr *const *)b;
+	int c = strcmp(x->addr, y->addr);
+	if (c != 0) {
+		return c;
+	}
+	uint64_t ix = (uint64_t)x->event_id - 1, iy = (uint64_t)y->event_id - 1;
+	return ix < iy ? -1 : ix > iy;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Addresses of the name servers of distinct_ns_hosts, each counted once
  * however many of them held it. The events behind the value are those
- * that added the addresses.
+ * that added the addresses (the earliest, for one added to several), in
+ * id order.
  */
+
 static int distinct_ns_addrs_value(const struct fa_rule_engine *eng,
 				   const struct fa_rule_ent *e, int64_t now_us,
 				   int64_t window_us, struct fa_rule_value *out,
 				   struct fa_rule_ids *ids)
 {
-	const struct fa_rule_addr **seen = NULL;
-	size_t n = 0, cap = 0;
-	int rc = FA_OK;
+	const struct fa_rule_addr **v = NULL;
+	size_t n = 0, cap = 0, distinct = 0;
 
-	for (size_t i = 0; i < e->nns && rc == FA_OK; i++) {
+	/* Every address in the window of every name server in it, then
+	 * sorted so that an address held by several counts once. */
+	for (size_t i = 0; i < e->nns; i++) {
 		if (!in_window(&e->ns[i], now_us, window_us)) {
 			continue;
 		}
 		const struct fa_rule_ent *h =
 			fa_rule_engine_find(eng, FA_RULE_E_HOST, e->ns[i].addr);
 		for (size_t k = 0; h != NULL && k < h->naddrs; k++) {
-			const struct fa_rule_addr *a = &h->addrs[k];
-			bool dup = false;
-			for (size_t j = 0; j < n && !dup; j++) {
-				dup = strcmp(seen[j]->addr, a->addr) == 0;
-			}
-			if (dup || !in_window(a, now_us, window_us)) {
+			if (!in_window(&h->addrs[k], now_us, window_us)) {
 				continue;
 			}
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
-				const struct fa_rule_addr **p = realloc(seen, cap * sizeof(*p));
+				const struct fa_rule_addr **p = realloc(v, cap * sizeof(*p));
 				if (p == NULL) {
-					rc = FA_ENOMEM;
-					break;
+					free(v);
+					return FA_ENOMEM;
 				}
-				seen = p;
+				v = p;
 			}
-			seen[n++] = a;
-			if (a->event_id != 0) {
-				fa_rule_ids_add(ids, a->event_id);
-			}
+			v[n++] = &h->addrs[k];
 		}
 	}
-	free(seen);
+	if (n > 1) {
+		qsort(v, n, sizeof(*v), cmp_addr_ptr);
+	}
+	int64_t *evs = malloc((n ? n : 1) * sizeof(*evs));
+	size_t nevs = 0;
+	if (evs == NULL) {
+		free(v);
+		return FA_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i]->addr, v[i - 1]->addr) == 0) {
+			continue;
+		}
+		distinct++;
+		if (v[i]->event_id != 0) {
+			evs[nevs++] = v[i]->event_id;
+		}
+	}
+	qsort(evs, nevs, sizeof(*evs), cmp_i64);
+	for (size_t i = 0; i < nevs; i++) {
+		fa_rule_ids_add(ids, evs[i]);
+	}
+	free(evs);
+	free(v);
 	out->known = true;
-	out->v = (int64_t)n;
-	return rc;
+	out->v = (int64_t)distinct;
+	return FA_OK;
 }
 
 static int domains_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
