@@ -165,10 +165,14 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 			eng->slot[m] = (int)eng->nslots[md->entity]++;
 		}
 	}
+	/* The contact index serves contact_reuse and shared_identity. */
 	int reuse = fa_rule_metric_find(FA_RULE_E_REGISTRANT, "contact_reuse", 13);
-	for (size_t i = 0; reuse >= 0 && i < set->nrules; i++) {
+	int shared = fa_rule_metric_find(FA_RULE_E_REGISTRANT, "shared_identity", 15);
+	for (size_t i = 0; i < set->nrules; i++) {
 		for (size_t k = 0; k < set->rules[i]->nrefs; k++) {
-			eng->cindex_on |= set->rules[i]->refs[k].metric == reuse;
+			int m = set->rules[i]->refs[k].metric;
+			eng->cindex_on |= (reuse >= 0 && m == reuse) ||
+					  (shared >= 0 && m == shared);
 		}
 	}
 	if (eng->cindex_on) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/fa_json.h"
 #include "common/fa_time.h"
@@ -1399,6 +1400,56 @@ static int contact_reuse_value(const struct fa_rule_engine *eng, const struct fa
 	return FA_OK;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/*
+ * Other contacts with this registrant's e-mail AND voice under another
+ * name: one mailbox and one phone behind several people. A privacy proxy
+ * repeats its whole identity (same name), a company's staff share a
+ * switchboard number but not an e-mail address. Only contacts whose data
+ * the evaluation holds are compared.
+ */
+static int shared_identity_value(const struct fa_rule_engine *eng,
+				 const struct fa_rule_ent *e, int64_t now_us,
+				 int64_t window_us, struct fa_rule_value *out,
+				 struct fa_rule_ids *ids)
+{
+	const char *const *found;
+	size_t nfound;
+	int64_t count = 0;
+
+	out->known = e->has_cdata && e->c_email != NULL && e->c_voice != NULL;
+	if (!out->known) {
+		return FA_OK;
+	}
+	int rc = fa_rule_engine_contact_list(eng, e->c_email, e->c_voice, &found, &nfound);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	for (size_t i = 0; i < nfound; i++) {
+		const struct fa_rule_ent *o =
+			fa_rule_engine_find(eng, FA_RULE_E_REGISTRANT, found[i]);
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++) {
+			dup = strcmp(found[j], found[i]) == 0;
+		}
+		if (dup || o == NULL || o == e || !o->has_cdata ||
+		    strcmp(found[i], e->name) == 0) {
+			continue;
+		}
+		if (same_text(o->c_email, e->c_email) && same_text(o->c_voice, e->c_voice) &&
+		    !same_text(o->c_name, e->c_name)) {
+			count++;
+		}
+	}
+	free((void *)found);
+	out->v = count;
+	return FA_OK;
+}
+
 /* Counter conditions. */
 
 static bool match_replacement(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
@@ -1507,6 +1558,9 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  false, quality_value, NULL, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
 	  contact_reuse_value, NULL, 0 },
+
+	{ FA_RULE_E_REGISTRANT, "shared_identity", FA_RULE_T_COUNT, false, { NULL }, false,
+	  shared_identity_value, NULL, 0 },
 
 	/* Account takeover: what happened to the registrant's contact and to
 	 * its domains, counted over all of them. */

@@ -3,7 +3,9 @@
  * Rule metrics that need enrichment data, with exact values: distinct
  * ASNs, consumer addresses and their share, the Holz-style flux score
  * (default and configured weights), declarations; the allowlist discount
- * of a finding's score; and all of them unknown without enrichment.
+ * of a finding's score; and all of them unknown without enrichment. Also
+ * the registrant metrics of the shipped compromise policy: the takeover
+ * counters and shared_identity.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -344,6 +346,55 @@ static void test_registrant_counters(void **state)
 	fa_rule_set_free(set);
 }
 
+/* One mailbox and phone under several names; placeholder names. */
+static void test_shared_identity(void **state)
+{
+	static const char text[] =
+		"policy: s\n"
+		"rules:\n"
+		"  - {id: shared, description: d, entity: registrant, severity: high,\n"
+		"     score: 50, when: \"shared_identity >= 2 or contact_quality_issues > 3\"}\n";
+	static const struct {
+		const char *id, *name, *email, *voice;
+	} c[] = {
+		{ "c1", "Ann Lee", "box@mail.example", "+1.5550100" },
+		{ "c2", "Bo Kim", "box@mail.example", "+1.5550100" },
+		{ "c3", "ANN LEE", "BOX@mail.example", "+1.5550100" },  /* same name */
+		{ "c4", "Cy Roe", "box@mail.example", "+1.5550199" },   /* other voice */
+		{ "c5", "Di Fox", "box@mail.example", "+1.5550100" },
+		{ "c6", " John Doe ", "jd@mail.example", "+1.5550111" }, /* filler */
+	};
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	bool k;
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
+						NULL), FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct fa_rule_event ev = {
+			.id = (int64_t)i + 1, .ts_us = t0 + (int64_t)i * SEC,
+			.kind = "contact.create", .contact = c[i].id, .c_name = c[i].name,
+			.c_email = c[i].email, .c_voice = c[i].voice, .c_cc = "US",
+			.cfields = FA_RULE_CF_EMAIL | FA_RULE_CF_VOICE | FA_RULE_CF_NAME |
+				   FA_RULE_CF_CC,
+		};
+		assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+	}
+	/* c1: c2 and c5 (c3 is the same name in other case, c4 another
+	 * phone); c3 likewise; c4 shares no phone. */
+	assert_int_equal(metric(eng, "registrant", "c1", "shared_identity", 0, &k), 2);
+	assert_int_equal(metric(eng, "registrant", "c2", "shared_identity", 0, &k), 3);
+	assert_int_equal(metric(eng, "registrant", "c3", "shared_identity", 0, &k), 2);
+	assert_int_equal(metric(eng, "registrant", "c4", "shared_identity", 0, &k), 0);
+	assert_int_equal(metric(eng, "registrant", "c5", "shared_identity", 0, &k), 3);
+	/* A placeholder name counts as no postal name: one issue. */
+	assert_int_equal(metric(eng, "registrant", "c6", "contact_quality_issues", 0, &k), 1);
+	assert_int_equal(metric(eng, "registrant", "c1", "contact_quality_issues", 0, &k), 0);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 static int setup(void **state)
 {
 	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
@@ -359,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_allowlist_discount),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
+		cmocka_unit_test(test_shared_identity),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
