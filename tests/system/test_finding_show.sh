@@ -62,7 +62,7 @@ expect "report parts" "rules that fired, with the metric values:
 events behind them:" "$(grep ':$' "$tmp/report")"
 expect "report lists the failed commands" 25 "$(grep -c ' command.failed ' "$tmp/report")"
 expect "report names the rule and value" 1 \
-	"$(grep -c '^failed-burst  *high  *50  *failed_commands\[1h\] >= 20  *failed_commands\[1h\]  *25  *25 ' "$tmp/report")"
+	"$(grep -c '^failed-burst  *high  *50  *failed_auth\[1h\] >= 20  *failed_auth\[1h\]  *25  *25 ' "$tmp/report")"
 
 # No such finding; not a number.
 fa findings show 999999 > "$tmp/out" 2>&1

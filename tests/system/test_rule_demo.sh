@@ -16,19 +16,24 @@ migrate
 "$FA_BIN" --db "$conn" ingest epp "$FA_SOURCE_DIR/examples/epp-sample.log" >/dev/null 2>&1
 
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$FA_SOURCE_DIR/policies")
-expect "summary" "findings: 4 opened, 0 updated, 0 unchanged" "$(printf '%s\n' "$out" | tail -n 1)"
+expect "summary" "findings: 5 opened, 0 updated, 0 unchanged" "$(printf '%s\n' "$out" | tail -n 1)"
 
+# quick.example, created with an NS TTL of 60 s, is also a young domain
+# with a low TTL for the flux policy (20 points, under the queue).
 expect "findings" "default|domain|fluxy.example|open|high|40|{ns-churn}
 default|domain|quick.example|open|medium|20|{low-ns-ttl}
+flux|domain|quick.example|open|low|20|{young-low-ttl}
 default|host|ns1.fluxy.example|open|high|70|{glue-churn,many-addrs}
 default|registrar|reg-gamma|open|high|50|{failed-burst}" \
-	"$(q "SELECT policy, entity_kind, entity, status, severity, score, rules FROM findings ORDER BY entity_kind, entity")"
+	"$(q "SELECT policy, entity_kind, entity, status, severity, score, rules FROM findings ORDER BY entity_kind, entity, policy")"
 
 expect "metric values" "fluxy.example|ns-churn|ns_changes[24h]|4|8
 ns1.fluxy.example|glue-churn|glue_changes[24h]|12|12
 ns1.fluxy.example|many-addrs|distinct_addrs[7d]|11|11
 quick.example|low-ns-ttl|ns_ttl|60|1
-reg-gamma|failed-burst|failed_commands[1h]|25|25" \
+quick.example|young-low-ttl|age|0|1
+quick.example|young-low-ttl|min_ttl|60|1
+reg-gamma|failed-burst|failed_auth[1h]|25|25" \
 	"$(q "SELECT entity, r, m.key, m.value->>'value', m.value->>'event_count'
 	      FROM findings, jsonb_each(evidence) e(r, v), jsonb_each(v->'metrics') m
 	      ORDER BY entity, r, m.key")"
@@ -52,7 +57,7 @@ expect "second evaluation: nothing new" "findings: 0 opened, 0 updated, 0 unchan
 	"$(printf '%s\n' "$out" | tail -n 1)"
 "$FA_BIN" --db "$conn" ingest epp "$FA_SOURCE_DIR/examples/epp-sample.log" >/dev/null 2>&1
 out=$("$FA_BIN" --db "$conn" evaluate --policy "$FA_SOURCE_DIR/policies" --since 2026-11-01T00:00:00Z)
-expect "after a second ingest, the whole range again" "findings: 0 opened, 0 updated, 4 unchanged" \
+expect "after a second ingest, the whole range again" "findings: 0 opened, 0 updated, 5 unchanged" \
 	"$(printf '%s\n' "$out" | tail -n 1)"
 expect "no row changed" "$before" "$(q "$dump_q")"
 

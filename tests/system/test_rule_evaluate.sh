@@ -62,7 +62,7 @@ expect "low-ns-ttl from the TTL event" "60||[7]|1" "$(ev default quick.example l
 expect "low-ns-ttl from the domains table" "120||[]|0" "$(ev default old.example low-ns-ttl ns_ttl)"
 expect "failed-burst keeps 50 ids and the count" \
 	"55|1h|$(seq -s ', ' 23 72 | sed 's/^/[/; s/$/]/')|55" \
-	"$(ev default reg-gamma failed-burst 'failed_commands[1h]')"
+	"$(ev default reg-gamma failed-burst 'failed_auth[1h]')"
 expect "checkpoints" "default|77
 test-extra|77" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY policy")"
 

@@ -372,12 +372,16 @@ static void test_shipped_policy(void **state)
 	struct fa_rule_diag diag = { 0 };
 	assert_int_equal(fa_rule_set_load(&set, paths, 1, NULL, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
-	assert_int_equal(fa_rule_set_size(set), 5);
-	assert_string_equal(fa_rule_set_policy_name(set, 0), "default");
-	assert_true(fa_rule_set_lookback(set) == INT64_C(7) * 86400 * SEC);
+	/* compromise.yaml, default.yaml, flux.yaml, in byte order. */
+	assert_int_equal(fa_rule_set_size(set), 21);
+	assert_int_equal(fa_rule_set_policy_count(set), 3);
+	assert_string_equal(fa_rule_set_policy_name(set, 0), "compromise");
+	assert_string_equal(fa_rule_set_policy_name(set, 1), "default");
+	assert_string_equal(fa_rule_set_policy_name(set, 2), "flux");
+	assert_true(fa_rule_set_lookback(set) == INT64_C(30) * 86400 * SEC);
 
 	char fp1[65], fp2[65];
-	fa_rule_set_fingerprint(set, 0, fp1);
+	fa_rule_set_fingerprint(set, 1, fp1);
 	assert_int_equal(strlen(fp1), 64);
 	fa_rule_set_free(set);
 
