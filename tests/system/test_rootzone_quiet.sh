@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The shipped policies over the 2018 root-zone series (real churn, no
+# abuse): 007 as baseline, 008..050 ingested in order, then evaluated.
+# Nothing may reach the review queue (score >= 50), and the zone metrics
+# must have seen the churn (so the quiet result is not an empty run).
+set -u
+
+: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
+: "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
+if [ -z "${FA_TEST_DB:-}" ]; then
+	echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
+	exit 77
+fi
+corpus=${FA_CORPUS_DIR:-}/rootzone-2018
+if [ -z "${FA_CORPUS_DIR:-}" ] || [ ! -d "$corpus/snapshots" ]; then
+	echo "NOT RUN: root-zone corpus not found (FA_CORPUS_DIR=${FA_CORPUS_DIR:-unset})"
+	exit 77
+fi
+. "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
+. "$FA_SOURCE_DIR/tests/system/zone_lib.sh"
+tmp=$(mktemp -d /tmp/fa-rootzone-quiet-XXXXXX)
+make_db fa_rootzone_quiet
+trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
+migrate
+
+rootzone_rebuild "$corpus" "$tmp" || expect "series rebuilt" ok failed
+bad=0
+for v in "${rootzone_versions[@]:1}"; do
+	serial=$(rootzone_serial "$tmp/v$v")
+	# A serial YYYYMMDDNN is published about every 12 hours: NN says which.
+	hour=$(printf '%02d' $((10#${serial:8:2} * 12 % 24)))
+	"$FA_BIN" --db "$conn" ingest zone --origin . \
+		--time "${serial:0:4}-${serial:4:2}-${serial:6:2}T$hour:00:00Z" \
+		"$tmp/v$v" > /dev/null 2>&1 || bad=$((bad + 1))
+done
+expect "44 versions ingested" 0 "$bad"
+expect "the series' changes are stored" 364 "$(q "SELECT count(*) FROM events")"
+
+"$FA_BIN" --db "$conn" evaluate > "$tmp/eval" 2>&1
+expect "evaluate with the shipped policies" 0 $?
+expect "nothing reaches the queue (score >= 50)" "" \
+	"$(q "SELECT entity_kind || ' ' || entity || ' ' || score || ' ' || array_to_string(rules, ',') FROM findings WHERE score >= 50 ORDER BY 1")"
+echo "findings under the queue threshold, for the record:"
+q "SELECT entity_kind, entity, score, array_to_string(rules, ',') FROM findings ORDER BY score DESC, entity LIMIT 20" | sed 's/^/    /'
+
+finish
