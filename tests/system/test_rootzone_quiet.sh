@@ -41,6 +41,26 @@ expect "the series' changes are stored" 364 "$(q "SELECT count(*) FROM events")"
 expect "evaluate with the shipped policies" 0 $?
 expect "nothing reaches the queue (score >= 50)" "" \
 	"$(q "SELECT entity_kind || ' ' || entity || ' ' || score || ' ' || array_to_string(rules, ',') FROM findings WHERE score >= 50 ORDER BY 1")"
+# The quiet result is not an empty run: a probe policy that flags every
+# domain whose published NS set or glue changed at all finds the churn.
+cat > "$tmp/probe.yaml" <<'YAML'
+policy: probe
+rules:
+  - {id: any-zone-ns, description: d, entity: domain, severity: info, score: 1,
+     when: "zone_ns_changes[30d] >= 1"}
+  - {id: any-zone-glue, description: d, entity: domain, severity: info, score: 1,
+     when: "glue_changes[30d] >= 1"}
+YAML
+# Expected: the delegations with NS changes (not their first publication)
+# or glue changes, counted from the stored events: 33 of the series.
+want=$(q "SELECT count(DISTINCT domain) FROM events e
+	WHERE (kind IN ('zone.ns_add', 'zone.ns_rem') AND NOT EXISTS (SELECT 1
+	  FROM events d WHERE d.txn_key = e.txn_key AND d.domain = e.domain
+	  AND d.kind = 'zone.delegation_add'))
+	  OR kind IN ('zone.glue_add', 'zone.glue_rem')")
+expect "delegations that changed" 33 "$want"
+expect "a probe policy sees the zone churn" "findings: $want opened, 0 updated, 0 unchanged (dry run: nothing written)" \
+	"$("$FA_BIN" --db "$conn" evaluate --policy "$tmp/probe.yaml" --dry-run | tail -n 1)"
 echo "findings under the queue threshold, for the record:"
 q "SELECT entity_kind, entity, score, array_to_string(rules, ',') FROM findings ORDER BY score DESC, entity LIMIT 20" | sed 's/^/    /'
 
