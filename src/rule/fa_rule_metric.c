@@ -1406,11 +1406,10 @@ static bool same_text(const char *a, const char *b)
 }
 
 /*
- * Other contacts with this registrant's e-mail AND voice under another
- * name: one mailbox and one phone behind several people. A privacy proxy
- * repeats its whole identity (same name), a company's staff share a
- * switchboard number but not an e-mail address. Only contacts whose data
- * the evaluation holds are compared.
+ * Other contacts with this registrant's e-mail or voice under another
+ * name: one mailbox or one phone behind several people. A privacy proxy
+ * repeats its whole identity (same name), so it does not count. Only
+ * contacts whose data the evaluation holds are compared.
  */
 static int shared_identity_value(const struct fa_rule_engine *eng,
 				 const struct fa_rule_ent *e, int64_t now_us,
@@ -1421,7 +1420,7 @@ static int shared_identity_value(const struct fa_rule_engine *eng,
 	size_t nfound;
 	int64_t count = 0;
 
-	out->known = e->has_cdata && e->c_email != NULL && e->c_voice != NULL;
+	out->known = e->has_cdata && (e->c_email != NULL || e->c_voice != NULL);
 	if (!out->known) {
 		return FA_OK;
 	}
@@ -1440,7 +1439,8 @@ static int shared_identity_value(const struct fa_rule_engine *eng,
 		    strcmp(found[i], e->name) == 0) {
 			continue;
 		}
-		if (same_text(o->c_email, e->c_email) && same_text(o->c_voice, e->c_voice) &&
+		if ((same_text(o->c_email, e->c_email) ||
+		     same_text(o->c_voice, e->c_voice)) &&
 		    !same_text(o->c_name, e->c_name)) {
 			count++;
 		}
