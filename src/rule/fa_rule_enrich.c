@@ -12,6 +12,13 @@
 #include "enrich/fa_enrich.h"
 #include "rule/fa_rule_int.h"
 
+/* A consumer/dynamic block an address fell in: its network and length. */
+struct block {
+	uint8_t family;
+	uint8_t len;
+	uint8_t net[16];
+};
+
 /* What the addresses of one entity in one window amount to. */
 struct tally {
 	uint32_t *asns;		/* distinct, unsorted */
@@ -19,6 +26,8 @@ struct tally {
 	int64_t addrs;		/* distinct addresses */
 	int64_t consumer;	/* of them in consumer/dynamic blocks */
 	int64_t hosts;		/* name servers looked at */
+	struct block *blocks;	/* distinct consumer blocks */
+	size_t nblocks, cblocks;
 	const struct fa_rule_addr **seen;
 	size_t nseen, cseen;
 };
@@ -54,6 +63,28 @@ static int add_asn(struct tally *t, uint32_t asn)
 		return FA_ENOMEM;
 	}
 	t->asns[t->nasns++] = asn;
+	return FA_OK;
+}
+
+static int add_block(struct tally *t, const struct fa_enrich_addr *a, unsigned len)
+{
+	struct block b = { .family = a->family, .len = (uint8_t)len };
+
+	/* The network: the address with the bits past the length cleared. */
+	for (unsigned i = 0; i < 16 && i * 8 < len; i++) {
+		unsigned keep = len - i * 8 >= 8 ? 8 : len - i * 8;
+		b.net[i] = (uint8_t)(a->b[i] & (0xff00 >> keep));
+	}
+	for (size_t i = 0; i < t->nblocks; i++) {
+		if (memcmp(&t->blocks[i], &b, sizeof(b)) == 0) {
+			return FA_OK;
+		}
+	}
+	if (push((void **)&t->blocks, &t->nblocks, &t->cblocks,
+		 sizeof(*t->blocks)) != FA_OK) {
+		return FA_ENOMEM;
+	}
+	t->blocks[t->nblocks++] = b;
 	return FA_OK;
 }
 
@@ -93,6 +124,7 @@ static int add_addr(const struct fa_enrich *en, struct tally *t,
 	}
 	if (fa_enrich_consumer(en, &bin, &cons)) {
 		t->consumer++;
+		return add_block(t, &bin, cons.prefix_len);
 	}
 	return FA_OK;
 }
@@ -143,6 +175,7 @@ static void tally_free(struct tally *t)
 {
 	free(t->asns);
 	free(t->seen);
+	free(t->blocks);
 }
 
 /* Run fn's arithmetic over the tally; unknown without enrichment data. */
@@ -180,6 +213,13 @@ static bool consumer_of(const struct fa_rule_engine *eng, const struct tally *t,
 	return true;
 }
 
+static bool blocks_of(const struct fa_rule_engine *eng, const struct tally *t,
+		      int64_t *v)
+{
+	*v = (int64_t)t->nblocks;
+	return true;
+}
+
 /* A share needs addresses to be a share of. */
 static bool share_of(const struct fa_rule_engine *eng, const struct tally *t,
 		     int64_t *v)
@@ -214,6 +254,14 @@ int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
 				  struct fa_rule_ids *ids)
 {
 	return with_tally(eng, e, now_us, window_us, out, ids, consumer_of);
+}
+
+int fa_rule_enrich_consumer_prefixes(const struct fa_rule_engine *eng,
+				     const struct fa_rule_ent *e, int64_t now_us,
+				     int64_t window_us, struct fa_rule_value *out,
+				     struct fa_rule_ids *ids)
+{
+	return with_tally(eng, e, now_us, window_us, out, ids, blocks_of);
 }
 
 int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,

@@ -449,6 +449,10 @@ int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
 				  const struct fa_rule_ent *e, int64_t now_us,
 				  int64_t window_us, struct fa_rule_value *out,
 				  struct fa_rule_ids *ids);
+int fa_rule_enrich_consumer_prefixes(const struct fa_rule_engine *eng,
+				     const struct fa_rule_ent *e, int64_t now_us,
+				     int64_t window_us, struct fa_rule_value *out,
+				     struct fa_rule_ids *ids);
 int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,
 				  const struct fa_rule_ent *e, int64_t now_us,
 				  int64_t window_us, struct fa_rule_value *out,

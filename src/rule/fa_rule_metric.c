@@ -1478,6 +1478,29 @@ static bool match_auth(const struct fa_rule_ent *e, const struct fa_rule_event *
 				     is(ev->value, "2202"));
 }
 
+/* 2303: the object does not exist (probing names, or a stale client). */
+static bool match_not_found(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+			    const struct fa_rule_txn_info *txn)
+{
+	return ev->value != NULL && is(ev->value, "2303");
+}
+
+/* 2302: the object exists (drop-catching, create races). */
+static bool match_exists(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+			 const struct fa_rule_txn_info *txn)
+{
+	return ev->value != NULL && is(ev->value, "2302");
+}
+
+/* 2304-2306: a status, an association or a server policy forbade it
+ * (updates of locked domains, deletes of hosts still in use). */
+static bool match_prohibited(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
+			     const struct fa_rule_txn_info *txn)
+{
+	return ev->value != NULL && (is(ev->value, "2304") || is(ev->value, "2305") ||
+				     is(ev->value, "2306"));
+}
+
 #define NEEDS(k) (1u << (k))
 
 /*
@@ -1544,6 +1567,12 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
 	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
 	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
+	{ FA_RULE_E_REGISTRAR, "failed_not_found", FA_RULE_T_COUNT, true,
+	  { "command.failed", NULL }, false, NULL, match_not_found, 0 },
+	{ FA_RULE_E_REGISTRAR, "failed_exists", FA_RULE_T_COUNT, true,
+	  { "command.failed", NULL }, false, NULL, match_exists, 0 },
+	{ FA_RULE_E_REGISTRAR, "failed_prohibited", FA_RULE_T_COUNT, true,
+	  { "command.failed", NULL }, false, NULL, match_prohibited, 0 },
 	{ FA_RULE_E_REGISTRAR, "new_networks", FA_RULE_T_COUNT, true, { NULL }, false,
 	  new_networks_value, NULL, 0 },
 	{ FA_RULE_E_REGISTRAR, "off_hours", FA_RULE_T_COUNT, true, { NULL }, false,
@@ -1580,6 +1609,8 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  fa_rule_enrich_consumer_addrs, NULL, 0 },
 	{ FA_RULE_E_HOST, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
 	  fa_rule_enrich_consumer_share, NULL, 0 },
+	{ FA_RULE_E_HOST, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_prefixes, NULL, 0 },
 	{ FA_RULE_E_HOST, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
 	  fa_rule_enrich_flux_score, NULL, 0 },
 	{ FA_RULE_E_HOST, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
@@ -1592,6 +1623,8 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST) },
 	{ FA_RULE_E_DOMAIN, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
 	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST) },
+	{ FA_RULE_E_DOMAIN, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
+	  fa_rule_enrich_consumer_prefixes, NULL, NEEDS(FA_RULE_E_HOST) },
 	{ FA_RULE_E_DOMAIN, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
 	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST) },
 	{ FA_RULE_E_DOMAIN, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,

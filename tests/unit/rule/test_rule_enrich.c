@@ -60,11 +60,13 @@ static const char policy_fmt[] =
 	"  - {id: h-asns, description: d, entity: host, severity: low, score: 40,\n"
 	"     when: \"glue_changes[1h] >= 1 and (distinct_asns[1h] > 100 or\n"
 	"            consumer_addrs[1h] > 100 or consumer_share[1h] > 100 or\n"
+	"            consumer_prefixes[1h] > 100 or\n"
 	"            flux_score[1h] > 100000 or declared_static > 1 or\n"
 	"            declared_dynamic > 1 or glue_changes[1h] >= 1)\"}\n"
 	"  - {id: d-flux, description: d, entity: domain, severity: low, score: 30,\n"
 	"     when: \"ns_changes[1h] >= 1 and (distinct_asns[1h] > 100 or\n"
 	"            consumer_addrs[1h] > 100 or consumer_share[1h] > 100 or\n"
+	"            consumer_prefixes[1h] > 100 or\n"
 	"            flux_score[1h] > 100000 or declared_static > 1 or\n"
 	"            ns_changes[1h] >= 1)\"}\n";
 
@@ -144,6 +146,13 @@ static void test_metrics(void **state)
 	assert_int_equal(metric(eng, "host", "ns1.flux.example", "consumer_share", 3600, &k),
 			 75);
 	assert_int_equal(metric(eng, "host", "ns1.flux.example", "flux_score", 3600, &k), 60);
+	/* 11.0.0.1 and 11.0.0.2 share the block 11.0.0.0/16: 2 blocks. */
+	assert_int_equal(metric(eng, "host", "ns1.flux.example", "consumer_prefixes", 3600,
+				&k), 2);
+	assert_int_equal(metric(eng, "domain", "flux.example", "consumer_prefixes", 3600, &k),
+			 2);
+	assert_int_equal(metric(eng, "host", "a.cdn.example", "consumer_prefixes", 3600, &k),
+			 0);
 	/* Ten seconds: the three held and 11.0.0.1, released at 240, inside
 	 * (230, 240]: still 3 ASNs. */
 	assert_int_equal(metric(eng, "host", "ns1.flux.example", "distinct_asns", 10, &k), 3);
@@ -397,6 +406,40 @@ static void test_shared_identity(void **state)
 	fa_rule_set_free(set);
 }
 
+/* Failed commands by result code. */
+static void test_failed_by_code(void **state)
+{
+	static const char *const codes[] = {
+		"2303", "2303", "2302", "2304", "2305", "2306", "2201", "2400",
+	};
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	bool k;
+
+	static const char ok[] =
+		"policy: f\n"
+		"rules:\n"
+		"  - {id: f, description: d, entity: registrar, severity: low, score: 1,\n"
+		"     when: \"failed_not_found[1h] >= 100 or failed_exists[1h] >= 100 or\n"
+		"       failed_prohibited[1h] >= 100 or failed_auth[1h] >= 100\"}\n";
+	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", ok, strlen(ok), &diag, NULL),
+			 FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		struct fa_rule_event ev = {
+			.id = (int64_t)i + 1, .ts_us = t0 + (int64_t)i * SEC,
+			.kind = "command.failed", .registrar = "r", .value = codes[i],
+		};
+		assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+	}
+	assert_int_equal(metric(eng, "registrar", "r", "failed_not_found", 3600, &k), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_exists", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_prohibited", 3600, &k), 3);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 1);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 static int setup(void **state)
 {
 	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
@@ -413,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
 		cmocka_unit_test(test_shared_identity),
+		cmocka_unit_test(test_failed_by_code),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
