@@ -462,6 +462,13 @@ int fa_rule_evq_push(struct fa_rule_evq *q, int64_t ts, int64_t id, int64_t rete
 	return FA_OK;
 }
 
+const struct fa_rule_evq *fa_rule_engine_queue(const struct fa_rule_engine *eng,
+					       const struct fa_rule_ent *e, int m)
+{
+	int slot = m >= 0 ? eng->slot[m] : -1;
+	return e != NULL && e->q != NULL && slot >= 0 ? &e->q[slot] : NULL;
+}
+
 static int metric_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
 			int m, int64_t window_us, struct fa_rule_value *out,
 			struct fa_rule_ids *ids)

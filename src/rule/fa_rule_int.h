@@ -218,6 +218,14 @@ struct fa_rule_metric_def {
 	unsigned needs;
 };
 
+/**
+ * @brief For a metric computed from the history of a counter (as
+ *        ns_change_surge from ns_changes), that counter, and how much
+ *        longer than the window its history must be kept.
+ * @return the counter's index, or -1 when m reads no other history
+ */
+int fa_rule_metric_base(int m, int64_t *extra_us);
+
 /** Entity kinds; their order is the index in fa_rule_entities. */
 enum {
 	FA_RULE_E_DOMAIN,
@@ -243,6 +251,13 @@ int fa_rule_metric_find(int entity, const char *name, size_t len);
 /** @brief The tracker of an entity, or NULL when the engine has none. */
 struct fa_rule_ent *fa_rule_engine_find(const struct fa_rule_engine *eng, int kind,
 					const char *name);
+
+/**
+ * @brief The history queue of counter metric m in tracker e, or NULL when
+ *        the set keeps none.
+ */
+const struct fa_rule_evq *fa_rule_engine_queue(const struct fa_rule_engine *eng,
+					       const struct fa_rule_ent *e, int m);
 
 /** @brief Longest window the set reads metric m with (0: unused). */
 int64_t fa_rule_engine_retention(const struct fa_rule_engine *eng, size_t m);

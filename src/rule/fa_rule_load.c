@@ -504,6 +504,27 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return FA_OK;
 }
 
+/*
+ * Remember that metric m is read over window w. A metric computed from
+ * another one's history (fa_rule_metric_base) needs that history over
+ * the window plus its baseline period.
+ */
+static void keep(struct fa_rule_set *set, int m, int64_t w)
+{
+	int64_t extra = 0;
+	int b = fa_rule_metric_base(m, &extra);
+
+	if (b >= 0) {
+		keep(set, b, w + extra);
+	}
+	if (w > set->retention_us[m]) {
+		set->retention_us[m] = w;
+	}
+	if (w > set->lookback_us) {
+		set->lookback_us = w;
+	}
+}
+
 /* Add the policy name, scoring and rules of a clean document to the set. */
 static int commit(struct load *ld, yaml_node_t *name, const struct scoring *sc,
 		  struct fa_rule **rules, size_t n)
@@ -545,13 +566,7 @@ static int commit(struct load *ld, yaml_node_t *name, const struct scoring *sc,
 		struct fa_rule *r = rules[i];
 		set->rules[set->nrules++] = r;
 		for (size_t k = 0; k < r->nrefs; k++) {
-			int64_t w = r->refs[k].window_us;
-			if (w > set->retention_us[r->refs[k].metric]) {
-				set->retention_us[r->refs[k].metric] = w;
-			}
-			if (w > set->lookback_us) {
-				set->lookback_us = w;
-			}
+			keep(set, r->refs[k].metric, r->refs[k].window_us);
 		}
 	}
 	return FA_OK;

@@ -1450,6 +1450,33 @@ static int shared_identity_value(const struct fa_rule_engine *eng,
 	return FA_OK;
 }
 
+/* The baseline of ns_change_surge: the 28 days before the window. */
+#define SURGE_BASE_US (INT64_C(28) * 86400 * 1000000)
+
+/*
+ * NS-set changes of a registrar in the window against its own rate in
+ * the 28 days before, in percent: 100 is its usual pace, 1000 ten times
+ * it. A registrar with no change in those days counts as one, so that a
+ * first burst is large but finite.
+ */
+static int surge_value(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+		       int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+		       struct fa_rule_ids *ids)
+{
+	int m = fa_rule_metric_find(FA_RULE_E_REGISTRAR, "ns_changes", 10);
+	const struct fa_rule_evq *q = fa_rule_engine_queue(eng, e, m);
+	uint64_t cur = fa_rule_evq_count(q, now_us, window_us, ids);
+	uint64_t all = fa_rule_evq_count(q, now_us, window_us + SURGE_BASE_US, NULL);
+	uint64_t base = all > cur ? all - cur : 0;
+
+	out->known = window_us > 0;
+	if (out->known) {
+		out->v = (int64_t)((double)cur * 100.0 * (double)SURGE_BASE_US /
+				   ((double)(base > 0 ? base : 1) * (double)window_us));
+	}
+	return FA_OK;
+}
+
 /* Counter conditions. */
 
 static bool match_replacement(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
@@ -1567,6 +1594,8 @@ const struct fa_rule_metric_def fa_rule_metrics[] = {
 	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
 	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
 	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
+	{ FA_RULE_E_REGISTRAR, "ns_change_surge", FA_RULE_T_COUNT, true, { NULL }, false,
+	  surge_value, NULL, 0 },
 	{ FA_RULE_E_REGISTRAR, "failed_not_found", FA_RULE_T_COUNT, true,
 	  { "command.failed", NULL }, false, NULL, match_not_found, 0 },
 	{ FA_RULE_E_REGISTRAR, "failed_exists", FA_RULE_T_COUNT, true,
@@ -1787,4 +1816,15 @@ void fa_rule_sb_free(struct fa_rule_sb *sb)
 {
 	free(sb->p);
 	memset(sb, 0, sizeof(*sb));
+}
+
+int fa_rule_metric_base(int m, int64_t *extra_us)
+{
+	const struct fa_rule_metric_def *md = &fa_rule_metrics[m];
+
+	if (md->value != surge_value) {
+		return -1;
+	}
+	*extra_us = SURGE_BASE_US;
+	return fa_rule_metric_find(FA_RULE_E_REGISTRAR, "ns_changes", 10);
 }

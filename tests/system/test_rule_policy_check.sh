@@ -10,7 +10,7 @@ cd "$data" || exit 1
 
 out=$("$FA_BIN" policy check "$FA_SOURCE_DIR/policies" 2>&1)
 rc=$?
-expect "shipped policies pass" "$FA_SOURCE_DIR/policies/compromise.yaml: ok (8 rules)
+expect "shipped policies pass" "$FA_SOURCE_DIR/policies/compromise.yaml: ok (9 rules)
 $FA_SOURCE_DIR/policies/default.yaml: ok (5 rules)
 $FA_SOURCE_DIR/policies/flux.yaml: ok (8 rules)|0" "$out|$rc"
 

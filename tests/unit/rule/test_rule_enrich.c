@@ -440,6 +440,50 @@ static void test_failed_by_code(void **state)
 	fa_rule_set_free(set);
 }
 
+/* A registrar's NS changes against its own rate of the 28 days before. */
+static void test_ns_change_surge(void **state)
+{
+	static const char text[] =
+		"policy: g\n"
+		"rules:\n"
+		"  - {id: g, description: d, entity: registrar, severity: low, score: 1,\n"
+		"     when: \"ns_change_surge[1h] >= 1000000 or ns_change_surge[1d] >= 1000000\"}\n";
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	int64_t id = 1;
+	char dom[32], txn[32];
+	bool k;
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
+						NULL), FA_OK);
+	/* The history is kept 28 days longer than the longest window. */
+	assert_true(fa_rule_set_lookback(set) == INT64_C(29) * 86400 * SEC);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	/* One change a day on days -27..-14 (14 in the baseline), then 6 in
+	 * the last hour; each change removes and adds a name server. */
+	for (int i = 0; i < 20; i++) {
+		int64_t at = i < 14 ? (int64_t)(i - 27) * 86400 : (int64_t)(i - 14) * 60;
+		snprintf(dom, sizeof(dom), "d%d.example", i);
+		snprintf(txn, sizeof(txn), "t%d", i);
+		struct fa_rule_event rem = {
+			.id = id++, .ts_us = t0 + at * SEC, .kind = "domain.ns_rem",
+			.registrar = "r", .domain = dom, .host = "ns1.old.net", .txn_key = txn,
+		};
+		struct fa_rule_event add = rem;
+		add.id = id++;
+		add.kind = "domain.ns_add";
+		add.host = "ns1.new.net";
+		assert_int_equal(fa_rule_engine_feed(eng, &rem, true), FA_OK);
+		assert_int_equal(fa_rule_engine_feed(eng, &add, true), FA_OK);
+	}
+	/* 6 in the hour against 14 in 28 days: 6 * 100 * 672 / 14 = 28800;
+	 * over a day: 6 * 100 * 28 / 14 = 1200. */
+	assert_int_equal(metric(eng, "registrar", "r", "ns_change_surge", 3600, &k), 28800);
+	assert_int_equal(metric(eng, "registrar", "r", "ns_change_surge", 86400, &k), 1200);
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 static int setup(void **state)
 {
 	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
@@ -457,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_registrant_counters),
 		cmocka_unit_test(test_shared_identity),
 		cmocka_unit_test(test_failed_by_code),
+		cmocka_unit_test(test_ns_change_surge),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -373,7 +373,7 @@ static void test_shipped_policy(void **state)
 	assert_int_equal(fa_rule_set_load(&set, paths, 1, NULL, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
 	/* compromise.yaml, default.yaml, flux.yaml, in byte order. */
-	assert_int_equal(fa_rule_set_size(set), 21);
+	assert_int_equal(fa_rule_set_size(set), 22);
 	assert_int_equal(fa_rule_set_policy_count(set), 3);
 	assert_string_equal(fa_rule_set_policy_name(set, 0), "compromise");
 	assert_string_equal(fa_rule_set_policy_name(set, 1), "default");
