@@ -222,6 +222,66 @@ static void hostset_del(struct hostset *h, const char *addr)
  * The hosts table has the current addresses; undoing the stored address
  * events from the chunk start on, newest first, gives the older set.
  */
+/*
+ * The sets (addresses of hosts, name servers of domains) as they were at
+ * the start of the scan: the current rows of q_now ("name, member"),
+ * then the later events of q_events ("name, kind, member") undone, newest
+ * first. A create ends the undoing: the set did not exist before it.
+ * Events whose kind contains add_mark added a member, the others removed
+ * one. hs is sorted by name.
+ */
+static int sets_rebuild(struct run *r, struct hostset *hs, size_t n, const char *q_now,
+			const char *q_events, const char *const *params,
+			const char *create_kind, const char *add_mark, const char *what)
+{
+	char why[128];
+	int rc = FA_OK;
+
+	snprintf(why, sizeof(why), "read the %s", what);
+	PGresult *res = exec(r, q_now, 1, params);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, why);
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
+					    hostset_find);
+		if (h != NULL) {
+			rc = hostset_add(h, PQgetvalue(res, i, 1));
+		}
+	}
+	PQclear(res);
+	if (rc != FA_OK) {
+		return rc;
+	}
+
+	snprintf(why, sizeof(why), "read the events of the %s", what);
+	res = exec(r, q_events, 3, params);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, why);
+	}
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
+					    hostset_find);
+		const char *kind = PQgetvalue(res, i, 1);
+		const char *member = get_str(res, i, 2);
+		if (h == NULL || h->closed) {
+			continue;
+		}
+		if (strcmp(kind, create_kind) == 0) {
+			while (h->n > 0) {
+				free(h->addrs[--h->n]);
+			}
+			h->closed = true;
+		} else if (member != NULL && strstr(kind, add_mark) != NULL) {
+			hostset_del(h, member);
+		} else if (member != NULL) {
+			rc = hostset_add(h, member);
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int seed_hosts(struct run *r, const char **names, size_t n, const char *from,
 		      const char *from_id)
 {
@@ -247,47 +307,12 @@ static int seed_hosts(struct run *r, const char **names, size_t n, const char *f
 	}
 
 	const char *params[3] = { arr.p, from, from_id };
-	res = exec(r, q_addrs, 1, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = db_fail(r, res, "read the addresses of hosts");
-		res = NULL;
+	res = NULL;
+	rc = sets_rebuild(r, hs, n, q_addrs, q_events, params, "host.create", "addr_add",
+			  "addresses of hosts");
+	if (rc != FA_OK) {
 		goto out;
 	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
-					    hostset_find);
-		if (h != NULL) {
-			rc = hostset_add(h, PQgetvalue(res, i, 1));
-		}
-	}
-	PQclear(res);
-
-	res = exec(r, q_events, 3, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = db_fail(r, res, "read the address events of hosts");
-		res = NULL;
-		goto out;
-	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
-					    hostset_find);
-		const char *kind = PQgetvalue(res, i, 1);
-		const char *value = get_str(res, i, 2);
-		if (h == NULL || h->closed) {
-			continue;
-		}
-		if (strcmp(kind, "host.create") == 0) {
-			while (h->n > 0) {
-				free(h->addrs[--h->n]);
-			}
-			h->closed = true;
-		} else if (value != NULL && strcmp(kind, "host.addr_add") == 0) {
-			hostset_del(h, value);
-		} else if (value != NULL) {
-			rc = hostset_add(h, value);
-		}
-	}
-
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		rc = fa_rule_engine_seed_host(r->eng, hs[i].name,
 					      (const char *const *)hs[i].addrs, hs[i].n);
@@ -421,47 +446,12 @@ static int seed_ns_sets(struct run *r, const char **names, size_t n, const char 
 		goto out;
 	}
 	const char *params[3] = { arr.p, from, from_id };
-	res = exec(r, zone ? q_now_zone : q_now, 1, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = db_fail(r, res, "read the name servers of domains");
-		res = NULL;
+	res = NULL;
+	rc = sets_rebuild(r, hs, n, zone ? q_now_zone : q_now, q_events, params,
+			  "domain.create", "ns_add", "name servers of domains");
+	if (rc != FA_OK) {
 		goto out;
 	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
-					    hostset_find);
-		if (h != NULL) {
-			rc = hostset_add(h, PQgetvalue(res, i, 1));
-		}
-	}
-	PQclear(res);
-
-	res = exec(r, q_events, 3, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = db_fail(r, res, "read the NS events of domains");
-		res = NULL;
-		goto out;
-	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct hostset *h = bsearch(PQgetvalue(res, i, 0), hs, n, sizeof(*hs),
-					    hostset_find);
-		const char *kind = PQgetvalue(res, i, 1);
-		const char *host = get_str(res, i, 2);
-		if (h == NULL || h->closed) {
-			continue;
-		}
-		if (strcmp(kind, "domain.create") == 0) {
-			while (h->n > 0) {
-				free(h->addrs[--h->n]);
-			}
-			h->closed = true;
-		} else if (host != NULL && strstr(kind, "ns_add") != NULL) {
-			hostset_del(h, host);
-		} else if (host != NULL) {
-			rc = hostset_add(h, host);
-		}
-	}
-
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, hs[i].name);
 		if (e != NULL && e->seeded && e->nns == 0) {
@@ -613,7 +603,8 @@ static int seed_host_delegs(struct run *r, const char **names, size_t n, const c
 		if (sqls[pass] == NULL) {
 			continue;
 		}
-		PGresult *res = exec(r, sqls[pass], nparams[pass], pass == 1 ? young_params : params);
+		PGresult *res = exec(r, sqls[pass], nparams[pass],
+				     pass == 1 ? young_params : params);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			rc = db_fail(r, res, "read the delegations of hosts");
 			break;
@@ -795,8 +786,9 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		struct fa_rule_ent *e =
 			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
 		if (e != NULL && e->seeded) {
-			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1), get_str(res, i, 2),
-						     get_str(res, i, 3), get_str(res, i, 4));
+			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1),
+						     get_str(res, i, 2), get_str(res, i, 3),
+						     get_str(res, i, 4));
 		}
 	}
 	PQclear(res);
@@ -1041,7 +1033,8 @@ static int scan(struct run *r, int64_t warm_us, int64_t eval_from_us, bool has_u
 		" ORDER BY ts, id";
 	const char *params[2] = { warm, until };
 	int64_t lookback = fa_rule_set_lookback(r->set);
-	int64_t prune_gap = (lookback > INT64_C(86400000000) ? lookback : INT64_C(86400000000)) / 16;
+	const int64_t day = INT64_C(86400000000);
+	int64_t prune_gap = (lookback > day ? lookback : day) / 16;
 	int64_t pruned_us = 0;
 	bool pruned = false;
 	int rc = exec_cmd(r, sql, has_until ? 2 : 1, params, "read events");

@@ -644,7 +644,8 @@ static int route_glue(struct fa_rule_engine *eng, const struct fa_rule_event *ev
 	if (ev->domain != NULL) {
 		d = ent_find(eng, FA_RULE_E_DOMAIN, ev->domain);
 	}
-	for (const char *s = strchr(ev->host, '.'); d == NULL && s != NULL; s = strchr(s + 1, '.')) {
+	for (const char *s = strchr(ev->host, '.'); d == NULL && s != NULL;
+	     s = strchr(s + 1, '.')) {
 		d = ent_find(eng, FA_RULE_E_DOMAIN, s + 1);
 	}
 	if (d == NULL) {

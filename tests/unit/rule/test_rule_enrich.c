@@ -447,7 +447,8 @@ static void test_ns_change_surge(void **state)
 		"policy: g\n"
 		"rules:\n"
 		"  - {id: g, description: d, entity: registrar, severity: low, score: 1,\n"
-		"     when: \"ns_change_surge[1h] >= 1000000 or ns_change_surge[1d] >= 1000000\"}\n";
+		"     when: \"ns_change_surge[1h] >= 1000000 or\n"
+		"       ns_change_surge[1d] >= 1000000\"}\n";
 	struct fa_rule_set *set = fa_rule_set_new(NULL);
 	struct fa_rule_diag diag = { 0 };
 	int64_t id = 1;

@@ -587,11 +587,13 @@ static void test_host_delegations(void **state)
 	/* Two new domains on it; the zone's witness of the first adds none. */
 	create(eng, "n1.example", "r", "ct", 10);
 	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_add", .registrar = "r",
-					  .domain = "n1.example", .host = h, .txn_key = "c-n1.example" }),
+					  .domain = "n1.example", .host = h,
+					  .txn_key = "c-n1.example" }),
 	    10);
 	create(eng, "n2.example", "r", "ct", 20);
 	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_add", .registrar = "r",
-					  .domain = "n2.example", .host = h, .txn_key = "c-n2.example" }),
+					  .domain = "n2.example", .host = h,
+					  .txn_key = "c-n2.example" }),
 	    20);
 	put(eng, ((struct fa_rule_event){ .kind = "zone.ns_add", .domain = "n1.example", .host = h,
 					  .value = h, .txn_key = "zone:example:7" }), 30);
@@ -601,9 +603,11 @@ static void test_host_delegations(void **state)
 
 	/* Removals: a young one, an old one, a deleted domain. */
 	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_rem", .registrar = "r",
-					  .domain = "n1.example", .host = h, .txn_key = "u1" }), 100);
+					  .domain = "n1.example", .host = h, .txn_key = "u1" }),
+	    100);
 	put(eng, ((struct fa_rule_event){ .kind = "domain.ns_rem", .registrar = "r",
-					  .domain = "old.example", .host = h, .txn_key = "u2" }), 101);
+					  .domain = "old.example", .host = h, .txn_key = "u2" }),
+	    101);
 	assert_int_equal(val(eng, "host", h, "domains", 0), 5);
 	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 2);
 	put(eng, ((struct fa_rule_event){ .kind = "domain.delete", .registrar = "r",
