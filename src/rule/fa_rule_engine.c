@@ -591,6 +591,20 @@ static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int
 	return FA_OK;
 }
 
+/* A result code (four digits, as the EPP normalizer stores it) in lo..hi. */
+static bool code_in(const char *value, unsigned lo, unsigned hi)
+{
+	unsigned code = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		if (value == NULL || value[i] < '0' || value[i] > '9') {
+			return false;
+		}
+		code = code * 10 + (unsigned)(value[i] - '0');
+	}
+	return value[4] == '\0' && code >= lo && code <= hi;
+}
+
 static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		   const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
@@ -613,6 +627,7 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 				continue;
 			}
 			if ((md->per_txn && txn->create) ||
+			    (md->code_lo != 0 && !code_in(ev->value, md->code_lo, md->code_hi)) ||
 			    (md->match != NULL && !md->match(e, ev, txn))) {
 				break;
 			}

@@ -216,6 +216,11 @@ struct fa_rule_metric_def {
 		      const struct fa_rule_txn_info *txn);
 	/** Entity kinds (bit 1 << kind) whose trackers the metric reads. */
 	unsigned needs;
+	/**
+	 * Counters of command.failed: count only results code_lo..code_hi
+	 * (0: every result). The code is the event's value.
+	 */
+	uint16_t code_lo, code_hi;
 };
 
 /**

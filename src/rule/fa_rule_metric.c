@@ -1498,37 +1498,19 @@ static bool match_lock(const struct fa_rule_ent *e, const struct fa_rule_event *
 	return is_lock(ev->value);
 }
 
-static bool match_auth(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-		       const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && (is(ev->value, "2200") || is(ev->value, "2201") ||
-				     is(ev->value, "2202"));
-}
-
-/* 2303: the object does not exist (probing names, or a stale client). */
-static bool match_not_found(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			    const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && is(ev->value, "2303");
-}
-
-/* 2302: the object exists (drop-catching, create races). */
-static bool match_exists(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			 const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && is(ev->value, "2302");
-}
-
-/* 2304-2306: a status, an association or a server policy forbade it
- * (updates of locked domains, deletes of hosts still in use). */
-static bool match_prohibited(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			     const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && (is(ev->value, "2304") || is(ev->value, "2305") ||
-				     is(ev->value, "2306"));
-}
-
 #define NEEDS(k) (1u << (k))
+
+/*
+ * A registrar's command.failed events with a result code in lo..hi. The
+ * groups say what failed: 2200-2202 authentication and authorization,
+ * 2302 "object exists" (drop-catching, create races), 2303 "does not
+ * exist" (probing, a stale client), 2304-2306 a status, an association or
+ * server policy forbade it. FAILED_CODE names one RFC 5730 code.
+ */
+#define FAILED_RANGE(name, lo, hi)                                               \
+	{ FA_RULE_E_REGISTRAR, name, FA_RULE_T_COUNT, true, { "command.failed", NULL }, \
+	  false, NULL, NULL, 0, lo, hi }
+#define FAILED_CODE(code) FAILED_RANGE("failed_" #code, code, code)
 
 /*
  * The metric registry. Counters (value == NULL) count the listed event
@@ -1541,123 +1523,129 @@ static bool match_prohibited(const struct fa_rule_ent *e, const struct fa_rule_e
  */
 const struct fa_rule_metric_def fa_rule_metrics[] = {
 	{ FA_RULE_E_DOMAIN, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, false, age_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, false, ns_ttl_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL, NULL, 0 },
+	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "distinct_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_addrs_value, NULL, 0 },
+	  distinct_addrs_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "failed_commands", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, NULL, 0 },
+	  { "command.failed", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 
 	{ FA_RULE_E_DOMAIN, "ns_replacements", FA_RULE_T_COUNT, true,
 	  { "domain.ns_add", "domain.ns_rem", "zone.ns_add", "zone.ns_rem" }, true, NULL,
-	  match_replacement, 0 },
+	  match_replacement, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "zone_ns_changes", FA_RULE_T_COUNT, true,
-	  { "zone.ns_add", "zone.ns_rem", NULL }, true, NULL, match_not_delegation, 0 },
+	  { "zone.ns_add", "zone.ns_rem", NULL }, true, NULL, match_not_delegation, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_ns_hosts_value, NULL, 0 },
+	  distinct_ns_hosts_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_ns_addrs_value, NULL, NEEDS(FA_RULE_E_HOST) },
+	  distinct_ns_addrs_value, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "min_ttl", FA_RULE_T_COUNT, false, { NULL }, false, min_ttl_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "ds_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ds_add", "domain.ds_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ds_add", "domain.ds_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "registrant_changes", FA_RULE_T_COUNT, true,
-	  { "domain.registrant_change", NULL }, true, NULL, NULL, 0 },
+	  { "domain.registrant_change", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "contact_changes", FA_RULE_T_COUNT, true,
-	  { "domain.contact_add", "domain.contact_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.contact_add", "domain.contact_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "authinfo_changes", FA_RULE_T_COUNT, true,
-	  { "domain.authinfo_change", NULL }, true, NULL, NULL, 0 },
+	  { "domain.authinfo_change", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "locks_removed", FA_RULE_T_COUNT, true,
-	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "transfers", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_approve", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_approve", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "transfer_requests", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "since_contact_change", FA_RULE_T_DURATION, false, { NULL }, false,
-	  since_contact_value, NULL, 0 },
+	  since_contact_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "since_lock_removed", FA_RULE_T_DURATION, false, { NULL }, false,
-	  since_lock_value, NULL, 0 },
+	  since_lock_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "zone_glue_changes", FA_RULE_T_COUNT, true,
-	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "domains", FA_RULE_T_COUNT, false, { NULL }, false, domains_value,
-	  NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_HOST, "young_domains", FA_RULE_T_COUNT, true, { NULL }, false,
-	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
-	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
+	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
+	FAILED_RANGE("failed_auth", 2200, 2202),
 	{ FA_RULE_E_REGISTRAR, "ns_change_surge", FA_RULE_T_COUNT, true, { NULL }, false,
-	  surge_value, NULL, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_not_found", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_not_found, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_exists", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_exists, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_prohibited", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_prohibited, 0 },
+	  surge_value, NULL, 0, 0, 0 },
+	FAILED_RANGE("failed_not_found", 2303, 2303),
+	FAILED_RANGE("failed_exists", 2302, 2302),
+	FAILED_RANGE("failed_prohibited", 2304, 2306),
 	{ FA_RULE_E_REGISTRAR, "new_networks", FA_RULE_T_COUNT, true, { NULL }, false,
-	  new_networks_value, NULL, 0 },
+	  new_networks_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "off_hours", FA_RULE_T_COUNT, true, { NULL }, false,
-	  off_hours_value, NULL, 0 },
+	  off_hours_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
-	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
-	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "domains_changed", FA_RULE_T_COUNT, true, { NULL }, false,
-	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_quality_issues", FA_RULE_T_COUNT, false, { NULL },
-	  false, quality_value, NULL, 0 },
+	  false, quality_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
-	  contact_reuse_value, NULL, 0 },
+	  contact_reuse_value, NULL, 0, 0, 0 },
 
 	{ FA_RULE_E_REGISTRANT, "shared_identity", FA_RULE_T_COUNT, false, { NULL }, false,
-	  shared_identity_value, NULL, 0 },
+	  shared_identity_value, NULL, 0, 0, 0 },
 
 	/* Account takeover: what happened to the registrant's contact and to
 	 * its domains, counted over all of them. */
 	{ FA_RULE_E_REGISTRANT, "contact_updates", FA_RULE_T_COUNT, true,
-	  { "contact.update", NULL }, false, NULL, NULL, 0 },
+	  { "contact.update", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "authinfo_changes", FA_RULE_T_COUNT, true,
-	  { "domain.authinfo_change", NULL }, false, NULL, NULL, 0 },
+	  { "domain.authinfo_change", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "locks_removed", FA_RULE_T_COUNT, true,
-	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "transfer_requests", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0, 0, 0 },
+
+	/* Every failure code of RFC 5730 section 3, one counter each. */
+	FAILED_CODE(2000), FAILED_CODE(2001), FAILED_CODE(2002), FAILED_CODE(2003),
+	FAILED_CODE(2004), FAILED_CODE(2005), FAILED_CODE(2100), FAILED_CODE(2101),
+	FAILED_CODE(2102), FAILED_CODE(2103), FAILED_CODE(2104), FAILED_CODE(2105),
+	FAILED_CODE(2106), FAILED_CODE(2200), FAILED_CODE(2201), FAILED_CODE(2202),
+	FAILED_CODE(2300), FAILED_CODE(2301), FAILED_CODE(2302), FAILED_CODE(2303),
+	FAILED_CODE(2304), FAILED_CODE(2305), FAILED_CODE(2306), FAILED_CODE(2307),
+	FAILED_CODE(2308), FAILED_CODE(2400), FAILED_CODE(2500), FAILED_CODE(2501),
+	FAILED_CODE(2502),
 
 	/* Enrichment (fa_rule_enrich.c): unknown without enrichment data. */
 	{ FA_RULE_E_HOST, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_distinct_asns, NULL, 0 },
+	  fa_rule_enrich_distinct_asns, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_addrs, NULL, 0 },
+	  fa_rule_enrich_consumer_addrs, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_share, NULL, 0 },
+	  fa_rule_enrich_consumer_share, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_prefixes, NULL, 0 },
+	  fa_rule_enrich_consumer_prefixes, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_flux_score, NULL, 0 },
+	  fa_rule_enrich_flux_score, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_static, NULL, 0 },
+	  fa_rule_enrich_declared_static, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "declared_dynamic", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_dynamic, NULL, 0 },
+	  fa_rule_enrich_declared_dynamic, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_distinct_asns, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_distinct_asns, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_prefixes, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_prefixes, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_static, NULL, 0 },
+	  fa_rule_enrich_declared_static, NULL, 0, 0, 0 },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);

@@ -411,6 +411,7 @@ static void test_failed_by_code(void **state)
 {
 	static const char *const codes[] = {
 		"2303", "2303", "2302", "2304", "2305", "2306", "2201", "2400",
+		"2502", "2201", "22010", "220", "abcd",
 	};
 	struct fa_rule_set *set = fa_rule_set_new(NULL);
 	struct fa_rule_diag diag = { 0 };
@@ -421,7 +422,10 @@ static void test_failed_by_code(void **state)
 		"rules:\n"
 		"  - {id: f, description: d, entity: registrar, severity: low, score: 1,\n"
 		"     when: \"failed_not_found[1h] >= 100 or failed_exists[1h] >= 100 or\n"
-		"       failed_prohibited[1h] >= 100 or failed_auth[1h] >= 100\"}\n";
+		"       failed_prohibited[1h] >= 100 or failed_auth[1h] >= 100 or\n"
+		"       failed_2303[1h] >= 100 or failed_2201[1h] >= 100 or\n"
+		"       failed_2400[1h] >= 100 or failed_2502[1h] >= 100 or\n"
+		"       failed_2000[1h] >= 100 or failed_commands[1h] >= 100\"}\n";
 	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", ok, strlen(ok), &diag, NULL),
 			 FA_OK);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
@@ -435,8 +439,30 @@ static void test_failed_by_code(void **state)
 	assert_int_equal(metric(eng, "registrar", "r", "failed_not_found", 3600, &k), 2);
 	assert_int_equal(metric(eng, "registrar", "r", "failed_exists", 3600, &k), 1);
 	assert_int_equal(metric(eng, "registrar", "r", "failed_prohibited", 3600, &k), 3);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 2);
+	/* One counter per RFC 5730 code; values that are not a four-digit
+	 * code count only in failed_commands. */
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2303", 3600, &k), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2201", 3600, &k), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2400", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2502", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2000", 3600, &k), 0);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_commands", 3600, &k), 13);
 	fa_rule_engine_free(eng);
+
+	/* A code RFC 5730 does not define has no counter. */
+	static const char bad[] =
+		"policy: f2\n"
+		"rules:\n"
+		"  - {id: f2, description: d, entity: registrar, severity: low, score: 1,\n"
+		"     when: \"failed_2999[1h] >= 1\"}\n";
+	struct fa_rule_set *set2 = fa_rule_set_new(NULL);
+	assert_int_equal(fa_rule_set_add_buffer(set2, "b.yaml", bad, strlen(bad), &diag, NULL),
+			 FA_EPARSE);
+	assert_int_equal(diag.count, 1);
+	assert_non_null(strstr(diag.msgs[0], "failed_2999"));
+	fa_rule_diag_clear(&diag);
+	fa_rule_set_free(set2);
 	fa_rule_set_free(set);
 }
 
