@@ -131,7 +131,8 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		"  THEN (extract(epoch FROM d.created) * 1000000)::bigint END,"
 		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
 		"  THEN (d.ttls->>'NS')::numeric::bigint END,"
-		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END"
+		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END,"
+		" d.registrar"
 		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
 		" WHERE d.name = ANY($1::text[])";
 	struct fa_rule_sb arr = { 0 };
@@ -159,6 +160,15 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		if (rc == FA_OK && e != NULL && registrant != NULL) {
 			e->registrant = strdup(registrant);
 			rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
+		}
+		/* The sponsor now: the high-change discount is decided when
+		 * the findings are built, as the allowlist's is. */
+		const char *sponsor = get_str(res, i, 4);
+		if (rc == FA_OK && e != NULL && sponsor != NULL) {
+			free(e->sponsor);
+			e->sponsor = strdup(sponsor);
+			e->sponsor_fixed = true;
+			rc = e->sponsor == NULL ? FA_ENOMEM : FA_OK;
 		}
 	}
 	PQclear(res);

@@ -138,6 +138,11 @@ struct fa_rule_ent {
 	uint64_t deleg_gtxn;		/**< zone step that published the delegation */
 	bool has_deleg;
 	char *registrant;
+	/** domain: its sponsoring registrar, from the domains table (the
+	 *  state after the last ingest: fixed) or else from its create and
+	 *  transfer events; for the high-change discount */
+	char *sponsor;
+	bool sponsor_fixed;
 	bool has_contact_chg;		/**< latest registrant/contact/authInfo change */
 	int64_t contact_chg_us;
 	int64_t contact_chg_ev;
@@ -428,6 +433,25 @@ struct fa_rule {
 	size_t nrefs;
 };
 
+/**
+ * @brief Whether a rule reads only name-server churn metrics (NS and glue
+ *        changes, NS sets and addresses seen, a registrar's NS-change
+ *        surge and bulk moves): the rules a high-change business model
+ *        explains, and the only ones scoring.high_change_discount lowers.
+ */
+bool fa_rule_churn_only(const struct fa_rule *r);
+
+/** Percentages taken off rule scores for legitimate-use context. */
+struct fa_rule_discount {
+	/** any rule firing for an entity on an allowlisted provider
+	 *  (scoring.allowlist_discount) */
+	int allowlist;
+	/** a churn rule (fa_rule_churn_only) firing for a registrar declared
+	 *  high-change, or for a domain or host it sponsors
+	 *  (scoring.high_change_discount) */
+	int high_change;
+};
+
 /** The loaded set. */
 struct fa_rule_set {
 	struct fa_arena *arena;
@@ -439,9 +463,8 @@ struct fa_rule_set {
 	size_t npolicies, cpolicies, cwhere;
 	int64_t lookback_us;
 	int64_t *retention_us;		/**< per metric: longest window used */
-	/** per policy: percent taken off the score of a rule that fires for
-	 *  an entity on an allowlisted provider (scoring.allowlist_discount) */
-	int *discount;
+	/** per policy: the score discounts of its scoring settings */
+	struct fa_rule_discount *discount;
 	size_t cdiscount;
 	/** flux_score weights: addresses, ASNs, name servers (Holz et al.'s
 	 *  by default; scoring.flux_score, one setting for the whole set) */

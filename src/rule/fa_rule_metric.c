@@ -363,6 +363,15 @@ static int ns_event(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	return deleg_note(eng, e, ev->host, false, ev);
 }
 
+/* The sponsor an event says, unless the table's (newer) is known. */
+static int sponsor_set(struct fa_rule_ent *e, const char *registrar)
+{
+	if (e->sponsor_fixed || registrar == NULL) {
+		return FA_OK;
+	}
+	return set_str(&e->sponsor, registrar);
+}
+
 static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			  const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
@@ -383,7 +392,14 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		e->has_created = true;
 		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
 		e->created_ev = ev->id;
+		int rc = sponsor_set(e, ev->registrar);
+		if (rc != FA_OK) {
+			return rc;
+		}
 		return ev->contact != NULL ? set_str(&e->registrant, ev->contact) : FA_OK;
+	}
+	if (is(k, "domain.transfer_approve")) {
+		return sponsor_set(e, ev->value);
 	}
 	if (is(k, "domain.delete")) {
 		/* A deleted name may be registered again: its age, TTLs and
@@ -882,6 +898,7 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	free(e->young);
 	fa_rule_evq_free(&e->offq);
 	free(e->registrant);
+	free(e->sponsor);
 	free(e->c_email);
 	free(e->c_voice);
 	free(e->c_name);
@@ -1671,6 +1688,49 @@ int fa_rule_metric_find(int entity, const char *name, size_t len)
 		}
 	}
 	return -1;
+}
+
+/*
+ * The churn metrics: what a registrar whose customers move name servers
+ * all day produces by itself. Consumer space, ASNs, TTLs, ages, contacts,
+ * locks, failures and new networks are not among them: no business model
+ * explains those.
+ */
+static const struct {
+	int entity;
+	const char *name;
+} churn[] = {
+	{ FA_RULE_E_DOMAIN, "ns_changes" },
+	{ FA_RULE_E_DOMAIN, "ns_replacements" },
+	{ FA_RULE_E_DOMAIN, "zone_ns_changes" },
+	{ FA_RULE_E_DOMAIN, "glue_changes" },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts" },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs" },
+	{ FA_RULE_E_REGISTRAR, "ns_changes" },
+	{ FA_RULE_E_REGISTRAR, "ns_change_surge" },
+	{ FA_RULE_E_REGISTRAR, "bulk_redelegation" },
+};
+
+static bool is_churn(int m)
+{
+	const struct fa_rule_metric_def *d = &fa_rule_metrics[m];
+
+	for (size_t i = 0; i < sizeof(churn) / sizeof(churn[0]); i++) {
+		if (churn[i].entity == d->entity && strcmp(churn[i].name, d->name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool fa_rule_churn_only(const struct fa_rule *r)
+{
+	for (size_t i = 0; i < r->nrefs; i++) {
+		if (!is_churn(r->refs[i].metric)) {
+			return false;
+		}
+	}
+	return r->nrefs > 0;
 }
 
 uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,
