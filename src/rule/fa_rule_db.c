@@ -767,7 +767,8 @@ static int seed_reuse(struct run *r, const char **names, size_t n, const char *f
 static int seed_registrants(struct run *r, const char **names, size_t n, const char *from)
 {
 	static const char sql[] =
-		"SELECT id, data->>'email', data->>'voice', data->>'name', data->>'cc'"
+		"SELECT id, data->>'email', data->>'voice', data->>'name', data->>'cc',"
+		" data->>'city', data ? 'city'"
 		" FROM contacts WHERE id = ANY($1::text[]) AND NOT deleted"
 		" AND updated < $2::timestamptz";
 	struct fa_rule_sb arr = { 0 };
@@ -798,7 +799,8 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		if (e != NULL && e->seeded) {
 			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1),
 						     get_str(res, i, 2), get_str(res, i, 3),
-						     get_str(res, i, 4));
+						     get_str(res, i, 4), get_str(res, i, 5),
+						     strcmp(PQgetvalue(res, i, 6), "t") == 0);
 		}
 	}
 	PQclear(res);
@@ -826,7 +828,7 @@ static int seed_domains_more(struct run *r, const char **names, size_t n, const 
 /* Columns of the event cursor. */
 enum {
 	C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN,
-	C_CONTACT, C_SRC, C_RRTYPE, C_TTL, C_EMAIL, C_VOICE, C_NAME, C_CC, C_CFIELDS
+	C_CONTACT, C_SRC, C_RRTYPE, C_TTL, C_EMAIL, C_VOICE, C_NAME, C_CC, C_CITY, C_CFIELDS
 };
 
 #define EVENT_COLUMNS \
@@ -837,11 +839,13 @@ enum {
 	" CASE WHEN kind LIKE 'zone.%' THEN detail->>'rrtype' END," \
 	" CASE WHEN kind LIKE 'zone.%' AND jsonb_typeof(detail->'ttl') = 'number'" \
 	"  THEN (detail->>'ttl')::numeric::bigint END," \
-	" c.email, c.voice, c.name, c.cc, c.fields" \
+	" c.email, c.voice, c.name, c.cc, c.city, c.fields" \
 	" FROM events LEFT JOIN LATERAL (SELECT detail->>'email' AS email," \
 	"  detail->>'voice' AS voice, detail->>'name' AS name, detail->>'cc' AS cc," \
+	"  detail->>'city' AS city," \
 	"  (detail ? 'email')::int + 2 * (detail ? 'voice')::int" \
-	"  + 4 * (detail ? 'name')::int + 8 * (detail ? 'cc')::int AS fields" \
+	"  + 4 * (detail ? 'name')::int + 8 * (detail ? 'cc')::int" \
+	"  + 16 * (detail ? 'city')::int AS fields" \
 	"  WHERE kind IN ('contact.create', 'contact.update')" \
 	"  AND jsonb_typeof(detail) = 'object') c ON true"
 
@@ -867,6 +871,7 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	ev->c_voice = get_str(res, i, C_VOICE);
 	ev->c_name = get_str(res, i, C_NAME);
 	ev->c_cc = get_str(res, i, C_CC);
+	ev->c_city = get_str(res, i, C_CITY);
 	ev->cfields = PQgetisnull(res, i, C_CFIELDS) ? 0 : (unsigned)get_i64(res, i, C_CFIELDS);
 	const char *created = get_str(res, i, C_CREATED);
 	if (created != NULL &&

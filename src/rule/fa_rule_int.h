@@ -166,7 +166,9 @@ struct fa_rule_ent {
 	struct fa_rule_evq offq;	/**< registrar: off-hours transactions */
 
 	bool has_cdata;			/**< registrant: its contact data is known */
-	char *c_email, *c_voice, *c_name, *c_cc;
+	char *c_email, *c_voice, *c_name, *c_cc, *c_city;
+	bool c_city_known;		/**< data written before the city was
+					 *  kept does not say it */
 	int64_t cdata_ev;
 	char **reuse_ids;		/**< contacts sharing email/voice in the table */
 	size_t nreuse;
@@ -293,7 +295,7 @@ int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns,
 /** @brief Give a registrant its contact data from the contacts table. */
 int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			    const char *email, const char *voice, const char *name,
-			    const char *cc) FA_WARN_UNUSED;
+			    const char *cc, const char *city, bool has_city) FA_WARN_UNUSED;
 
 /** Most contact ids read from the table per registrant for contact_reuse. */
 #define FA_RULE_MAX_REUSE 1000

@@ -824,6 +824,7 @@ static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, b
 		{ FA_RULE_CF_VOICE, &e->c_voice, ev->c_voice },
 		{ FA_RULE_CF_NAME, &e->c_name, ev->c_name },
 		{ FA_RULE_CF_CC, &e->c_cc, ev->c_cc },
+		{ FA_RULE_CF_CITY, &e->c_city, ev->c_city },
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (all || (ev->cfields & f[i].bit) != 0) {
@@ -832,6 +833,10 @@ static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, b
 				return rc;
 			}
 		}
+	}
+	/* A create tells every field it knows; an update only what it names. */
+	if (all || (ev->cfields & FA_RULE_CF_CITY) != 0) {
+		e->c_city_known = (ev->cfields & FA_RULE_CF_CITY) != 0;
 	}
 	e->cdata_ev = ev->id;
 	return FA_OK;
@@ -853,10 +858,11 @@ static int registrant_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 
 int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			    const char *email, const char *voice, const char *name,
-			    const char *cc)
+			    const char *cc, const char *city, bool has_city)
 {
 	struct fa_rule_event ev = {
 		.c_email = email, .c_voice = voice, .c_name = name, .c_cc = cc,
+		.c_city = city, .cfields = has_city ? FA_RULE_CF_CITY : 0,
 	};
 	e->has_cdata = true;
 	return cdata_set(eng, e, &ev, true);
@@ -903,6 +909,7 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	free(e->c_voice);
 	free(e->c_name);
 	free(e->c_cc);
+	free(e->c_city);
 	for (size_t i = 0; i < e->nreuse; i++) {
 		free(e->reuse_ids[i]);
 	}
@@ -1343,13 +1350,25 @@ static bool placeholder_name(const char *name)
 	return false;
 }
 
-static bool postal_ok(const char *name, const char *cc)
+static bool visible(const char *s)
 {
-	bool has_name = false;
-	for (const char *c = name; c != NULL && *c != '\0'; c++) {
-		has_name |= (unsigned char)*c > ' ';
+	for (const char *c = s; c != NULL && *c != '\0'; c++) {
+		if ((unsigned char)*c > ' ') {
+			return true;
+		}
 	}
-	return has_name && !placeholder_name(name) && cc != NULL && strlen(cc) == 2 &&
+	return false;
+}
+
+/* A city is asked for only where the data says whether it has one. */
+static bool postal_ok(const struct fa_rule_ent *e)
+{
+	const char *name = e->c_name, *cc = e->c_cc;
+
+	if (e->c_city_known && !visible(e->c_city)) {
+		return false;
+	}
+	return visible(name) && !placeholder_name(name) && cc != NULL && strlen(cc) == 2 &&
 	       ((cc[0] >= 'A' && cc[0] <= 'Z') || (cc[0] >= 'a' && cc[0] <= 'z')) &&
 	       ((cc[1] >= 'A' && cc[1] <= 'Z') || (cc[1] >= 'a' && cc[1] <= 'z'));
 }
@@ -1362,7 +1381,7 @@ static int quality_value(const struct fa_rule_engine *eng, const struct fa_rule_
 	if (!out->known) {
 		return FA_OK;
 	}
-	out->v = !email_ok(e->c_email) + !voice_ok(e->c_voice) + !postal_ok(e->c_name, e->c_cc);
+	out->v = !email_ok(e->c_email) + !voice_ok(e->c_voice) + !postal_ok(e);
 	if (e->cdata_ev != 0) {
 		fa_rule_ids_add(ids, e->cdata_ev);
 	}
