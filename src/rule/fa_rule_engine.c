@@ -52,6 +52,10 @@ struct acc {
 	char *entity;
 	struct fired **fired;
 	size_t nfired;
+	/* Legitimate-use context at the latest firing, while the tracker
+	 * is there to tell it: the allowlisted provider, the registrar. */
+	char *provider;
+	char *sponsor;
 };
 
 /* The contacts that share one email ("e" + lower case) or voice ("v"). */
@@ -251,6 +255,8 @@ static void acc_free(struct acc *a)
 	}
 	free(a->fired);
 	free(a->entity);
+	free(a->provider);
+	free(a->sponsor);
 	free(a);
 }
 
@@ -547,6 +553,45 @@ static struct fired *fired_get(struct acc *a, const struct fa_rule *r, int64_t n
 	return f;
 }
 
+/* *dst becomes a copy of s (NULL stays NULL); unchanged when equal. */
+static int keep_str(char **dst, const char *s)
+{
+	if (s == NULL || *dst == NULL || strcmp(*dst, s) != 0) {
+		char *c = s != NULL ? strdup(s) : NULL;
+		if (s != NULL && c == NULL) {
+			return FA_ENOMEM;
+		}
+		free(*dst);
+		*dst = c;
+	}
+	return FA_OK;
+}
+
+/*
+ * What lowers the finding's score, as it is when the rule fires: the
+ * tracker may be pruned before the run ends. A domain's registrar is its
+ * sponsor; a registrar finding's is the registrar itself.
+ */
+static int acc_context(const struct fa_rule_engine *eng, struct acc *a,
+		       const struct fa_rule_ent *e)
+{
+	const struct fa_rule_discount *dc = &eng->set->discount[a->policy];
+	int rc = FA_OK;
+
+	if (eng->enrich == NULL) {
+		return FA_OK;
+	}
+	if (dc->allowlist > 0) {
+		rc = keep_str(&a->provider, fa_rule_enrich_provider(eng, e->kind, e->name));
+	}
+	if (rc == FA_OK && dc->high_change > 0) {
+		const char *registrar = e->kind == FA_RULE_E_REGISTRAR ? e->name
+			: e->kind == FA_RULE_E_DOMAIN ? e->sponsor : NULL;
+		rc = keep_str(&a->sponsor, registrar);
+	}
+	return rc;
+}
+
 /* The rule fired at this event: keep its values and the events behind them. */
 static int record(struct fa_rule_engine *eng, const struct fa_rule *r,
 		  const struct fa_rule_ent *e, int64_t event_id)
@@ -567,7 +612,7 @@ static int record(struct fa_rule_engine *eng, const struct fa_rule *r,
 		}
 	}
 	eng->stats.fired++;
-	return FA_OK;
+	return acc_context(eng, a, e);
 }
 
 static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int64_t event_id)
@@ -1208,36 +1253,17 @@ static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f,
 	fa_rule_sb_put(sb, "}}", 2);
 }
 
-/*
- * Allowlisted providers and high-change registrars lower scores; the
- * events stay as they are. A domain's registrar is its sponsor; a
- * registrar finding's is the registrar itself.
- */
+/* Allowlisted providers and high-change registrars lower scores; the
+ * events stay as they are. */
 static void context_of(const struct fa_rule_engine *eng, const struct acc *a,
 		       struct context *c)
 {
-	const struct fa_rule_ent *d;
 	struct fa_enrich_registrar reg;
-	const char *registrar = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->dc = &eng->set->discount[a->policy];
-	if (eng->enrich == NULL) {
-		return;
-	}
-	if (c->dc->allowlist > 0) {
-		c->provider = fa_rule_enrich_provider(eng, a->kind, a->entity);
-	}
-	if (c->dc->high_change == 0) {
-		return;
-	}
-	if (a->kind == FA_RULE_E_REGISTRAR) {
-		registrar = a->entity;
-	} else if (a->kind == FA_RULE_E_DOMAIN &&
-		   (d = fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, a->entity)) != NULL) {
-		registrar = d->sponsor;
-	}
-	if (fa_enrich_high_change(eng->enrich, registrar, &reg)) {
+	c->provider = a->provider;
+	if (eng->enrich != NULL && fa_enrich_high_change(eng->enrich, a->sponsor, &reg)) {
 		c->registrar = reg.id;
 		c->note = reg.note;
 	}

@@ -19,6 +19,7 @@
 #include "common/fa_time.h"
 #include "enrich/fa_enrich.h"
 #include "rule/fa_rule.h"
+#include "rule/fa_rule_int.h"
 
 #define SEC INT64_C(1000000)
 
@@ -258,6 +259,23 @@ static void test_allowlist_discount(void **state)
 			    "host ns1.flux.example 40\n"
 			    "host b.any.example 20 Anycast\n"
 			    "host ns1.static.example 40\n");
+
+	/* A month later the trackers are pruned; the provider was taken
+	 * when the rules fired, so the scores stay lowered. */
+	feed(eng, 12, 40 * 86400, "host.addr_add", NULL, "ns9.other.example", "13.0.0.9",
+	     "t11");
+	fa_rule_engine_prune(eng);
+	assert_null(fa_rule_engine_find(eng, FA_RULE_E_HOST, "a.cdn.example"));
+	assert_null(fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, "cdn-only.example"));
+	findings(eng, got, sizeof(got));
+	assert_string_equal(got,
+			    "host a.cdn.example 20 CDN\n"
+			    "domain flux.example 30\n"
+			    "domain cdn-only.example 15 CDN\n"
+			    "host ns1.flux.example 40\n"
+			    "host b.any.example 20 Anycast\n"
+			    "host ns1.static.example 40\n"
+			    "host ns9.other.example 40\n");
 	fa_rule_engine_free(eng);
 
 	/* The same without enrichment: nothing is lowered. */
