@@ -587,6 +587,61 @@ static void test_failed_by_code(void **state)
 	fa_rule_set_free(set);
 }
 
+/* Every RFC 5730 failure code has its own counter: code i of the list
+ * fails (i % 3) + 1 times, and each counter sees exactly its own. */
+static void test_failed_every_code(void **state)
+{
+	static const int codes[] = {
+		2000, 2001, 2002, 2003, 2004, 2005, 2100, 2101, 2102, 2103,
+		2104, 2105, 2106, 2200, 2201, 2202, 2300, 2301, 2302, 2303,
+		2304, 2305, 2306, 2307, 2308, 2400, 2500, 2501, 2502,
+	};
+	const size_t n = sizeof(codes) / sizeof(codes[0]);
+	char text[4096], value[8];
+	size_t len = 0;
+	int64_t id = 0;
+	bool k;
+
+	/* At most 16 metrics per condition: one rule per 10 codes. */
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "policy: all\nrules:\n");
+	for (size_t i = 0; i < n; i++) {
+		if (i % 10 == 0) {
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"%s  - {id: r%zu, description: d, entity: registrar,"
+						" severity: low, score: 1,\n     when: \"",
+						i ? "\"}\n" : "", i);
+		}
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%sfailed_%d[1h] > 99",
+					i % 10 ? " or " : "", codes[i]);
+	}
+	snprintf(text + len, sizeof(text) - len, "\"}\n");
+
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	assert_int_equal(fa_rule_set_add_buffer(set, "all.yaml", text, strlen(text), &diag,
+						NULL), FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(value, sizeof(value), "%d", codes[i]);
+		for (size_t j = 0; j <= i % 3; j++) {
+			struct fa_rule_event ev = {
+				.id = ++id, .ts_us = t0 + id * SEC, .kind = "command.failed",
+				.registrar = "r", .value = value,
+			};
+			assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "failed_%d", codes[i]);
+		if (metric(eng, "registrar", "r", name, 3600, &k) != (int64_t)(i % 3) + 1) {
+			fail_msg("%s: want %zu", name, i % 3 + 1);
+		}
+	}
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+}
+
 /* A registrar's NS changes against its own rate of the 28 days before. */
 static void test_ns_change_surge(void **state)
 {
@@ -650,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_registrant_counters),
 		cmocka_unit_test(test_shared_identity),
 		cmocka_unit_test(test_failed_by_code),
+		cmocka_unit_test(test_failed_every_code),
 		cmocka_unit_test(test_ns_change_surge),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
