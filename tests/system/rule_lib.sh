@@ -47,3 +47,23 @@ migrate() {
 q() {
 	PGOPTIONS='-c timezone=UTC' psql "$conn" -qXAt -F '|' -c "$1"
 }
+
+# db_test NAME: the start of a test that needs a database: not run (exit
+# 77) without FA_TEST_DB; a temporary directory $tmp and a migrated
+# database NAME ($conn), both removed when the test exits.
+db_test() {
+	: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
+	if [ -z "${FA_TEST_DB:-}" ]; then
+		echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
+		exit 77
+	fi
+	tmp=$(mktemp -d "/tmp/$1-XXXXXX")
+	make_db "$1"
+	trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
+	migrate
+}
+
+# fa ARGS: fluxaudit on the test's database.
+fa() {
+	"$FA_BIN" --db "$conn" "$@"
+}

@@ -5,20 +5,9 @@
 # expected new/gone/unchanged entities, and writes nothing.
 set -u
 
-: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
-if [ -z "${FA_TEST_DB:-}" ]; then
-	echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
-	exit 77
-fi
 . "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
-tmp=$(mktemp -d /tmp/fa-backtest-XXXXXX)
-make_db fa_backtest
-trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
-migrate
-fa() {
-	"$FA_BIN" --db "$conn" "$@"
-}
+db_test fa_backtest
 fa ingest epp "$FA_SOURCE_DIR/examples/epp-sample.log" > /dev/null 2>&1 ||
 	expect "example log ingested" ok failed
 

@@ -6,20 +6,9 @@
 # sponsor is the one in the domains table; the evidence says why.
 set -u
 
-: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
-if [ -z "${FA_TEST_DB:-}" ]; then
-	echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
-	exit 77
-fi
 . "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
-tmp=$(mktemp -d /tmp/fa-highchange-XXXXXX)
-make_db fa_high_change
-trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
-migrate
-fa() {
-	"$FA_BIN" --db "$conn" "$@"
-}
+db_test fa_high_change
 fa ingest epp "$FA_SOURCE_DIR/examples/epp-sample.log" > /dev/null 2>&1 ||
 	expect "example log ingested" ok failed
 
