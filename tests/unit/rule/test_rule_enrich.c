@@ -252,13 +252,14 @@ static void test_allowlist_discount(void **state)
 	/* a.cdn.example by its suffix, b.any.example by its ASN: half the
 	 * score; cdn-only.example has only CDN name servers; flux.example has
 	 * one that is not, so it keeps its score. */
-	assert_string_equal(got,
-			    "host a.cdn.example 20 CDN\n"
-			    "domain flux.example 30\n"
-			    "domain cdn-only.example 15 CDN\n"
-			    "host ns1.flux.example 40\n"
-			    "host b.any.example 20 Anycast\n"
-			    "host ns1.static.example 40\n");
+	static const char lowered[] =
+		"host a.cdn.example 20 CDN\n"
+		"domain flux.example 30\n"
+		"domain cdn-only.example 15 CDN\n"
+		"host ns1.flux.example 40\n"
+		"host b.any.example 20 Anycast\n"
+		"host ns1.static.example 40\n";
+	assert_string_equal(got, lowered);
 
 	/* A month later the trackers are pruned; the provider was taken
 	 * when the rules fired, so the scores stay lowered. */
@@ -268,14 +269,8 @@ static void test_allowlist_discount(void **state)
 	assert_null(fa_rule_engine_find(eng, FA_RULE_E_HOST, "a.cdn.example"));
 	assert_null(fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, "cdn-only.example"));
 	findings(eng, got, sizeof(got));
-	assert_string_equal(got,
-			    "host a.cdn.example 20 CDN\n"
-			    "domain flux.example 30\n"
-			    "domain cdn-only.example 15 CDN\n"
-			    "host ns1.flux.example 40\n"
-			    "host b.any.example 20 Anycast\n"
-			    "host ns1.static.example 40\n"
-			    "host ns9.other.example 40\n");
+	assert_int_equal(strncmp(got, lowered, strlen(lowered)), 0);
+	assert_string_equal(got + strlen(lowered), "host ns9.other.example 40\n");
 	fa_rule_engine_free(eng);
 
 	/* The same without enrichment: nothing is lowered. */
@@ -557,18 +552,22 @@ static void test_failed_by_code(void **state)
 		};
 		assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
 	}
-	assert_int_equal(metric(eng, "registrar", "r", "failed_not_found", 3600, &k), 2);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_exists", 3600, &k), 1);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_prohibited", 3600, &k), 3);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 2);
-	/* One counter per RFC 5730 code; values that are not a four-digit
-	 * code count only in failed_commands. */
-	assert_int_equal(metric(eng, "registrar", "r", "failed_2303", 3600, &k), 2);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_2201", 3600, &k), 2);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_2400", 3600, &k), 1);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_2502", 3600, &k), 1);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_2000", 3600, &k), 0);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_commands", 3600, &k), 13);
+	/* One counter per RFC 5730 code besides the groups; values that are
+	 * not a four-digit code count only in failed_commands. */
+	static const struct {
+		const char *metric;
+		int64_t want;
+	} want[] = {
+		{ "failed_not_found", 2 }, { "failed_exists", 1 }, { "failed_prohibited", 3 },
+		{ "failed_auth", 2 }, { "failed_2303", 2 }, { "failed_2201", 2 },
+		{ "failed_2400", 1 }, { "failed_2502", 1 }, { "failed_2000", 0 },
+		{ "failed_commands", 13 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (metric(eng, "registrar", "r", want[i].metric, 3600, &k) != want[i].want) {
+			fail_msg("%s: want %lld", want[i].metric, (long long)want[i].want);
+		}
+	}
 	fa_rule_engine_free(eng);
 
 	/* A code RFC 5730 does not define has no counter. */
