@@ -703,6 +703,18 @@ static int domain_update(struct nctx *nc)
 	return nc->rc;
 }
 
+/* The registrars a transfer response names become sponsors: they must be
+ * client ids as much as a login's <clID>. */
+static int check_trn_id(struct nctx *nc, const char *what, const char *id)
+{
+	char why[160];
+
+	if (id != NULL && epp_clid_check(id, strlen(id), why, sizeof(why)) != FA_OK) {
+		return refuse(nc, FA_EINVAL, "invalid <domain:%s> %s", what, why);
+	}
+	return FA_OK;
+}
+
 static int domain_transfer(struct nctx *nc)
 {
 	const char *op = xattr(nc->verb, "op");
@@ -711,18 +723,32 @@ static int domain_transfer(struct nctx *nc)
 			      "<transfer> without an op attribute");
 	}
 	const char *reid = resdata_text(nc, "trnData", "reID");
+	const char *acid = resdata_text(nc, "trnData", "acID");
+	const char *status = resdata_text(nc, "trnData", "trStatus");
+	if (check_trn_id(nc, "reID", reid) != FA_OK || check_trn_id(nc, "acID", acid) != FA_OK) {
+		return nc->rc;
+	}
 
 	struct fa_event *x = NULL;
 	if (strcmp(op, "request") == 0) {
 		jb_reset(nc->nm);
 		jb_raw(nc->nm, "{");
 		jb_kv(nc->nm, "reID", reid);
-		jb_kv(nc->nm, "acID", resdata_text(nc, "trnData", "acID"));
-		jb_kv(nc->nm, "trStatus", resdata_text(nc, "trnData", "trStatus"));
+		jb_kv(nc->nm, "acID", acid);
+		jb_kv(nc->nm, "trStatus", status);
 		jb_raw(nc->nm, "}");
 		x = ev(nc, FA_EV_DOMAIN_TRANSFER_REQUEST);
 		if (x != NULL) {
 			x->detail = jb_done(nc);
+			x->domain = nc->domain;
+		}
+		/* A registry that approves at once says so in the response:
+		 * the domain is the requester's now, as after an approve. */
+		if (x != NULL && status != NULL && strcmp(status, "serverApproved") == 0) {
+			x = ev(nc, FA_EV_DOMAIN_TRANSFER_APPROVE);
+			if (x != NULL) {
+				x->value = reid;
+			}
 		}
 	} else if (strcmp(op, "approve") == 0) {
 		x = ev(nc, FA_EV_DOMAIN_TRANSFER_APPROVE);

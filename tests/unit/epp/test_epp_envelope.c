@@ -296,6 +296,46 @@ static void test_records(void **state)
 }
 
 /*
+ * A transfer request the registry approves at once (trStatus
+ * serverApproved) moves the domain as an approve does; a transfer
+ * response naming a registrar that is not a client id is a reject.
+ */
+static void test_transfer_responses(void **state)
+{
+	struct tu_buf b = { 0 };
+	struct fa_txn t;
+	struct fa_reject rej;
+
+	tu_buf_str(&b, "#fluxaudit-epp-log v1\n");
+	size_t at0 = rec(&b, T0 " clid=reg-gain", "cmd_domain_transfer_request.xml",
+			 "rsp_domain_trndata_instant.xml", NULL);
+	size_t end0 = b.len;
+	size_t at1 = rec(&b, T0 " clid=reg-gain", "cmd_domain_transfer_request.xml",
+			 "rsp_domain_trndata_badid.xml", NULL);
+	struct fa_epp_reader *r = tu_open("trn.log", b.p, b.len, FA_EPP_AUTO, 0);
+	assert_int_equal(fa_txn_init(&t), FA_OK);
+
+	next_ok(r, &t, at0, end0);
+	assert_int_equal(t.nevents, 2);
+	assert_int_equal(t.events[0].kind, FA_EV_DOMAIN_TRANSFER_REQUEST);
+	assert_string_equal(t.events[0].domain, "moving.example");
+	assert_int_equal(t.events[1].kind, FA_EV_DOMAIN_TRANSFER_APPROVE);
+	assert_string_equal(t.events[1].domain, "moving.example");
+	assert_string_equal(t.events[1].value, "reg-gain");
+
+	memset(&rej, 0, sizeof(rej));
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EPARSE);
+	assert_true(rej.pos.offset == at1);
+	assert_string_equal(rej.reason, "invalid <domain:reID> \"=HYPERLINK(\"x\")\": "
+			    "quote, backslash or comma");
+	assert_int_equal(fa_epp_reader_next(r, &t, &rej), FA_EOF);
+
+	fa_epp_reader_free(r);
+	fa_txn_deinit(&t);
+	tu_buf_free(&b);
+}
+
+/*
  * The contract fixes FA_EPARSE for malformed XML, FA_EREFUSED for DTDs and
  * entities and FA_ELIMIT for size limits; for an unknown command, a bad
  * name or address or a bad header either FA_EPARSE or FA_EREFUSED is right.
@@ -743,6 +783,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_transfer_responses),
 		cmocka_unit_test(test_bad_records_in_middle),
 		cmocka_unit_test(test_file_identity_and_resume),
 		cmocka_unit_test(test_frame_time_from_mtime),
