@@ -812,7 +812,7 @@ static int seed_domains_more(struct run *r, const char **names, size_t n, const 
 			     const char *from_id)
 {
 	int rc = FA_OK;
-	if (uses_ns_sets(r->set)) {
+	if (uses_ns_sets(r->set) || fa_rule_engine_domain_providers(r->eng)) {
 		rc = seed_ns_sets(r, names, n, from, from_id);
 	}
 	if (rc == FA_OK && (set_uses(r->set, FA_RULE_E_DOMAIN, "since_contact_change") ||
@@ -918,7 +918,7 @@ static int ns_hosts(struct run *r, const PGresult *res, const struct names *doma
 {
 	int rc = FA_OK;
 	if (!set_uses(r->set, FA_RULE_E_DOMAIN, "distinct_ns_addrs") &&
-	    !uses_delegations(r->set)) {
+	    !uses_delegations(r->set) && !fa_rule_engine_domain_providers(r->eng)) {
 		return FA_OK;
 	}
 	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {

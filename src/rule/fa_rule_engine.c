@@ -725,6 +725,27 @@ void fa_rule_engine_set_enrich(struct fa_rule_engine *eng,
 			       const struct fa_enrich *enrich)
 {
 	eng->enrich = enrich;
+
+	/* A domain is on a provider when its name servers are, by name or
+	 * by the ASN of their addresses: the discount needs their trackers
+	 * whether or not a metric reads them. */
+	if (fa_rule_engine_domain_providers(eng)) {
+		eng->track[FA_RULE_E_HOST] = true;
+		eng->seeds[FA_RULE_E_HOST] = fa_rule_entities[FA_RULE_E_HOST].seeded;
+	}
+}
+
+bool fa_rule_engine_domain_providers(const struct fa_rule_engine *eng)
+{
+	if (eng->enrich == NULL || !eng->track[FA_RULE_E_DOMAIN]) {
+		return false;
+	}
+	for (size_t i = 0; i < eng->set->npolicies; i++) {
+		if (eng->set->discount[i].allowlist > 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 const struct fa_enrich *fa_rule_engine_enrich(const struct fa_rule_engine *eng)

@@ -436,6 +436,13 @@ struct fa_rule {
 };
 
 /**
+ * @brief Whether domain findings may be lowered for an allowlisted
+ *        provider (enrichment set, a policy with allowlist_discount, domain
+ *        trackers): the engine then tracks the domains' name servers.
+ */
+bool fa_rule_engine_domain_providers(const struct fa_rule_engine *eng);
+
+/**
  * @brief Whether a rule reads only name-server churn metrics (NS and glue
  *        changes, NS sets and addresses seen, a registrar's NS-change
  *        surge and bulk moves): the rules a high-change business model

@@ -388,6 +388,40 @@ static void test_high_change_discount(void **state)
 	fa_enrich_free(en);
 }
 
+/*
+ * A domain whose name servers sit in an allowlisted AS is lowered even
+ * when no rule reads host metrics: its name servers' trackers are kept
+ * for the discount alone.
+ */
+static void test_allowlist_by_asn_only_domain_rules(void **state)
+{
+	static const char text[] =
+		"policy: d\n"
+		"scoring: {allowlist_discount: 50}\n"
+		"rules:\n"
+		"  - {id: d, description: d, entity: domain, severity: low, score: 40,\n"
+		"     when: \"ns_changes[1h] >= 1\"}\n";
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	char got[256];
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "d.yaml", text, strlen(text), &diag, NULL),
+			 FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+	feed(eng, 1, 0, "host.addr_add", NULL, "ns1.any.example", "21.0.0.5", "t1");
+	feed(eng, 2, 10, "domain.ns_add", "any.example", "ns1.any.example", NULL, "t2");
+	feed(eng, 3, 20, "domain.ns_add", "mixed.example", "ns1.any.example", NULL, "t3");
+	feed(eng, 4, 20, "domain.ns_add", "mixed.example", "ns1.other.example", NULL, "t3");
+	findings(eng, got, sizeof(got));
+	assert_string_equal(got, "domain any.example 20 Anycast\n"
+				 "domain mixed.example 40\n");
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
 static void test_scoring_errors(void **state)
 {
 	static const struct {
@@ -700,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_without_enrichment),
 		cmocka_unit_test(test_allowlist_discount),
 		cmocka_unit_test(test_high_change_discount),
+		cmocka_unit_test(test_allowlist_by_asn_only_domain_rules),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
 		cmocka_unit_test(test_shared_identity),
