@@ -168,6 +168,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		return FA_EXIT_FAIL;
 	}
 	eo.enrich = enrich;
+	fa_cli_note_discounts(cli, "evaluate", set, enrich != NULL);
 
 	int status = FA_EXIT_OK;
 	struct fa_store *store = NULL;

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum {
@@ -89,6 +90,17 @@ struct fa_enrich;
  */
 int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 		       const char *config, struct fa_enrich **e);
+
+struct fa_rule_set;
+
+/**
+ * @brief Say on stderr that the set's score discounts cannot apply when
+ *        no enrichment configuration was given (they need its allowlist
+ *        and high-change registrars); nothing when they can or there are
+ *        none.
+ */
+void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
+			   const struct fa_rule_set *set, bool enrich);
 
 /** @brief Directory of the shipped SQL migrations (build tree or install). */
 const char *fa_cli_sql_dir(void);

@@ -9,6 +9,7 @@
 #include "cli/fa_cli.h"
 #include "enrich/fa_enrich.h"
 #include "cli/fa_out.h"
+#include "rule/fa_rule.h"
 #include "store/fa_store.h"
 
 int fa_cli_open_store(const struct fa_cli *cli, struct fa_store **store)
@@ -79,6 +80,16 @@ out:
 	fa_out_free(out);
 	fa_store_close(store);
 	return status;
+}
+
+void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
+			   const struct fa_rule_set *set, bool enrich)
+{
+	if (!enrich && fa_rule_set_discounts(set)) {
+		fprintf(stderr, "%s: %s: note: the policies lower scores for allowlisted "
+			"providers and high-change registrars, but no --enrich configuration "
+			"names any: every rule counts in full\n", cli->prog, cmd);
+	}
 }
 
 int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,

@@ -67,6 +67,12 @@ struct fa_rule_set *fa_rule_set_new(const struct fa_rule_load_opts *opts);
 void fa_rule_set_free(struct fa_rule_set *set);
 
 /**
+ * @brief Whether a policy of the set lowers scores by enrichment data
+ *        (scoring.allowlist_discount or high_change_discount above 0).
+ */
+bool fa_rule_set_discounts(const struct fa_rule_set *set);
+
+/**
  * @brief Parse one policy document and add its rules to the set.
  *
  * All or nothing per document: when any error is found, every error of

@@ -690,6 +690,16 @@ struct fa_rule_set *fa_rule_set_new(const struct fa_rule_load_opts *opts)
 	return set;
 }
 
+bool fa_rule_set_discounts(const struct fa_rule_set *set)
+{
+	for (size_t i = 0; i < set->npolicies; i++) {
+		if (set->discount[i].allowlist > 0 || set->discount[i].high_change > 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void fa_rule_set_free(struct fa_rule_set *set)
 {
 	if (set == NULL) {

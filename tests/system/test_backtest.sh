@@ -33,7 +33,8 @@ new,host,ns2.alpha-dns.example,,40,,glue-churn,2026-11-02T09:02:08.246000Z
 new,host,ns2.beta-dns.example,,40,,glue-churn,2026-11-02T10:31:31.571000Z
 unchanged,registrar,reg-gamma,50,50,failed-burst,failed-burst,2026-11-06T10:22:10Z" \
 	"$(tr -d '\r' < "$tmp/all.csv")"
-expect "summary on stderr" "current policies: 181 events, 4 entities flagged
+expect "summary on stderr" "fluxaudit: backtest: note: the policies lower scores for allowlisted providers and high-change registrars, but no --enrich configuration names any: every rule counts in full
+current policies: 181 events, 4 entities flagged
 candidate policies: 181 events, 6 entities flagged
 new 3, gone 1, changed 0, unchanged 3" "$(cat "$tmp/err")"
 expect "nothing written" "0|0" \

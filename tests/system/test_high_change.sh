@@ -73,7 +73,14 @@ import json, sys
 for r in json.load(sys.stdin)["rules"]:
     print(r["rule"], r["score"], r["discount"])')"
 
-# Without the enrichment configuration nothing is declared.
+# Without the enrichment configuration nothing is declared, and evaluate
+# says so.
+fa evaluate --policy "$tmp/pol" --dry-run > /dev/null 2> "$tmp/err"
+expect "note without --enrich" "fluxaudit: evaluate: note: the policies lower scores for allowlisted providers and high-change registrars, but no --enrich configuration names any: every rule counts in full" \
+	"$(grep note "$tmp/err")"
+fa evaluate --policy "$tmp/pol" --dry-run --enrich "$tmp/hc.yaml" > /dev/null 2> "$tmp/err"
+expect "no note with --enrich" "" "$(grep note "$tmp/err")"
+
 expect "no enrichment, full scores" "10,domain,beta-dns.example,any-move
 40,domain,fluxy.example,ns-churn" \
 	"$(evaluate | grep -E 'beta-dns|ns-churn')"
