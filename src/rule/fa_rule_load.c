@@ -391,11 +391,23 @@ static const char *const scoring_keys[S__COUNT] = {
 };
 static const char *const flux_keys[3] = { "addresses", "asns", "name_servers" };
 
+/* A plain decimal (digits, at most one point): no sign, exponent, hex
+ * or infinity, which strtod alone would take. */
 static bool number(const char *s, double lo, double hi, double *out)
 {
+	size_t digits = 0, points = 0;
 	char *end = NULL;
 
-	if ((*s < '0' || *s > '9') && *s != '.') {
+	for (const char *c = s; *c != '\0'; c++) {
+		if (*c >= '0' && *c <= '9') {
+			digits++;
+		} else if (*c == '.' && points++ == 0) {
+			continue;
+		} else {
+			return false;
+		}
+	}
+	if (digits == 0 || digits > 15) {
 		return false;
 	}
 	*out = strtod(s, &end);

@@ -436,6 +436,14 @@ static void test_scoring_errors(void **state)
 		  "allowlist_discount, flux_score, high_change_discount)" },
 		{ "scoring:\n  high_change_discount: 50.5\n",
 		  "t.yaml:3:25: high_change_discount is not a whole percentage from 0 to 100" },
+		{ "scoring:\n  high_change_discount: 0x32\n",
+		  "t.yaml:3:25: high_change_discount is not a whole percentage from 0 to 100" },
+		{ "scoring:\n  allowlist_discount: 1e2\n",
+		  "t.yaml:3:23: allowlist_discount is not a whole percentage from 0 to 100" },
+		{ "scoring:\n  flux_score: {asns: -1}\n",
+		  "t.yaml:3:22: flux_score weight \"-1\" is not a number from 0 to 10000" },
+		{ "scoring:\n  flux_score: {asns: 1.2.3}\n",
+		  "t.yaml:3:22: flux_score weight \"1.2.3\" is not a number from 0 to 10000" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[2048];
