@@ -1350,12 +1350,35 @@ static bool placeholder_name(const char *name)
 	return false;
 }
 
+/* Blanks, controls and the zero-width and formatting characters that
+ * show nothing: a name or city of only these is missing. */
+static bool blank_cp(uint32_t cp)
+{
+	return cp <= 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad || cp == 0x1680 ||
+	       cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x2064) ||
+	       cp == 0x3000 || cp == 0xfeff;
+}
+
+/* Whether s shows a character; bytes that are not UTF-8 count as shown. */
 static bool visible(const char *s)
 {
-	for (const char *c = s; c != NULL && *c != '\0'; c++) {
-		if ((unsigned char)*c > ' ') {
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p != NULL && *p != '\0') {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		uint32_t cp = len == 1 ? *p : len == 0 ? 0 : *p & (0x7f >> len);
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				return true;
+			}
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (len == 0 || !blank_cp(cp)) {
 			return true;
 		}
+		p += len;
 	}
 	return false;
 }

@@ -560,6 +560,10 @@ static void test_registrant(void **state)
 		{ NULL, 31, 1 },
 		{ " \t", 31, 1 },
 		{ NULL, 15, 0 },
+		{ "\xc2\xa0", 31, 1 },			/* no-break space */
+		{ "\xe2\x80\x8b\xe3\x80\x80", 31, 1 },	/* zero-width, ideographic */
+		{ "\xc2\xa0K\xc3\xb6ln", 31, 0 },
+		{ "\xe6\x9d\xb1\xe4\xba\xac", 31, 0 },		/* Tokyo in kanji */
 	};
 	for (size_t i = 0; i < sizeof(cities) / sizeof(cities[0]); i++) {
 		char id[16];
