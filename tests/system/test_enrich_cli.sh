@@ -70,7 +70,7 @@ declarations,$tmp/declarations.csv,2,,,0,"
 run 0 check --config "$tmp/enrich.yaml" --stats
 # 8 * 12 + 3 * 24 bytes of ranges, 2 * 65537 * 4 of index; consumer: gap,
 # /22, /24, /22 again, gap
-grep -qxF 'enrich check: pfx2as 5 prefixes, 8 IPv4 + 3 IPv6 ranges, 524464 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes' "$tmp/err" ||
+grep -qxF 'enrich check: pfx2as 5 prefixes, 8 IPv4 + 3 IPv6 ranges, 524464 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes; PTR 0 IPv4 + 0 IPv6 addresses, 0 bytes' "$tmp/err" ||
 	fail "check --stats: $(cat "$tmp/err")"
 
 # lookup: addresses and hosts
@@ -109,7 +109,7 @@ allowlist:
 colour: blue
 YAML
 run 1 check --config "$tmp/bad.yaml"
-expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations)
+expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations, consumer_ptr)
 fluxaudit: enrich check: \"$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-map.mmdb\" is not a usable MaxMind DB: data section: map at offset 4 claims 1000000 entries, more than the bytes left
 fluxaudit: enrich check: $tmp/bad.pfx2as:2: 1.0.0.1/24 has bits set after the prefix length
 fluxaudit: enrich check: $tmp/bad.pfx2as: refused: 1 malformed line, nothing of this file is used

@@ -653,7 +653,7 @@ static void test_config_errors(void **state)
 
 	static const char *const w1[] = {
 		"x.yaml:3:1: unknown key \"extra\" in the enrichment configuration (expected one "
-		"of: asn, consumer_prefixes, allowlist, declarations)",
+		"of: asn, consumer_prefixes, allowlist, declarations, consumer_ptr)",
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
 		"x.yaml: configuration refused (errors above), nothing of it is used",
 	};
