@@ -147,6 +147,17 @@ expect_err "refused PTR table" "fluxaudit: enrich check: $tmp/bad-ptr.txt:1: exp
 fluxaudit: enrich check: $tmp/bad-ptr.txt: refused: 1 malformed line, nothing of this file is used
 fluxaudit: enrich check: $tmp/bad-ptr.yaml: configuration refused (1 error), nothing of it is used"
 
+# the commented consumer_ptr example of the shipped configuration, used
+# as it stands on the same table
+sed -n '/^# consumer_ptr:$/,/^#   embedded_address: required$/p' \
+	"$FA_SOURCE_DIR/policies/enrich/enrichment.yaml" |
+	sed -e 's/^# \{0,1\}//' -e "s|ptr-scan.txt|$tmp/ptr.txt|" > "$tmp/shipped-ptr.yaml"
+grep -q '^  embedded_address: required$' "$tmp/shipped-ptr.yaml" ||
+	fail "shipped consumer_ptr example not found: $(cat "$tmp/shipped-ptr.yaml")"
+run 0 check --config "$tmp/shipped-ptr.yaml" --format csv
+expect_out "shipped ptr example" "source,path,entries,ipv4,ipv6,shadowed,detail
+consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without their address\""
+
 # refused inputs: every message, then the refusal; exit 1
 cat > "$tmp/bad.yaml" <<YAML
 asn:
