@@ -11,11 +11,12 @@
  * the sorted entries.
  *
  * Patterns are POSIX extended regular expressions from the operator's
- * configuration, compiled with the C library. Two constructs are refused
+ * configuration, compiled with the C library. Two things are refused
  * before regcomp sees them: back-references, whose matching cost can
- * grow exponentially with the name, and a repetition interval applied to
- * something that already holds one, which glibc compiles by copying the
- * inner expression (a{200}){200} would become 40,000 copies).
+ * grow exponentially with the name, and patterns that would compile to
+ * too many elements: glibc compiles "x+" and "x{m,n}" by copying x, so
+ * "(a{200}){200}" would become 40,000 copies and "1+++...+" doubles with
+ * every '+' (the fuzzer found that one).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,22 +83,24 @@ static size_t skip_bracket(const char *p, size_t i)
 	return p[i] == ']' ? i + 1 : i;
 }
 
-/* "{m}", "{m,}" or "{m,n}" at p[i]: the index after it and the largest
- * count written, or 0 when it is not an interval (regcomp judges). */
-static size_t interval(const char *p, size_t i, unsigned long *max)
+/* "{m}", "{m,}", "{m,n}" or glibc's "{,n}" at p[i]: the index after it,
+ * the largest count written and whether it has no upper bound; 0 when
+ * it is not an interval (regcomp judges). */
+static size_t interval(const char *p, size_t i, unsigned long *max, bool *unbounded)
 {
 	size_t j = i + 1;
 	unsigned long v = 0;
-	bool digits = false;
+	bool comma = false;
 
 	*max = 0;
+	*unbounded = false;
 	while (is_digit(p[j])) {
 		v = v > 100000 ? v : v * 10 + (unsigned long)(p[j] - '0');
-		digits = true;
 		j++;
 	}
 	*max = v;
 	if (p[j] == ',') {
+		comma = true;
 		j++;
 		unsigned long w = 0;
 		while (is_digit(p[j])) {
@@ -105,77 +108,137 @@ static size_t interval(const char *p, size_t i, unsigned long *max)
 			j++;
 		}
 		*max = w > v ? w : v;
+		*unbounded = p[j - 1] == ',';
 	}
-	return digits && p[j] == '}' ? j + 1 : 0;
+	return (j > i + 1 || comma) && p[j] == '}' ? j + 1 : 0;
 }
 
 /*
- * Refuse what would make compiling or matching costly. prev tells what
- * an interval would apply to: 0 nothing or a plain atom, 1 a group that
- * holds an interval, 2 an interval (or an operator after one).
+ * The size of a pattern once compiled, estimated the way glibc builds
+ * it: "x+" becomes "xx*" and "x{m,n}" n copies of x, so repetitions
+ * multiply what they repeat, and stacked ones multiply each other
+ * ("1++++" doubles four times). Counts saturate at CAP.
  */
-static bool pattern_safe(const char *p, char *why, size_t whylen)
-{
-	bool holds[FA_ENRICH_PTR_MAX_PATTERN + 1];
-	size_t depth = 0, i = 0;
-	int prev = 0;
+#define CAP (1UL << 30)
 
-	while (p[i] != '\0') {
-		char c = p[i];
-		if (c == '\\') {
-			if (p[i + 1] >= '1' && p[i + 1] <= '9') {
-				snprintf(why, whylen, "back-references (\\%c) are not accepted",
-					 p[i + 1]);
-				return false;
-			}
-			i += p[i + 1] != '\0' ? 2 : 1;
-			prev = 0;
-		} else if (c == '[') {
-			i = skip_bracket(p, i);
-			prev = 0;
-		} else if (c == '(') {
-			holds[depth++] = false;
-			i++;
-			prev = 0;
-		} else if (c == ')') {
-			bool h = depth > 0 && holds[depth - 1];
-			if (depth > 0) {
-				depth--;
-			}
-			if (h && depth > 0) {
-				holds[depth - 1] = true;
-			}
-			prev = h ? 1 : 0;
-			i++;
-		} else if (c == '{') {
+struct est {
+	const char *p;
+	size_t i;
+	unsigned depth;
+	char *why;
+	size_t whylen;
+	bool bad;
+};
+
+static unsigned long add_cap(unsigned long a, unsigned long b)
+{
+	return a + b > CAP ? CAP : a + b;
+}
+
+static unsigned long mul_cap(unsigned long a, unsigned long b)
+{
+	return b != 0 && a > CAP / b ? CAP : a * b;
+}
+
+static unsigned long est_alt(struct est *c);
+
+static unsigned long est_atom(struct est *c)
+{
+	const char *p = c->p;
+
+	if (p[c->i] == '(') {
+		c->i++;
+		c->depth++;
+		unsigned long w = est_alt(c);
+		c->depth--;
+		if (p[c->i] == ')') {
+			c->i++;
+		}
+		return add_cap(w, 1);
+	}
+	if (p[c->i] == '[') {
+		c->i = skip_bracket(p, c->i);
+		return 1;
+	}
+	if (p[c->i] == '\\') {
+		if (p[c->i + 1] >= '1' && p[c->i + 1] <= '9') {
+			snprintf(c->why, c->whylen, "back-references (\\%c) are not accepted",
+				 p[c->i + 1]);
+			c->bad = true;
+		}
+		c->i += p[c->i + 1] != '\0' ? 2 : 1;
+		return 1;
+	}
+	c->i++;
+	return 1;
+}
+
+static unsigned long est_piece(struct est *c)
+{
+	const char *p = c->p;
+	unsigned long w = est_atom(c);
+
+	while (!c->bad) {
+		char op = p[c->i];
+		if (op == '*' || op == '?') {
+			c->i++;
+		} else if (op == '+') {
+			w = mul_cap(w, 2);
+			c->i++;
+		} else if (op == '{') {
 			unsigned long max;
-			size_t end = interval(p, i, &max);
+			bool unbounded;
+			size_t end = interval(p, c->i, &max, &unbounded);
 			if (end == 0) {
-				i++;
-				prev = 0;
-				continue;
+				break;	/* not an interval: the next atom */
 			}
 			if (max > FA_ENRICH_PTR_MAX_REPEAT) {
-				snprintf(why, whylen, "repetition count %lu is above %d", max,
+				snprintf(c->why, c->whylen, "repetition count %lu is above %d", max,
 					 FA_ENRICH_PTR_MAX_REPEAT);
-				return false;
+				c->bad = true;
 			}
-			if (prev != 0) {
-				snprintf(why, whylen, "a repetition interval applied to an "
-					 "expression that holds one is not accepted");
-				return false;
-			}
-			if (depth > 0) {
-				holds[depth - 1] = true;
-			}
-			prev = 2;
-			i = end;
-		} else if (c == '*' || c == '+' || c == '?') {
-			i++;	/* what it applies to stays what it was */
+			w = mul_cap(w, (max == 0 ? 1 : max) + (unbounded ? 1 : 0));
+			c->i = end;
 		} else {
-			i++;
-			prev = 0;
+			break;
 		}
+	}
+	return w;
+}
+
+static unsigned long est_alt(struct est *c)
+{
+	const char *p = c->p;
+	unsigned long w = 0;
+
+	while (!c->bad && p[c->i] != '\0') {
+		if (p[c->i] == ')' && c->depth > 0) {
+			break;
+		}
+		if (p[c->i] == '|') {
+			c->i++;
+			w = add_cap(w, 1);
+			continue;
+		}
+		w = add_cap(w, est_piece(c));
+	}
+	return w;
+}
+
+/* Refuse what would make compiling or matching costly. */
+static bool pattern_safe(const char *p, char *why, size_t whylen)
+{
+	struct est c = { .p = p, .why = why, .whylen = whylen };
+	unsigned long w = est_alt(&c);
+
+	if (c.bad) {
+		return false;
+	}
+	if (w > FA_ENRICH_PTR_MAX_SIZE) {
+		snprintf(why, whylen, "it would compile to %s%lu elements, more than %d "
+			 "(repetitions multiply what they repeat)", w == CAP ? "over " : "", w,
+			 FA_ENRICH_PTR_MAX_SIZE);
+		return false;
 	}
 	return true;
 }

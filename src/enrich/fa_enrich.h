@@ -54,6 +54,11 @@
 /** Largest count of a repetition interval ("{m,n}") in a PTR pattern. */
 #define FA_ENRICH_PTR_MAX_REPEAT 255
 
+/** Most elements a PTR pattern may compile to: characters, bracket
+ *  expressions and groups, each repetition ("+", "{m,n}") multiplying
+ *  what it repeats by the copies it makes. */
+#define FA_ENRICH_PTR_MAX_SIZE 4096
+
 /** Deepest nesting of maps, arrays and pointers accepted in a MaxMind DB
  *  data record (ASN records have 1 level, City records 4). */
 #define FA_ENRICH_MMDB_MAX_DEPTH 32
@@ -321,10 +326,10 @@ int fa_enrich_add_provider_asn(struct fa_enrich *e, const char *provider,
  * @brief Add a PTR name pattern (POSIX extended regular expression,
  *        matched without regard to case against the whole name, which
  *        is lower case without the trailing dot). Patterns must be added
- *        before the first PTR table. Back-references and repetition
- *        intervals applied to something that already holds one are
- *        refused (they make matching or compiling costly), as are
- *        interval counts above FA_ENRICH_PTR_MAX_REPEAT.
+ *        before the first PTR table. Back-references, interval counts
+ *        above FA_ENRICH_PTR_MAX_REPEAT and patterns that would compile
+ *        to more than FA_ENRICH_PTR_MAX_SIZE elements are refused (they
+ *        make matching or compiling costly).
  * @param[in] pattern NUL-terminated (copied)
  * @param[in] exclude true for a pattern whose match vetoes a name
  * @param[in] origin "FILE:LINE[:COLUMN]" for messages (copied)

@@ -437,7 +437,7 @@ static void pattern_fails(const char *pattern, const char *want)
 
 static void test_bad_patterns(void **state)
 {
-	char long_pat[FA_ENRICH_PTR_MAX_PATTERN + 2];
+	char long_pat[FA_ENRICH_PTR_MAX_PATTERN + 200];
 	(void)state;
 
 	pattern_fails("(dyn", "x.yaml:4:7: invalid pattern \"(dyn\": Unmatched ( or \\(");
@@ -446,28 +446,37 @@ static void test_bad_patterns(void **state)
 		      "expression");
 	pattern_fails("(dyn)\\1", "x.yaml:4:7: invalid pattern \"(dyn)\\1\": back-references "
 		      "(\\1) are not accepted");
-	pattern_fails("(a{2}){3}", "x.yaml:4:7: invalid pattern \"(a{2}){3}\": a repetition "
-		      "interval applied to an expression that holds one is not accepted");
-	pattern_fails("((a{2}b)c)*{3}", "x.yaml:4:7: invalid pattern \"((a{2}b)c)*{3}\": a "
-		      "repetition interval applied to an expression that holds one is not "
-		      "accepted");
-	pattern_fails("a{2}{3}", "x.yaml:4:7: invalid pattern \"a{2}{3}\": a repetition "
-		      "interval applied to an expression that holds one is not accepted");
+	pattern_fails("((a{16}){16}){17}", "x.yaml:4:7: invalid pattern \"((a{16}){16}){17}\": "
+		      "it would compile to 4641 elements, more than 4096 (repetitions multiply "
+		      "what they repeat)");
+	/* what the fuzzer found: every '+' doubles what it repeats */
+	char plus[160];
+	snprintf(plus, sizeof(plus), "(dyn|1%s", "++++++++++++++++++++++++++++++++++++++++");
+	snprintf(long_pat, sizeof(long_pat), "x.yaml:4:7: invalid pattern \"%s\": it would "
+		 "compile to over 1073741824 elements, more than 4096 (repetitions multiply "
+		 "what they repeat)", plus);
+	pattern_fails(plus, long_pat);
+	pattern_fails("x{,300}", "x.yaml:4:7: invalid pattern \"x{,300}\": repetition count 300 "
+		      "is above 255");
 	pattern_fails("a{1,256}", "x.yaml:4:7: invalid pattern \"a{1,256}\": repetition count "
 		      "256 is above 255");
 	pattern_fails("", "x.yaml:4:7: a pattern must have 1 to 256 bytes, this one has 0");
-	memset(long_pat, 'a', sizeof(long_pat) - 1);
-	long_pat[sizeof(long_pat) - 1] = '\0';
+	memset(long_pat, 'a', FA_ENRICH_PTR_MAX_PATTERN + 1);
+	long_pat[FA_ENRICH_PTR_MAX_PATTERN + 1] = '\0';
 	pattern_fails(long_pat, "x.yaml:4:7: a pattern must have 1 to 256 bytes, this one has 257");
 
-	/* accepted: intervals side by side, in brackets, a literal brace */
+	/* accepted: intervals side by side and stacked while small, in
+	 * brackets; 4096 elements exactly */
 	struct fa_enrich *e = fa_enrich_new();
 	struct fa_enrich_diag diag = { 0 };
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "^[0-9]{1,3}-[0-9]{1,3}(x{2})+$", false,
 						   "o", &diag), FA_OK);
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "[{(\\1]{2}", false, "o", &diag), FA_OK);
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "a{255}", true, "o", &diag), FA_OK);
-	for (int i = 3; i < FA_ENRICH_PTR_MAX_PATTERNS; i++) {
+	assert_int_equal(fa_enrich_add_ptr_pattern(e, "(a{2}){3}b{2}{3}", true, "o", &diag), FA_OK);
+	/* (15 + 1) * 256 = 4096: "{255,}" makes 256 copies */
+	assert_int_equal(fa_enrich_add_ptr_pattern(e, "(a{15}){255,}", true, "o", &diag), FA_OK);
+	for (int i = 5; i < FA_ENRICH_PTR_MAX_PATTERNS; i++) {
 		assert_int_equal(fa_enrich_add_ptr_pattern(e, "dyn", false, "o", &diag), FA_OK);
 	}
 	static const char *const w[] = { "o: more than 64 patterns" };
