@@ -3,8 +3,9 @@
  * @file fa_enrich.h
  * @brief Enrichment of addresses and name-server hosts for the rule
  *        engine: IP to ASN (MaxMind DB files and routeviews pfx2as
- *        tables), consumer/dynamic prefix lists, DNS-provider and CDN
- *        allowlists, static/dynamic declarations of hosts and domains.
+ *        tables), consumer/dynamic prefix lists and PTR names, DNS-provider
+ *        and CDN allowlists, static/dynamic declarations of hosts and
+ *        domains.
  *
  * An enrichment set is built once from a YAML configuration file (or
  * piece by piece with the fa_enrich_add_* calls and fa_enrich_finish),
