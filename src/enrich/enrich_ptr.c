@@ -11,12 +11,12 @@
  * the sorted entries.
  *
  * Patterns are POSIX extended regular expressions from the operator's
- * configuration, compiled with the C library. Two things are refused
- * before regcomp sees them: back-references, whose matching cost can
- * grow exponentially with the name, and patterns that would compile to
- * too many elements: glibc compiles "x+" and "x{m,n}" by copying x, so
- * "(a{200}){200}" would become 40,000 copies and "1+++...+" doubles with
- * every '+' (the fuzzer found that one).
+ * configuration, compiled with the C library. What makes glibc's engine
+ * slow or hungry is refused before regcomp sees it (pattern_safe):
+ * back-references, whose matching cost can grow exponentially with the
+ * name; patterns that would compile to too many elements; repetitions of
+ * repetitions and of expressions that can match the empty string (the
+ * fuzzer found "1+++..." taking gigabytes and "(^)++++++a" stalling).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,10 +114,15 @@ static size_t interval(const char *p, size_t i, unsigned long *max, bool *unboun
 }
 
 /*
- * The size of a pattern once compiled, estimated the way glibc builds
- * it: "x+" becomes "xx*" and "x{m,n}" n copies of x, so repetitions
- * multiply what they repeat, and stacked ones multiply each other
- * ("1++++" doubles four times). Counts saturate at CAP.
+ * What a pattern costs glibc. Its size once compiled: "x+" becomes
+ * "xx*" and "x{m,n}" n copies of x, so repetitions multiply what they
+ * repeat ("1++++" doubles four times). And two shapes whose compiling
+ * time explodes although they are small: a repetition right after a
+ * repetition ("a+*", undefined in POSIX anyway), and a repetition of
+ * something that can match the empty string ("(^)+", "(a?)+", "(a|)*"),
+ * whose epsilon closures glibc computes in time exponential in the
+ * nesting ("(^)+++++a" ran over a minute without finishing). Sizes
+ * saturate at CAP.
  */
 #define CAP (1UL << 30)
 
@@ -130,6 +135,12 @@ struct est {
 	bool bad;
 };
 
+/* Size of a parsed piece and whether it can match the empty string. */
+struct part {
+	unsigned long size;
+	bool empty;
+};
+
 static unsigned long add_cap(unsigned long a, unsigned long b)
 {
 	return a + b > CAP ? CAP : a + b;
@@ -140,76 +151,102 @@ static unsigned long mul_cap(unsigned long a, unsigned long b)
 	return b != 0 && a > CAP / b ? CAP : a * b;
 }
 
-static unsigned long est_alt(struct est *c);
+static void refuse(struct est *c, const char *why)
+{
+	if (!c->bad) {
+		snprintf(c->why, c->whylen, "%s", why);
+		c->bad = true;
+	}
+}
 
-static unsigned long est_atom(struct est *c)
+static struct part est_alt(struct est *c);
+
+static struct part est_atom(struct est *c)
 {
 	const char *p = c->p;
+	char ch = p[c->i];
 
-	if (p[c->i] == '(') {
+	if (ch == '(') {
 		c->i++;
 		c->depth++;
-		unsigned long w = est_alt(c);
+		struct part in = est_alt(c);
 		c->depth--;
 		if (p[c->i] == ')') {
 			c->i++;
 		}
-		return add_cap(w, 1);
+		return (struct part){ add_cap(in.size, 1), in.empty };
 	}
-	if (p[c->i] == '[') {
+	if (ch == '[') {
 		c->i = skip_bracket(p, c->i);
-		return 1;
+		return (struct part){ 1, false };
 	}
-	if (p[c->i] == '\\') {
-		if (p[c->i + 1] >= '1' && p[c->i + 1] <= '9') {
-			snprintf(c->why, c->whylen, "back-references (\\%c) are not accepted",
-				 p[c->i + 1]);
-			c->bad = true;
+	if (ch == '\\') {
+		char e = p[c->i + 1];
+		if (e >= '1' && e <= '9') {
+			char why[64];
+			snprintf(why, sizeof(why), "back-references (\\%c) are not accepted", e);
+			refuse(c, why);
 		}
-		c->i += p[c->i + 1] != '\0' ? 2 : 1;
-		return 1;
+		c->i += e != '\0' ? 2 : 1;
+		/* glibc's word and buffer anchors match no character */
+		bool anchor = e == 'b' || e == 'B' || e == '<' || e == '>' || e == '`' ||
+			      e == '\'';
+		return (struct part){ 1, anchor };
 	}
 	c->i++;
-	return 1;
+	return (struct part){ 1, ch == '^' || ch == '$' };
 }
 
-static unsigned long est_piece(struct est *c)
+static struct part est_piece(struct est *c)
 {
 	const char *p = c->p;
-	unsigned long w = est_atom(c);
+	struct part w = est_atom(c);
+	bool repeated = false;
 
 	while (!c->bad) {
 		char op = p[c->i];
-		if (op == '*' || op == '?') {
-			c->i++;
-		} else if (op == '+') {
-			w = mul_cap(w, 2);
-			c->i++;
-		} else if (op == '{') {
-			unsigned long max;
-			bool unbounded;
-			size_t end = interval(p, c->i, &max, &unbounded);
+		unsigned long max = 0, factor = 1;
+		bool unbounded = false, may_skip = false;
+		size_t end = c->i + 1;
+		if (op == '{') {
+			end = interval(p, c->i, &max, &unbounded);
 			if (end == 0) {
 				break;	/* not an interval: the next atom */
 			}
 			if (max > FA_ENRICH_PTR_MAX_REPEAT) {
-				snprintf(c->why, c->whylen, "repetition count %lu is above %d", max,
+				char why[64];
+				snprintf(why, sizeof(why), "repetition count %lu is above %d", max,
 					 FA_ENRICH_PTR_MAX_REPEAT);
-				c->bad = true;
+				refuse(c, why);
 			}
-			w = mul_cap(w, (max == 0 ? 1 : max) + (unbounded ? 1 : 0));
-			c->i = end;
+			factor = (max == 0 ? 1 : max) + (unbounded ? 1 : 0);
+			may_skip = p[c->i + 1] == ',' || p[c->i + 1] == '0';
+		} else if (op == '*' || op == '?') {
+			may_skip = true;
+		} else if (op == '+') {
+			factor = 2;
 		} else {
 			break;
 		}
+		if (repeated) {
+			refuse(c, "a repetition right after another is not accepted (POSIX leaves it "
+			       "undefined)");
+		} else if (w.empty) {
+			refuse(c, "a repetition of an expression that can match the empty string is "
+			       "not accepted");
+		}
+		w.size = mul_cap(w.size, factor);
+		w.empty = w.empty || may_skip;
+		repeated = true;
+		c->i = end;
 	}
 	return w;
 }
 
-static unsigned long est_alt(struct est *c)
+static struct part est_alt(struct est *c)
 {
 	const char *p = c->p;
-	unsigned long w = 0;
+	struct part all = { 0, false }, branch = { 0, true };
 
 	while (!c->bad && p[c->i] != '\0') {
 		if (p[c->i] == ')' && c->depth > 0) {
@@ -217,27 +254,33 @@ static unsigned long est_alt(struct est *c)
 		}
 		if (p[c->i] == '|') {
 			c->i++;
-			w = add_cap(w, 1);
+			all.size = add_cap(all.size, add_cap(branch.size, 1));
+			all.empty = all.empty || branch.empty;
+			branch = (struct part){ 0, true };
 			continue;
 		}
-		w = add_cap(w, est_piece(c));
+		struct part w = est_piece(c);
+		branch.size = add_cap(branch.size, w.size);
+		branch.empty = branch.empty && w.empty;
 	}
-	return w;
+	all.size = add_cap(all.size, branch.size);
+	all.empty = all.empty || branch.empty;
+	return all;
 }
 
 /* Refuse what would make compiling or matching costly. */
 static bool pattern_safe(const char *p, char *why, size_t whylen)
 {
 	struct est c = { .p = p, .why = why, .whylen = whylen };
-	unsigned long w = est_alt(&c);
+	struct part w = est_alt(&c);
 
 	if (c.bad) {
 		return false;
 	}
-	if (w > FA_ENRICH_PTR_MAX_SIZE) {
+	if (w.size > FA_ENRICH_PTR_MAX_SIZE) {
 		snprintf(why, whylen, "it would compile to %s%lu elements, more than %d "
-			 "(repetitions multiply what they repeat)", w == CAP ? "over " : "", w,
-			 FA_ENRICH_PTR_MAX_SIZE);
+			 "(repetitions multiply what they repeat)", w.size == CAP ? "over " : "",
+			 w.size, FA_ENRICH_PTR_MAX_SIZE);
 		return false;
 	}
 	return true;

@@ -58,7 +58,7 @@
 /** Most elements a PTR pattern may compile to: characters, bracket
  *  expressions and groups, each repetition ("+", "{m,n}") multiplying
  *  what it repeats by the copies it makes. */
-#define FA_ENRICH_PTR_MAX_SIZE 4096
+#define FA_ENRICH_PTR_MAX_SIZE 1024
 
 /** Deepest nesting of maps, arrays and pointers accepted in a MaxMind DB
  *  data record (ASN records have 1 level, City records 4). */
@@ -328,9 +328,11 @@ int fa_enrich_add_provider_asn(struct fa_enrich *e, const char *provider,
  *        matched without regard to case against the whole name, which
  *        is lower case without the trailing dot). Patterns must be added
  *        before the first PTR table. Back-references, interval counts
- *        above FA_ENRICH_PTR_MAX_REPEAT and patterns that would compile
- *        to more than FA_ENRICH_PTR_MAX_SIZE elements are refused (they
- *        make matching or compiling costly).
+ *        above FA_ENRICH_PTR_MAX_REPEAT, patterns that would compile to
+ *        more than FA_ENRICH_PTR_MAX_SIZE elements, a repetition right
+ *        after another and a repetition of an expression that can match
+ *        the empty string are refused (they make matching or compiling
+ *        costly).
  * @param[in] pattern NUL-terminated (copied)
  * @param[in] exclude true for a pattern whose match vetoes a name
  * @param[in] origin "FILE:LINE[:COLUMN]" for messages (copied)
