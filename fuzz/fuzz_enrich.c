@@ -219,7 +219,8 @@ static void ptr_table(unsigned flags, const char *buf, size_t len)
 	}
 	/* The file reader sees the same lines as the buffer reader. */
 	if (rf != FA_EIO && rf != FA_ENOMEM && rm != FA_ENOMEM) {
-		if (rf != rm || (rm == FA_EPARSE && df.count + df.dropped != dm.count + dm.dropped)) {
+		if (rf != rm ||
+		    (rm == FA_EPARSE && df.count + df.dropped != dm.count + dm.dropped)) {
 			abort();
 		}
 		if (rf == FA_OK) {

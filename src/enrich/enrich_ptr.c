@@ -229,11 +229,11 @@ static struct part est_piece(struct est *c)
 			break;
 		}
 		if (repeated) {
-			refuse(c, "a repetition right after another is not accepted (POSIX leaves it "
-			       "undefined)");
+			refuse(c, "a repetition right after another is not accepted "
+				  "(POSIX leaves it undefined)");
 		} else if (w.empty) {
-			refuse(c, "a repetition of an expression that can match the empty string is "
-			       "not accepted");
+			refuse(c, "a repetition of an expression that can match the "
+				  "empty string is not accepted");
 		}
 		w.size = mul_cap(w.size, factor);
 		w.empty = w.empty || may_skip;
@@ -492,7 +492,8 @@ static bool ptr_name(const char *s, size_t n, char *out, char *why, size_t whyle
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || s[i] == '.') {
 			if (i == label) {
-				snprintf(why, whylen, "name \"%.*s\" has an empty label", (int)n, s);
+				snprintf(why, whylen, "name \"%.*s\" has an empty label",
+					 (int)n, s);
 				return false;
 			}
 			if (i - label > FA_NAME_MAX_LABEL) {

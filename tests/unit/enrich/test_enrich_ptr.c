@@ -185,7 +185,7 @@ static void test_embedded(void **state)
 		"198.51.100.16 dyn.example.net\n"			/* 9: none */
 		"198.51.100.17 dyn-198.51-100_17.example.net\n"		/* 10: mixed separators */
 		"198.51.100.18 dyn-198-51-100.example.net\n"		/* 11: three octets */
-		"198.51.100.19 dyn-19-100-51-198-1.example.net\n"	/* 12: reversed, more after */
+		"198.51.100.19 dyn-19-100-51-198-1.example.net\n"	/* 12: reversed */
 		"198.51.100.20 dyn-c6336415.example.net\n"		/* 13: hex of .21 */
 		"2001:db8::5 dyn-2001-db8-0-0-0-0-0-5.example.net\n"	/* 14: groups */
 		"2001:db8::6 dyn.20010db8000000000000000000000006.example.net\n" /* 15: nibbles */
@@ -356,8 +356,9 @@ static void test_bad_lines(void **state)
 		"b.txt:6: name \"dyn..example.net\" has an empty label",
 		"b.txt:7: name has a character other than letters, digits, '-', '_' and '.' "
 		"(byte 0x2a at 8)",
-		"b.txt:8: name \"dyn.012345678901234567890123456789012345678901234567890123456789..."
-		"\" has a label longer than 63 bytes",
+		"b.txt:8: name "
+		"\"dyn.012345678901234567890123456789012345678901234567890123456789...\" "
+		"has a label longer than 63 bytes",
 		"b.txt:9: line is longer than 1024 bytes",
 		"b.txt:10: \"fe80::1%eth0\" is not an IPv4 or IPv6 address",
 		"b.txt: refused: 9 malformed lines, nothing of this file is used",
@@ -441,7 +442,8 @@ static void test_bad_patterns(void **state)
 	(void)state;
 
 	pattern_fails("(dyn", "x.yaml:4:7: invalid pattern \"(dyn\": Unmatched ( or \\(");
-	pattern_fails("[dyn", "x.yaml:4:7: invalid pattern \"[dyn\": Unmatched [, [^, [:, [., or [=");
+	pattern_fails("[dyn",
+		      "x.yaml:4:7: invalid pattern \"[dyn\": Unmatched [, [^, [:, [., or [=");
 	pattern_fails("*dyn", "x.yaml:4:7: invalid pattern \"*dyn\": Invalid preceding regular "
 		      "expression");
 	pattern_fails("(dyn)\\1", "x.yaml:4:7: invalid pattern \"(dyn)\\1\": back-references "
