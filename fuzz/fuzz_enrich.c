@@ -4,8 +4,12 @@
  * 0 pfx2as table, 1 consumer prefix list, 2 declarations CSV, 3 the YAML
  * configuration (its file references resolve under a directory that does
  * not exist), 4 the MaxMind DB check (the input is written to a file in
- * the working directory, as the check reads files). Every refusal must
- * say why, and a refused table or configuration must say so plainly.
+ * the working directory, as the check reads files), 5 a PTR table, read
+ * from memory and, written to a file, by the file reader too, which must
+ * come to the same result (bit 0 of data[0] / 6: names must embed their
+ * address; bit 1: the table's first line is the include pattern). Every
+ * refusal must say why, and a refused table or configuration must say so
+ * plainly.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +122,127 @@ static void mmdb(const uint8_t *buf, size_t len)
 	remove(path);
 }
 
+/* A set with the PTR patterns: the given one, or generic tokens. */
+static struct fa_enrich *ptr_set(const char *pattern, bool embedded)
+{
+	struct fa_enrich *e = fa_enrich_new();
+	struct fa_enrich_diag diag;
+	int rc;
+
+	if (e == NULL) {
+		return NULL;
+	}
+	memset(&diag, 0, sizeof(diag));
+	rc = fa_enrich_add_ptr_pattern(e, pattern != NULL ? pattern :
+				       "(^|[.-])(dyn|dhcp|pool|dsl|cable|ppp|cust)([0-9]*)([.-]|$)",
+				       false, "fuzz", &diag);
+	if (rc == FA_OK) {
+		rc = fa_enrich_add_ptr_pattern(e, "(^|[.-])(mail|mx|ns[0-9]*)([.-]|$)", true,
+					       "fuzz", &diag);
+	}
+	if (rc == FA_EPARSE && diag.count == 0) {
+		abort();
+	}
+	fa_enrich_diag_clear(&diag);
+	if (rc != FA_OK) {
+		fa_enrich_free(e);
+		return NULL;
+	}
+	fa_enrich_set_ptr_embedded(e, embedded);
+	return e;
+}
+
+static void ptr_lookups(const struct fa_enrich *e)
+{
+	static const char *const addrs[] = { "0.0.0.0", "10.1.2.3", "192.0.2.1", "::",
+					     "2001:db8::1" };
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct fa_enrich_addr a;
+		struct fa_enrich_consumer c;
+		if (fa_enrich_addr_parse(addrs[i], &a) != FA_OK) {
+			abort();
+		}
+		if (fa_enrich_consumer(e, &a, &c) &&
+		    (c.by != FA_ENRICH_BY_PTR || c.ptr == NULL || c.pattern == NULL ||
+		     c.line == 0 || strlen(c.ptr) > 253)) {
+			abort();
+		}
+	}
+}
+
+static void ptr_table(unsigned flags, const char *buf, size_t len)
+{
+	char pattern[FA_ENRICH_PTR_MAX_PATTERN + 1], path[64];
+	const char *pat = NULL;
+	struct fa_enrich_diag dm, df;
+
+	if (flags & 2) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - buf) : len;
+		if (n == 0 || n > FA_ENRICH_PTR_MAX_PATTERN || memchr(buf, '\0', n) != NULL) {
+			return;
+		}
+		memcpy(pattern, buf, n);
+		pattern[n] = '\0';
+		pat = pattern;
+		buf += n + (nl != NULL);
+		len -= n + (nl != NULL);
+	}
+	struct fa_enrich *m = ptr_set(pat, flags & 1);
+	struct fa_enrich *f = ptr_set(pat, flags & 1);
+	if (m == NULL || f == NULL) {
+		fa_enrich_free(m);
+		fa_enrich_free(f);
+		return;
+	}
+	memset(&dm, 0, sizeof(dm));
+	memset(&df, 0, sizeof(df));
+	int rm = fa_enrich_add_ptr(m, "fuzz.ptr", buf, len, &dm);
+	snprintf(path, sizeof(path), "fuzz-enrich-%ld.ptr", (long)getpid());
+	FILE *out = fopen(path, "wb");
+	int rf = FA_EIO;
+	if (out != NULL) {
+		size_t n = fwrite(buf, 1, len, out);
+		if (fclose(out) == 0 && n == len) {
+			rf = fa_enrich_add_ptr_file(f, path, NULL, &df);
+		}
+		remove(path);
+	}
+	if (rm == FA_EPARSE) {
+		must_refuse_plainly(&dm, "refused");
+	}
+	if (rm == FA_OK) {
+		if (fa_enrich_finish(m, &dm) != FA_OK) {
+			abort();
+		}
+		ptr_lookups(m);
+	}
+	/* The file reader sees the same lines as the buffer reader. */
+	if (rf != FA_EIO && rf != FA_ENOMEM && rm != FA_ENOMEM) {
+		if (rf != rm ||
+		    (rm == FA_EPARSE && df.count + df.dropped != dm.count + dm.dropped)) {
+			abort();
+		}
+		if (rf == FA_OK) {
+			size_t nm, nf;
+			const struct fa_enrich_source *sm, *sf;
+			if (fa_enrich_finish(f, &df) != FA_OK) {
+				abort();
+			}
+			sm = fa_enrich_sources(m, &nm);
+			sf = fa_enrich_sources(f, &nf);
+			if (nm != 1 || nf != 1 || sm[0].entries != sf[0].entries ||
+			    strcmp(sm[0].detail, sf[0].detail) != 0) {
+				abort();
+			}
+		}
+	}
+	fa_enrich_diag_clear(&dm);
+	fa_enrich_diag_clear(&df);
+	fa_enrich_free(m);
+	fa_enrich_free(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0) {
@@ -125,7 +250,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	const char *buf = (const char *)data + 1;
 	size_t len = size - 1;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
+	case 5:
+		ptr_table(data[0] / 6, buf, len);
+		break;
 	case 3:
 		config(buf, len);
 		break;
@@ -133,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mmdb(data + 1, len);
 		break;
 	default:
-		tables(data[0] % 5, buf, len);
+		tables(data[0] % 6, buf, len);
 		break;
 	}
 	return 0;

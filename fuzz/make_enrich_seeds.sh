@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # Write fuzz seeds for fuzz_enrich into DIR: the tables of
 # tests/data/enrich behind their parser byte (0x00 pfx2as, 0x01 consumer
-# prefixes, 0x02 declarations CSV), the shipped example configuration
-# (0x03), and, when the shared corpus is there, the small MaxMind DB test
-# files (0x04).
+# prefixes, 0x02 declarations CSV, 0x05 PTR table with fixed patterns,
+# 0x0b the same with names that must embed their address, 0x11 with the
+# include pattern on its first line), the shipped example configuration
+# and one with a consumer_ptr section (0x03), and, when the shared corpus
+# is there, the small MaxMind DB test files (0x04).
 set -euo pipefail
 
 out=${1:?usage: make_enrich_seeds.sh DIR [CORPUS_DIR]}
@@ -23,6 +25,19 @@ seed 02 declarations "$data/declarations.csv"
 seed 03 config-example "$repo/policies/enrich/enrichment.yaml"
 printf '\x03high_change_registrars:\n  - {registrar: reg-parkco, note: parks domains}\n  - {registrar: reg-dns}\n' \
 	> "$out/config-registrars"
+seed 05 ptr "$data/ptr.txt"
+seed 0b ptr-embedded "$data/ptr.txt"
+{ printf '\x11(^|[.-])(dyn|dsl|cpe)[0-9]*([.-]|$)\n'; cat "$data/ptr.txt"; } > "$out/ptr-pattern"
+{ printf '\x03'; cat <<'YAML'
+consumer_ptr:
+  file: [ptr.txt]
+  patterns:
+    - '(^|[.-])(dyn|dynamic|dhcp|pool|dsl|cable)([0-9]*)([.-]|$)'
+    - '^[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}\.'
+  exclude: ['(^|[.-])(mail|mx|smtp|ns[0-9]*)([.-]|$)']
+  embedded_address: required
+YAML
+} > "$out/config-ptr"
 if [ -d "$corpus" ]; then
 	for f in "$corpus"/test-data/MaxMind-DB-test-*.mmdb "$corpus"/test-data/GeoLite2-ASN-Test.mmdb \
 		"$corpus"/bad-data/*/*.mmdb; do

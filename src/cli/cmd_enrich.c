@@ -22,9 +22,10 @@ static void usage(FILE *out, const char *prog)
 		"       %s enrich lookup --config FILE [--format FMT] ADDR|HOST...\n"
 		"\n"
 		"check loads an enrichment configuration (IP to ASN, consumer prefixes,\n"
-		"allowlists, declarations) and prints what each source contributed;\n"
-		"lookup prints what the configuration says about addresses (ASN,\n"
-		"organization, consumer block, provider by ASN) and host names\n"
+		"consumer PTR tables, allowlists, declarations) and prints what each\n"
+		"source contributed; lookup prints what the configuration says about\n"
+		"addresses (ASN, organization, consumer block or PTR name, provider by\n"
+		"ASN) and host names\n"
 		"(provider by NS suffix, static/dynamic declaration). No database.\n"
 		"Exits 1 when the configuration is refused, 2 on usage errors.\n"
 		"\n"
@@ -96,6 +97,8 @@ static const char *kind_name(enum fa_enrich_kind k)
 		return "allowlist";
 	case FA_ENRICH_KIND_REGISTRARS:
 		return "high_change_registrars";
+	case FA_ENRICH_KIND_PTR:
+		return "consumer_ptr";
 	default:
 		return "declarations";
 	}
@@ -145,7 +148,8 @@ static int check(const struct fa_cli *cli, struct args *a)
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		const struct fa_enrich_source *s = &src[i];
 		char entries[24], v4[24], v6[24], sh[24];
-		bool pfx = s->kind == FA_ENRICH_KIND_PFX2AS || s->kind == FA_ENRICH_KIND_PREFIXES;
+		bool pfx = s->kind == FA_ENRICH_KIND_PFX2AS || s->kind == FA_ENRICH_KIND_PREFIXES ||
+			   s->kind == FA_ENRICH_KIND_PTR;
 		snprintf(entries, sizeof(entries), "%zu", s->entries);
 		snprintf(v4, sizeof(v4), "%zu", s->v4);
 		snprintf(v6, sizeof(v6), "%zu", s->v6);
@@ -159,10 +163,11 @@ static int check(const struct fa_cli *cli, struct args *a)
 		struct fa_enrich_stats st;
 		fa_enrich_stats(e, &st);
 		fprintf(stderr, "enrich check: pfx2as %zu prefixes, %zu IPv4 + %zu IPv6 ranges, "
-			"%zu bytes; consumer prefixes %zu IPv4 + %zu IPv6 ranges, %zu bytes\n",
+			"%zu bytes; consumer prefixes %zu IPv4 + %zu IPv6 ranges, %zu bytes; "
+			"PTR %zu IPv4 + %zu IPv6 addresses, %zu bytes\n",
 			st.pfx2as_prefixes, st.pfx2as_ranges4, st.pfx2as_ranges6,
 			st.pfx2as_bytes, st.consumer_ranges4, st.consumer_ranges6,
-			st.consumer_bytes);
+			st.consumer_bytes, st.ptr_addrs4, st.ptr_addrs6, st.ptr_bytes);
 	}
 	fa_enrich_free(e);
 	return status;
@@ -206,7 +211,9 @@ static int lookup_addr(const struct fa_enrich *e, const char *q, const struct fa
 	struct fa_enrich_asn asn;
 	struct fa_enrich_consumer con;
 	struct fa_enrich_provider prov;
-	char asntext[16], net[64], context[128], match[32];
+	char asntext[16], net[64], match[32];
+	/* a PTR answer names the name, the pattern and the table's path */
+	char context[FA_NAME_BUFSZ + FA_ENRICH_PTR_MAX_PATTERN + 4200];
 
 	int rc = fa_enrich_asn(e, a, &asn, err, errlen);
 	if (rc != FA_OK) {
@@ -219,8 +226,13 @@ static int lookup_addr(const struct fa_enrich *e, const char *q, const struct fa
 	if (fa_enrich_consumer(e, a, &con)) {
 		char cnet[64];
 		network(a, con.prefix_len, cnet, sizeof(cnet));
-		snprintf(context, sizeof(context), "%s%s%s", cnet, con.label[0] ? " " : "",
-			 con.label);
+		if (con.by == FA_ENRICH_BY_PTR) {
+			snprintf(context, sizeof(context), "%s PTR %s matches '%s' (%s:%u)", cnet,
+				 con.ptr, con.pattern, con.file, con.line);
+		} else {
+			snprintf(context, sizeof(context), "%s%s%s", cnet,
+				 con.label[0] ? " " : "", con.label);
+		}
 	}
 	bool p = fa_enrich_provider(e, NULL, asn.asn, &prov);
 	if (p) {

@@ -196,6 +196,7 @@ void fa_enrich_free(struct fa_enrich *e)
 	fa_enrich_pfx_free(&e->consumer);
 	fa_enrich_names_free(&e->suffixes);
 	fa_enrich_names_free(&e->decl_names);
+	fa_enrich_ptr_free(&e->ptr);
 	free(e->labels);
 	free(e->providers);
 	free(e->asns);
@@ -348,6 +349,9 @@ int fa_enrich_finish(struct fa_enrich *e, struct fa_enrich_diag *diag)
 	if (rc == FA_OK) {
 		rc = fa_enrich_pfx_build(e, &e->consumer, diag);
 	}
+	if (rc == FA_OK) {
+		rc = fa_enrich_ptr_build(e, &e->ptr);
+	}
 	if (rc != FA_OK) {
 		return rc;
 	}
@@ -378,6 +382,14 @@ void fa_enrich_stats(const struct fa_enrich *e, struct fa_enrich_stats *st)
 	st->consumer_ranges4 = e->consumer.f4.n;
 	st->consumer_ranges6 = e->consumer.f6.n;
 	st->consumer_bytes = e->consumer.bytes;
+	for (size_t i = 0; i < e->ptr.n; i++) {
+		if (e->ptr.ent[i].family == 6) {
+			st->ptr_addrs6++;
+		} else {
+			st->ptr_addrs4++;
+		}
+	}
+	st->ptr_bytes = e->ptr.n * sizeof(*e->ptr.ent) + e->ptr.npool;
 }
 
 static bool pfx2as(const struct fa_enrich *e, const struct fa_enrich_addr *a,
@@ -437,14 +449,39 @@ bool fa_enrich_consumer(const struct fa_enrich *e, const struct fa_enrich_addr *
 	uint16_t src;
 
 	memset(out, 0, sizeof(*out));
-	if (!fa_enrich_pfx_find(&e->consumer, a, &val, &plen, &src)) {
+	if (fa_enrich_pfx_find(&e->consumer, a, &val, &plen, &src)) {
+		out->found = true;
+		out->by = FA_ENRICH_BY_PREFIX;
+		out->label = val == 0 ? "" : e->labels[val - 1];
+		out->file = e->src[src].path;
+		out->prefix_len = plen;
+		return true;
+	}
+	const struct ptr_ent *p = fa_enrich_ptr_find(&e->ptr, a);
+	if (p == NULL) {
 		return false;
 	}
 	out->found = true;
-	out->label = val == 0 ? "" : e->labels[val - 1];
-	out->file = e->src[src].path;
-	out->prefix_len = plen;
+	out->by = FA_ENRICH_BY_PTR;
+	out->label = "";
+	out->file = e->src[p->src].path;
+	out->prefix_len = a->family == 6 ? 64 : 24;
+	out->ptr = e->ptr.pool + p->name;
+	out->pattern = e->ptr.pat[p->pat].text;
+	out->line = p->line;
 	return true;
+}
+
+const char *fa_enrich_consumer_by_name(enum fa_enrich_consumer_by by)
+{
+	switch (by) {
+	case FA_ENRICH_BY_PREFIX:
+		return "prefix";
+	case FA_ENRICH_BY_PTR:
+		return "ptr";
+	default:
+		return "none";
+	}
 }
 
 bool fa_enrich_provider(const struct fa_enrich *e, const char *host, uint32_t asn,

@@ -164,7 +164,9 @@ static bool resolve(struct conf *cf, yaml_node_t *n, char *out, size_t outlen)
 	return true;
 }
 
-enum file_kind { F_MMDB, F_PFX2AS, F_PREFIXES, F_DECL };
+enum file_kind { F_MMDB, F_PFX2AS, F_PREFIXES, F_DECL, F_PTR };
+
+static void origin_of(struct conf *cf, const yaml_node_t *n, char *out, size_t outlen);
 
 static void load_file(struct conf *cf, yaml_node_t *n, void *arg)
 {
@@ -179,6 +181,13 @@ static void load_file(struct conf *cf, yaml_node_t *n, void *arg)
 	}
 	if (kind == F_MMDB) {
 		outcome(cf, fa_enrich_add_mmdb(cf->e, path, cf->diag));
+		return;
+	}
+	if (kind == F_PTR) {
+		/* Read in pieces: a PTR scan can pass the memory it would
+		 * take to hold it. */
+		origin_of(cf, n, err, sizeof(err));
+		outcome(cf, fa_enrich_add_ptr_file(cf->e, path, err, cf->diag));
 		return;
 	}
 	rc = fa_enrich_read_file(path, FA_ENRICH_MAX_FILE, &buf, &len, err, sizeof(err));
@@ -373,11 +382,59 @@ static void high_change(struct conf *cf, yaml_node_t *seq)
 	}
 }
 
+static void add_pattern(struct conf *cf, yaml_node_t *n, void *arg)
+{
+	char origin[1200];
+	origin_of(cf, n, origin, sizeof(origin));
+	outcome(cf, fa_enrich_add_ptr_pattern(cf->e, scalar(n), *(bool *)arg, origin,
+					      cf->diag));
+}
+
+static void consumer_ptr(struct conf *cf, yaml_node_t *map)
+{
+	static const char *const names[] = { "file", "patterns", "exclude",
+					     "embedded_address" };
+	yaml_node_t *v[4] = { 0 };
+	int before = cf->errors;
+
+	if (!keys(cf, map, "consumer_ptr", names, 4, v)) {
+		return;
+	}
+	if (v[3] != NULL) {
+		const char *s = v[3]->type == YAML_SCALAR_NODE ? scalar(v[3]) : "";
+		if (strcmp(s, "required") == 0) {
+			fa_enrich_set_ptr_embedded(cf->e, true);
+		} else if (strcmp(s, "ignored") != 0) {
+			err_at(cf, v[3], "embedded_address must be \"required\" or \"ignored\"");
+		}
+	}
+	if (v[1] == NULL) {
+		err_at(cf, map, "consumer_ptr has no patterns");
+	}
+	if (v[0] == NULL) {
+		err_at(cf, map, "consumer_ptr has no file");
+	}
+	bool exclude = false;
+	if (v[1] != NULL) {
+		each(cf, v[1], "a pattern", add_pattern, &exclude);
+	}
+	exclude = true;
+	if (v[2] != NULL) {
+		each(cf, v[2], "an exclude pattern", add_pattern, &exclude);
+	}
+	/* Classifying a large table with patterns that are refused anyway
+	 * would only waste time. */
+	enum file_kind k = F_PTR;
+	if (v[0] != NULL && cf->errors == before && !cf->oom) {
+		each(cf, v[0], "a PTR file", load_file, &k);
+	}
+}
+
 static void document(struct conf *cf)
 {
 	static const char *const names[] = { "asn", "consumer_prefixes", "allowlist",
-					     "declarations", "high_change_registrars" };
-	yaml_node_t *root = yaml_document_get_root_node(cf->doc), *v[5] = { 0 };
+					     "declarations", "high_change_registrars", "consumer_ptr" };
+	yaml_node_t *root = yaml_document_get_root_node(cf->doc), *v[6] = { 0 };
 
 	if (root == NULL) {
 		return;		/* an empty file configures nothing */
@@ -385,7 +442,7 @@ static void document(struct conf *cf)
 	if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0) {
 		return;
 	}
-	if (!keys(cf, root, "the enrichment configuration", names, 5, v)) {
+	if (!keys(cf, root, "the enrichment configuration", names, 6, v)) {
 		return;
 	}
 	if (v[0] != NULL) {
@@ -403,6 +460,9 @@ static void document(struct conf *cf)
 	}
 	if (v[4] != NULL) {
 		high_change(cf, v[4]);
+	}
+	if (v[5] != NULL) {
+		consumer_ptr(cf, v[5]);
 	}
 }
 

@@ -81,6 +81,34 @@ struct asn_ent {
 
 struct mmdb_file;
 
+/* A PTR name pattern, compiled. */
+struct ptr_pat {
+	const char *text;	/* as written, in the arena */
+	void *re;		/* regex_t, malloc'ed */
+	bool exclude;
+};
+
+/* An address classified by one of its PTR names. 28 bytes. */
+struct ptr_ent {
+	uint32_t name;		/* offset of the name in the pool */
+	uint32_t line;
+	uint16_t src;
+	uint8_t pat;		/* index into the patterns */
+	uint8_t family;		/* 4 or 6 */
+	uint8_t b[16];
+};
+
+struct ptr_tab {
+	struct ptr_pat pat[FA_ENRICH_PTR_MAX_PATTERNS];
+	size_t npat, ninclude;
+	bool embedded;		/* names must embed their address */
+	bool started;		/* a table was added: patterns are fixed */
+	struct ptr_ent *ent;	/* sorted by address after finish */
+	size_t n, cap;
+	char *pool;		/* the names, NUL-terminated */
+	size_t npool, cappool;
+};
+
 struct fa_enrich {
 	struct fa_arena *arena;
 	bool finished;
@@ -109,6 +137,7 @@ struct fa_enrich {
 
 	struct fa_enrich_registrar *regs;	/* high-change registrars */
 	size_t nregs, capregs;
+	struct ptr_tab ptr;
 };
 
 /** @brief Keep a message (formatted; dropped and counted past the cap). */
@@ -177,6 +206,20 @@ const struct name_ent *fa_enrich_names_longest(const struct name_tab *t, const c
 
 /** @brief fa_name_normalize of a NUL-terminated name. */
 int fa_enrich_name_norm(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
+/** @brief Release the PTR patterns and table. */
+void fa_enrich_ptr_free(struct ptr_tab *t);
+
+/**
+ * @brief Sort the classified addresses, keep the first entry of each
+ *        (configuration order, then line) and count them per source.
+ * @return FA_OK or FA_ENOMEM
+ */
+int fa_enrich_ptr_build(struct fa_enrich *e, struct ptr_tab *t);
+
+/** @brief The entry of an address in a built PTR table, or NULL. */
+const struct ptr_ent *fa_enrich_ptr_find(const struct ptr_tab *t,
+					 const struct fa_enrich_addr *a);
 
 /** @brief Unmap and free a MaxMind DB file; NULL is fine. */
 void fa_enrich_mmdb_close(struct mmdb_file *m);

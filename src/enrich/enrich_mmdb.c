@@ -330,6 +330,32 @@ static bool key_is(const struct val *k, const char *name)
 	return k->len == strlen(name) && memcmp(k->s, name, k->len) == 0;
 }
 
+/* Whether the value at off is a container of the given type whose items
+ * (a map's values) are all strings, directly or through pointers. A
+ * container reached through a pointer is not looked into (the writers
+ * in the corpus do not do that). */
+static bool strings_in(struct dec *c, size_t off, int type)
+{
+	struct val v;
+
+	if (off >= c->size || c->base[off] >> 5 == MMDB_DATA_TYPE_POINTER) {
+		return true;
+	}
+	if (!value(c, &off, 1, false, &v) || v.type != type) {
+		return false;
+	}
+	size_t n = type == MMDB_DATA_TYPE_MAP ? 2 * v.len : v.len;
+	for (size_t i = 0; i < n; i++) {
+		struct val item;
+		if (!value(c, &off, 2, true, &item) ||
+		    ((type != MMDB_DATA_TYPE_MAP || i % 2 == 1) &&
+		     item.type != MMDB_DATA_TYPE_UTF8_STRING)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool metadata(struct dec *c, struct meta *m)
 {
 	size_t off = 0;
@@ -345,6 +371,14 @@ static bool metadata(struct dec *c, struct meta *m)
 		return fail(c, "metadata map claims %zu entries, more than the bytes left",
 			    root.len);
 	}
+	/* libmaxminddb 1.7.1 leaks what it allocated for languages or a
+	 * description when it then finds the metadata invalid (an item that
+	 * is not a string, a key that comes twice): refuse those first. */
+	static const char *const known[] = { "node_count", "record_size", "ip_version",
+					     "binary_format_major_version",
+					     "binary_format_minor_version", "build_epoch",
+					     "database_type", "languages", "description" };
+	unsigned seen = 0;
 	for (size_t i = 0; i < root.len; i++) {
 		struct val k, v;
 		if (!value(c, &off, 1, true, &k)) {
@@ -353,8 +387,24 @@ static bool metadata(struct dec *c, struct meta *m)
 		if (k.type != MMDB_DATA_TYPE_UTF8_STRING) {
 			return fail(c, "metadata key is not a string");
 		}
+		for (unsigned j = 0; j < sizeof(known) / sizeof(known[0]); j++) {
+			if (!key_is(&k, known[j])) {
+				continue;
+			}
+			if (seen & (1u << j)) {
+				return fail(c, "key \"%s\" is given twice", known[j]);
+			}
+			seen |= 1u << j;
+		}
+		size_t vo = off;
 		if (!value(c, &off, 1, true, &v)) {
 			return false;
+		}
+		if (key_is(&k, "languages") && !strings_in(c, vo, MMDB_DATA_TYPE_ARRAY)) {
+			return fail(c, "languages is not an array of strings");
+		}
+		if (key_is(&k, "description") && !strings_in(c, vo, MMDB_DATA_TYPE_MAP)) {
+			return fail(c, "description is not a map of strings");
 		}
 		if (key_is(&k, "node_count") && is_uint(&v)) {
 			m->node_count = v.u;

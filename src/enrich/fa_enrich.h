@@ -3,8 +3,9 @@
  * @file fa_enrich.h
  * @brief Enrichment of addresses and name-server hosts for the rule
  *        engine: IP to ASN (MaxMind DB files and routeviews pfx2as
- *        tables), consumer/dynamic prefix lists, DNS-provider and CDN
- *        allowlists, static/dynamic declarations of hosts and domains.
+ *        tables), consumer/dynamic prefix lists and PTR names, DNS-provider
+ *        and CDN allowlists, static/dynamic declarations of hosts and
+ *        domains.
  *
  * An enrichment set is built once from a YAML configuration file (or
  * piece by piece with the fa_enrich_add_* calls and fa_enrich_finish),
@@ -44,6 +45,20 @@
 /** Longest organization name returned (longer ones are cut at a
  *  character boundary), plus the NUL. */
 #define FA_ENRICH_ORG_BUFSZ 256
+
+/** Most PTR name patterns of a set, include and exclude patterns together. */
+#define FA_ENRICH_PTR_MAX_PATTERNS 64
+
+/** Longest PTR name pattern, in bytes. */
+#define FA_ENRICH_PTR_MAX_PATTERN 256
+
+/** Largest count of a repetition interval ("{m,n}") in a PTR pattern. */
+#define FA_ENRICH_PTR_MAX_REPEAT 255
+
+/** Most elements a PTR pattern may compile to: characters, bracket
+ *  expressions and groups, each repetition ("+", "{m,n}") multiplying
+ *  what it repeats by the copies it makes. */
+#define FA_ENRICH_PTR_MAX_SIZE 1024
 
 /** Deepest nesting of maps, arrays and pointers accepted in a MaxMind DB
  *  data record (ASN records have 1 level, City records 4). */
@@ -103,12 +118,28 @@ struct fa_enrich_asn {
 					 *  only MaxMind DB files have it) */
 };
 
-/** Result of a consumer/dynamic prefix lookup. */
+/** Why an address counts as consumer space. */
+enum fa_enrich_consumer_by {
+	FA_ENRICH_BY_NONE = 0,
+	FA_ENRICH_BY_PREFIX,	/**< it lies in a listed block */
+	FA_ENRICH_BY_PTR,	/**< one of its PTR names matches a pattern */
+};
+
+/** Result of a consumer/dynamic lookup. */
 struct fa_enrich_consumer {
-	bool found;		/**< the address is in a listed block */
-	const char *label;	/**< the block's label, "" when it has none */
-	const char *file;	/**< the list that names the block */
-	unsigned prefix_len;	/**< length of the most specific block */
+	bool found;		/**< the address is consumer space */
+	const char *label;	/**< the block's label, "" when it has none
+				 *  (always "" for BY_PTR) */
+	const char *file;	/**< the list that names the block, or the PTR
+				 *  table that names the address */
+	unsigned prefix_len;	/**< length of the most specific block; for
+				 *  BY_PTR 24 (IPv4) or 64 (IPv6), an
+				 *  approximation of one customer's allocation */
+	enum fa_enrich_consumer_by by;	/**< which source answered */
+	const char *ptr;	/**< BY_PTR: the PTR name that matched (lower
+				 *  case, no trailing dot); NULL otherwise */
+	const char *pattern;	/**< BY_PTR: the pattern it matched */
+	unsigned line;		/**< BY_PTR: its line in file; 0 otherwise */
 };
 
 /** How a provider matched. */
@@ -157,6 +188,7 @@ enum fa_enrich_kind {
 	FA_ENRICH_KIND_ALLOWLIST,
 	FA_ENRICH_KIND_DECLARATIONS,
 	FA_ENRICH_KIND_REGISTRARS,	/**< high-change registrars */
+	FA_ENRICH_KIND_PTR,		/**< a PTR table (consumer_ptr) */
 };
 
 /** What one configured source contributed. */
@@ -165,8 +197,10 @@ struct fa_enrich_source {
 	const char *path;	/**< the file, or the configuration file for
 				 *  entries written in it */
 	size_t entries;		/**< prefixes, networks with an ASN,
-				 *  suffixes + ASNs, or declarations */
-	size_t v4, v6;		/**< prefixes per family (prefix sources) */
+				 *  suffixes + ASNs, declarations, or
+				 *  addresses classified by PTR */
+	size_t v4, v6;		/**< prefixes (or PTR-classified addresses)
+				 *  per family */
 	size_t shadowed;	/**< prefixes or names also given by an
 				 *  earlier source, which wins */
 	char detail[160];	/**< e.g. the MaxMind DB type and size */
@@ -179,6 +213,8 @@ struct fa_enrich_stats {
 	size_t pfx2as_prefixes;			/**< prefixes loaded */
 	size_t consumer_ranges4, consumer_ranges6;
 	size_t consumer_bytes;
+	size_t ptr_addrs4, ptr_addrs6;		/**< PTR-classified addresses */
+	size_t ptr_bytes;			/**< their entries and names */
 };
 
 struct fa_enrich;
@@ -296,6 +332,58 @@ int fa_enrich_add_provider_asn(struct fa_enrich *e, const char *provider,
 			       struct fa_enrich_diag *diag) FA_WARN_UNUSED;
 
 /**
+ * @brief Add a PTR name pattern (POSIX extended regular expression,
+ *        matched without regard to case against the whole name, which
+ *        is lower case without the trailing dot). Patterns must be added
+ *        before the first PTR table. Back-references, interval counts
+ *        above FA_ENRICH_PTR_MAX_REPEAT, patterns that would compile to
+ *        more than FA_ENRICH_PTR_MAX_SIZE elements, a repetition right
+ *        after another and a repetition of an expression that can match
+ *        the empty string are refused (they make matching or compiling
+ *        costly).
+ * @param[in] pattern NUL-terminated (copied)
+ * @param[in] exclude true for a pattern whose match vetoes a name
+ * @param[in] origin "FILE:LINE[:COLUMN]" for messages (copied)
+ * @return FA_OK; FA_EPARSE (too long, too many, refused construct, or
+ *         regcomp's reason; diag filled); FA_ENOMEM; FA_EINVAL after a
+ *         PTR table was added or after fa_enrich_finish
+ */
+int fa_enrich_add_ptr_pattern(struct fa_enrich *e, const char *pattern, bool exclude,
+			      const char *origin, struct fa_enrich_diag *diag) FA_WARN_UNUSED;
+
+/**
+ * @brief Whether a PTR name must embed its own address to classify it
+ *        (false by default). Set it before the first PTR table.
+ */
+void fa_enrich_set_ptr_embedded(struct fa_enrich *e, bool required);
+
+/**
+ * @brief Add a PTR table held in memory: lines of "ADDRESS NAME", '#'
+ *        comments and blank lines allowed. Each name is classified now;
+ *        only addresses with a name that matches a pattern, matches no
+ *        exclude pattern and (when required) embeds the address are
+ *        kept.
+ * @param[in] name file name for messages and results (copied)
+ * @return as fa_enrich_add_pfx2as; FA_EINVAL when no include pattern
+ *         was added
+ */
+int fa_enrich_add_ptr(struct fa_enrich *e, const char *name, const char *buf, size_t len,
+		      struct fa_enrich_diag *diag) FA_WARN_UNUSED;
+
+/**
+ * @brief Add a PTR table file, read in pieces (the file is never held in
+ *        memory whole), at most FA_ENRICH_MAX_FILE bytes.
+ * @param[in] path the file (named in messages and results)
+ * @param[in] origin "FILE:LINE:COLUMN" of the configuration entry that
+ *            names the file, put before messages about reading it; NULL
+ *            for none
+ * @return as fa_enrich_add_ptr; FA_EIO or FA_ELIMIT when the file cannot
+ *         be read or is too large (diag names it and the reason)
+ */
+int fa_enrich_add_ptr_file(struct fa_enrich *e, const char *path, const char *origin,
+			   struct fa_enrich_diag *diag) FA_WARN_UNUSED;
+
+/**
  * @brief Open a MaxMind DB file after checking all of it that lookups
  *        rely on: the metadata, every search-tree record, and every data
  *        record the tree reaches (types, lengths, pointers, UTF-8,
@@ -351,8 +439,10 @@ int fa_enrich_asn(const struct fa_enrich *e, const struct fa_enrich_addr *a,
 		  struct fa_enrich_asn *out, char *err, size_t errlen) FA_WARN_UNUSED;
 
 /**
- * @brief Whether an address lies in a consumer/dynamic block (the most
- *        specific listed block wins).
+ * @brief Whether an address is consumer/dynamic space: it lies in a
+ *        listed block (the most specific one answers), else a PTR table
+ *        classified it (the first table and line that did). Listed
+ *        blocks win over PTR names.
  * @return out->found
  */
 bool fa_enrich_consumer(const struct fa_enrich *e, const struct fa_enrich_addr *a,
@@ -399,6 +489,9 @@ int fa_enrich_add_high_change(struct fa_enrich *e, const char *registrar, const 
  */
 bool fa_enrich_high_change(const struct fa_enrich *e, const char *registrar,
 			   struct fa_enrich_registrar *out);
+
+/** @brief "prefix", "ptr" or "none". */
+const char *fa_enrich_consumer_by_name(enum fa_enrich_consumer_by by);
 
 /** @brief "static", "dynamic" or "none". */
 const char *fa_enrich_decl_name(enum fa_enrich_decl decl);

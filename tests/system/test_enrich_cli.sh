@@ -42,7 +42,8 @@ expect_err() { # name expected-text
 	diff -u "$tmp/want" "$tmp/err" > "$tmp/diff" || fail "$1: messages differ: $(cat "$tmp/diff")"
 }
 
-cp "$data"/small.pfx2as "$data"/consumer.txt "$data"/declarations.csv "$data"/bad.pfx2as "$tmp/"
+cp "$data"/small.pfx2as "$data"/consumer.txt "$data"/declarations.csv "$data"/bad.pfx2as \
+	"$data"/ptr.txt "$tmp/"
 cat > "$tmp/enrich.yaml" <<YAML
 asn:
   mmdb: [$corpus/test-data/GeoLite2-ASN-Test.mmdb]
@@ -70,7 +71,7 @@ declarations,$tmp/declarations.csv,2,,,0,"
 run 0 check --config "$tmp/enrich.yaml" --stats
 # 8 * 12 + 3 * 24 bytes of ranges, 2 * 65537 * 4 of index; consumer: gap,
 # /22, /24, /22 again, gap
-grep -qxF 'enrich check: pfx2as 5 prefixes, 8 IPv4 + 3 IPv6 ranges, 524464 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes' "$tmp/err" ||
+grep -qxF 'enrich check: pfx2as 5 prefixes, 8 IPv4 + 3 IPv6 ranges, 524464 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes; PTR 0 IPv4 + 0 IPv6 addresses, 0 bytes' "$tmp/err" ||
 	fail "check --stats: $(cat "$tmp/err")"
 
 # lookup: addresses and hosts
@@ -99,6 +100,64 @@ run 0 lookup --config "$tmp/prefer.yaml" --format csv 1.0.0.1
 grep -qxF "1.0.0.1,64500,,pfx2as,1.0.0.0/24,$tmp/small.pfx2as,,,,,," "$tmp/out" ||
 	fail "prefer pfx2as: $(cat "$tmp/out")"
 
+# consumer space by PTR names: listed blocks first, then the PTR table
+cat > "$tmp/ptr.yaml" <<'YAML'
+consumer_prefixes: [consumer.txt]
+consumer_ptr:
+  file: ptr.txt
+  patterns:
+    - '(^|[.-])(dyn|dynamic|dhcp|pool|dsl|cpe)([0-9]*)([.-]|$)'
+  exclude: ['(^|[.-])(mail|mx|smtp)([.-]|$)']
+  embedded_address: required
+YAML
+pat='(^|[.-])(dyn|dynamic|dhcp|pool|dsl|cpe)([0-9]*)([.-]|$)'
+run 0 check --config "$tmp/ptr.yaml" --format csv --stats
+expect_out "check ptr" "source,path,entries,ipv4,ipv6,shadowed,detail
+consumer_prefixes,$tmp/consumer.txt,3,2,1,0,
+consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without their address\""
+# 4 entries of 28 bytes, and names of 32, 28, 30 and 41 bytes with their NULs
+# (198.51.101.20 is kept though its listed block answers for it)
+grep -qxF 'enrich check: pfx2as 0 prefixes, 0 IPv4 + 0 IPv6 ranges, 0 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes; PTR 3 IPv4 + 1 IPv6 addresses, 247 bytes' "$tmp/err" ||
+	fail "check ptr --stats: $(cat "$tmp/err")"
+
+run 0 lookup --config "$tmp/ptr.yaml" --format csv 203.0.113.7 203.0.113.8 203.0.113.9 \
+	203.0.113.10 198.51.101.20 2001:db8:ff::5 2001:db8:ff::6
+expect_out "lookup ptr" "query,asn,org,asn_source,network,asn_file,consumer,provider,provider_match,declaration,declared_name,declared_at
+203.0.113.7,,,none,,,203.0.113.0/24 PTR dyn-203-0-113-7.pool.example.net matches '$pat' ($tmp/ptr.txt:2),,,,,
+203.0.113.8,,,none,,,,,,,,
+203.0.113.9,,,none,,,,,,,,
+203.0.113.10,,,none,,,203.0.113.0/24 PTR cpe-10.113.0.203.example.com matches '$pat' ($tmp/ptr.txt:6),,,,,
+198.51.101.20,,,none,,,198.51.101.0/24 isp-dynamic,,,,,
+2001:db8:ff::5,,,none,,,2001:db8:ff::/64 PTR dynamic-2001-db8-ff-0-0-0-0-5.example.net matches '$pat' ($tmp/ptr.txt:8),,,,,
+2001:db8:ff::6,,,none,,,,,,,,"
+
+# a refused pattern and a malformed PTR line
+printf '192.0.2.1 dyn-1.example.net extra\n' > "$tmp/bad-ptr.txt"
+cat > "$tmp/bad-ptr.yaml" <<'YAML'
+consumer_ptr:
+  file: bad-ptr.txt
+  patterns: ['(dyn']
+YAML
+run 1 check --config "$tmp/bad-ptr.yaml"
+expect_err "refused pattern" "fluxaudit: enrich check: $tmp/bad-ptr.yaml:3:14: invalid pattern \"(dyn\": Unmatched ( or \\(
+fluxaudit: enrich check: $tmp/bad-ptr.yaml: configuration refused (1 error), nothing of it is used"
+sed -i 's/(dyn/dyn/' "$tmp/bad-ptr.yaml"
+run 1 check --config "$tmp/bad-ptr.yaml"
+expect_err "refused PTR table" "fluxaudit: enrich check: $tmp/bad-ptr.txt:1: expected an address and a name, found more fields
+fluxaudit: enrich check: $tmp/bad-ptr.txt: refused: 1 malformed line, nothing of this file is used
+fluxaudit: enrich check: $tmp/bad-ptr.yaml: configuration refused (1 error), nothing of it is used"
+
+# the commented consumer_ptr example of the shipped configuration, used
+# as it stands on the same table
+sed -n '/^# consumer_ptr:$/,/^#   embedded_address: required$/p' \
+	"$FA_SOURCE_DIR/policies/enrich/enrichment.yaml" |
+	sed -e 's/^# \{0,1\}//' -e "s|ptr-scan.txt|$tmp/ptr.txt|" > "$tmp/shipped-ptr.yaml"
+grep -q '^  embedded_address: required$' "$tmp/shipped-ptr.yaml" ||
+	fail "shipped consumer_ptr example not found: $(cat "$tmp/shipped-ptr.yaml")"
+run 0 check --config "$tmp/shipped-ptr.yaml" --format csv
+expect_out "shipped ptr example" "source,path,entries,ipv4,ipv6,shadowed,detail
+consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without their address\""
+
 # refused inputs: every message, then the refusal; exit 1
 cat > "$tmp/bad.yaml" <<YAML
 asn:
@@ -109,7 +168,7 @@ allowlist:
 colour: blue
 YAML
 run 1 check --config "$tmp/bad.yaml"
-expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars)
+expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars, consumer_ptr)
 fluxaudit: enrich check: \"$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-map.mmdb\" is not a usable MaxMind DB: data section: map at offset 4 claims 1000000 entries, more than the bytes left
 fluxaudit: enrich check: $tmp/bad.pfx2as:2: 1.0.0.1/24 has bits set after the prefix length
 fluxaudit: enrich check: $tmp/bad.pfx2as: refused: 1 malformed line, nothing of this file is used

@@ -42,8 +42,19 @@ enrichment.yaml
 epp.log
 labels.csv
 pfx2as.txt
+ptr.txt
 summary.json
 zones" "$(ls "$tmp/a")"
+# The enrichment loads, PTR table included. The generator gives each
+# address one name and embeds the address in every consumer name, so
+# every name that matched and was not excluded classified its address.
+row=$("$FA_BIN" enrich check --config "$tmp/a/enrichment.yaml" --format csv 2>&1 |
+	grep '^consumer_ptr,')
+ptr_check=$(printf '%s\n' "$row" | awk -F, -v lines="$(grep -vc '^#' "$tmp/a/ptr.txt")" '{
+	n = split($0, f, "\""); split(f[2], d, ", ");
+	split(d[2], names, " "); split(d[3], m, " "); split(d[4], x, " "); split(d[5], w, " ");
+	print (names[1] == lines && $3 == m[1] - x[1] && w[1] == 0 && $3 > 0) ? "consistent" : $0 }')
+expect "enrichment with the PTR table" "consistent" "$ptr_check"
 expect "daily zone snapshots over 30 days" "31 example.2026110100.zone example.2026120100.zone" \
 	"$(ls "$tmp/a/zones" | wc -l) $(ls "$tmp/a/zones" | head -n 1) $(ls "$tmp/a/zones" | tail -n 1)"
 expect "bad size refused" "2" "$(python3 "$gen" --domains 10 --out "$tmp/x" 2>/dev/null; echo $?)"

@@ -523,6 +523,25 @@ static void test_declarations_errors(void **state)
 	fa_enrich_free(e);
 }
 
+/* A fuzzer input whose metadata passes for libmaxminddb's first look:
+ * "languages" holds a string and an array. libmaxminddb 1.7.1 leaks what
+ * it allocated for the languages before it refuses the file (the test's
+ * leak check would say so); the checker refuses it first. */
+static void test_mmdb_bad_languages(void **state)
+{
+	char path[1024], err[1200], want[1400], detail[256];
+	size_t with_asn = 7;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/enrich/bad-languages.mmdb", FA_TEST_DATA);
+	assert_int_equal(fa_enrich_mmdb_check(path, &with_asn, detail, sizeof(detail), err,
+					      sizeof(err)), FA_EPARSE);
+	snprintf(want, sizeof(want), "\"%s\" is not a usable MaxMind DB: metadata: languages is "
+		 "not an array of strings", path);
+	assert_string_equal(err, want);
+	assert_int_equal(with_asn, 0);
+}
+
 static void test_addr_parse(void **state)
 {
 	struct fa_enrich_addr a;
@@ -710,7 +729,8 @@ static void test_config_errors(void **state)
 
 	static const char *const w1[] = {
 		"x.yaml:3:1: unknown key \"extra\" in the enrichment configuration (expected one "
-		"of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars)",
+		"of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars, "
+		"consumer_ptr)",
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
 		"x.yaml: configuration refused (errors above), nothing of it is used",
 	};
@@ -849,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_allowlist),
 		cmocka_unit_test(test_declarations),
 		cmocka_unit_test(test_declarations_errors),
+		cmocka_unit_test(test_mmdb_bad_languages),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_high_change_registrars),

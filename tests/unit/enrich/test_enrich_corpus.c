@@ -463,8 +463,9 @@ static void test_bad_data(void **state)
 		  "metadata: value at offset 140 runs past the end of its section", 0 },
 		{ "bad-data/maxminddb-golang/metadata-is-an-uint128.mmdb",
 		  "metadata: value at offset 2 runs past the end of its section", 0 },
+		/* languages is an empty byte string (and the map ends early) */
 		{ "bad-data/maxminddb-golang/unexpected-bytes.mmdb",
-		  "metadata: value at offset 262 is past the end of its section", 0 },
+		  "metadata: languages is not an array of strings", 0 },
 		{ "bad-data/maxminddb-python/bad-unicode-in-map-key.mmdb",
 		  "the 16 bytes after the search tree are not zero (wrong node_count?)", 0 },
 	};
