@@ -21,6 +21,8 @@ seed 00 pfx2as-bad "$data/bad.pfx2as"
 seed 01 consumer "$data/consumer.txt"
 seed 02 declarations "$data/declarations.csv"
 seed 03 config-example "$repo/policies/enrich/enrichment.yaml"
+printf '\x03high_change_registrars:\n  - {registrar: reg-parkco, note: parks domains}\n  - {registrar: reg-dns}\n' \
+	> "$out/config-registrars"
 if [ -d "$corpus" ]; then
 	for f in "$corpus"/test-data/MaxMind-DB-test-*.mmdb "$corpus"/test-data/GeoLite2-ASN-Test.mmdb \
 		"$corpus"/bad-data/*/*.mmdb; do

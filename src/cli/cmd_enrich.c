@@ -94,6 +94,8 @@ static const char *kind_name(enum fa_enrich_kind k)
 		return "consumer_prefixes";
 	case FA_ENRICH_KIND_ALLOWLIST:
 		return "allowlist";
+	case FA_ENRICH_KIND_REGISTRARS:
+		return "high_change_registrars";
 	default:
 		return "declarations";
 	}

@@ -200,6 +200,7 @@ void fa_enrich_free(struct fa_enrich *e)
 	free(e->providers);
 	free(e->asns);
 	free(e->decls);
+	free(e->regs);
 	free(e->src);
 	fa_arena_free(e->arena);
 	free(e);

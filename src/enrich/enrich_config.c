@@ -16,6 +16,7 @@
 #define MAX_DEPTH 16
 #define MAX_PATH 4096
 #define MAX_PROVIDER 128
+#define MAX_NOTE 512
 
 struct conf {
 	struct fa_enrich *e;
@@ -336,11 +337,47 @@ static void declarations(struct conf *cf, yaml_node_t *map)
 	}
 }
 
+/* high_change_registrars: [{registrar: ID, note: TEXT}, ...] */
+static void high_change(struct conf *cf, yaml_node_t *seq)
+{
+	static const char *const names[] = { "registrar", "note" };
+	char origin[1200];
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		err_at(cf, seq, "high_change_registrars must be a list of {registrar, note} "
+		       "entries");
+		return;
+	}
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
+		yaml_node_t *item = node(cf, *it), *v[2] = { 0 };
+		if (item == NULL || !keys(cf, item, "a high_change_registrars entry", names, 2,
+					  v)) {
+			continue;
+		}
+		if (v[0] == NULL) {
+			err_at(cf, item, "high_change_registrars entry has no registrar");
+			continue;
+		}
+		if (!text(cf, v[0], "registrar") || (v[1] != NULL && !text(cf, v[1], "note"))) {
+			continue;
+		}
+		if (v[1] != NULL && v[1]->data.scalar.length > MAX_NOTE) {
+			err_at(cf, v[1], "note is longer than %d bytes", MAX_NOTE);
+			continue;
+		}
+		origin_of(cf, v[0], origin, sizeof(origin));
+		outcome(cf, fa_enrich_add_high_change(cf->e, scalar(v[0]),
+						      v[1] != NULL ? scalar(v[1]) : NULL,
+						      cf->file, origin, cf->diag));
+	}
+}
+
 static void document(struct conf *cf)
 {
 	static const char *const names[] = { "asn", "consumer_prefixes", "allowlist",
-					     "declarations" };
-	yaml_node_t *root = yaml_document_get_root_node(cf->doc), *v[4] = { 0 };
+					     "declarations", "high_change_registrars" };
+	yaml_node_t *root = yaml_document_get_root_node(cf->doc), *v[5] = { 0 };
 
 	if (root == NULL) {
 		return;		/* an empty file configures nothing */
@@ -348,7 +385,7 @@ static void document(struct conf *cf)
 	if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0) {
 		return;
 	}
-	if (!keys(cf, root, "the enrichment configuration", names, 4, v)) {
+	if (!keys(cf, root, "the enrichment configuration", names, 5, v)) {
 		return;
 	}
 	if (v[0] != NULL) {
@@ -363,6 +400,9 @@ static void document(struct conf *cf)
 	}
 	if (v[3] != NULL) {
 		declarations(cf, v[3]);
+	}
+	if (v[4] != NULL) {
+		high_change(cf, v[4]);
 	}
 }
 

@@ -106,6 +106,9 @@ struct fa_enrich {
 	struct name_tab decl_names;
 	struct decl *decls;
 	size_t ndecls, capdecls;
+
+	struct fa_enrich_registrar *regs;	/* high-change registrars */
+	size_t nregs, capregs;
 };
 
 /** @brief Keep a message (formatted; dropped and counted past the cap). */

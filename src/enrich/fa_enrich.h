@@ -142,6 +142,13 @@ struct fa_enrich_declaration {
 	const char *origin;	/**< "FILE:LINE" of the declaration */
 };
 
+/** A registrar declared to have a high-change business model. */
+struct fa_enrich_registrar {
+	const char *id;		/**< the registrar's EPP client id */
+	const char *note;	/**< why ("" when not said) */
+	const char *origin;	/**< "FILE:LINE:COLUMN" of the declaration */
+};
+
 /** Kinds of configured source, for fa_enrich_sources. */
 enum fa_enrich_kind {
 	FA_ENRICH_KIND_MMDB,
@@ -149,6 +156,7 @@ enum fa_enrich_kind {
 	FA_ENRICH_KIND_PREFIXES,
 	FA_ENRICH_KIND_ALLOWLIST,
 	FA_ENRICH_KIND_DECLARATIONS,
+	FA_ENRICH_KIND_REGISTRARS,	/**< high-change registrars */
 };
 
 /** What one configured source contributed. */
@@ -368,6 +376,29 @@ bool fa_enrich_provider(const struct fa_enrich *e, const char *host, uint32_t as
  */
 enum fa_enrich_decl fa_enrich_declaration(const struct fa_enrich *e, const char *host,
 					  struct fa_enrich_declaration *out);
+
+/**
+ * @brief Declare a registrar's business model high-change (its customers'
+ *        name servers legitimately change often). A second declaration of
+ *        the same registrar is counted as shadowed; the first stands.
+ * @param[in] registrar EPP client id (RFC 5730 clIDType)
+ * @param[in] note why, shown in evidence (NULL: none); copied
+ * @param[in] source the configuration file, origin "FILE:LINE:COLUMN"
+ * @return FA_OK, FA_EPARSE (invalid id, reason in diag), FA_ENOMEM, or
+ *         FA_EINVAL once the set is finished
+ */
+int fa_enrich_add_high_change(struct fa_enrich *e, const char *registrar, const char *note,
+			      const char *source, const char *origin,
+			      struct fa_enrich_diag *diag) FA_WARN_UNUSED;
+
+/**
+ * @brief Whether a registrar is declared high-change.
+ * @param[in] registrar EPP client id, compared exactly; NULL: no
+ * @param[out] out the declaration (strings borrowed from the set), or NULL
+ * @return true when declared
+ */
+bool fa_enrich_high_change(const struct fa_enrich *e, const char *registrar,
+			   struct fa_enrich_registrar *out);
 
 /** @brief "static", "dynamic" or "none". */
 const char *fa_enrich_decl_name(enum fa_enrich_decl decl);

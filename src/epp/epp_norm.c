@@ -830,7 +830,8 @@ static int host_events(struct nctx *nc, const char *verb, const char *host)
 
 /* ---- contact commands ------------------------------------------------- */
 
-/* name/org/cc of the first postalInfo, email and voice; never authInfo. */
+/* name/org/city/cc of the first postalInfo, email and voice; never the
+ * street or authInfo. The city is kept for the postal-info quality check. */
 static void contact_detail(struct nctx *nc, const struct xnode *o, bool all)
 {
 	struct epp_norm *nm = nc->nm;
@@ -846,9 +847,12 @@ static void contact_detail(struct nctx *nc, const struct xnode *o, bool all)
 			jb_kv(nm, pfields[i], v);
 		}
 	}
-	const char *cc = text_of(addr, NS_CONTACT, "cc");
-	if (cc != NULL || all) {
-		jb_kv(nm, "cc", cc);
+	static const char *const afields[] = { "city", "cc" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = text_of(addr, NS_CONTACT, afields[i]);
+		if (v != NULL || all) {
+			jb_kv(nm, afields[i], v);
+		}
 	}
 	static const char *const fields[] = { "email", "voice" };
 	for (size_t i = 0; i < 2; i++) {

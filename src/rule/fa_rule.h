@@ -165,7 +165,7 @@ struct fa_rule_event {
 	 * when absent or null); cfields says which keys the detail had
 	 * (FA_RULE_CF_*), since an update names only the changed ones.
 	 */
-	const char *c_email, *c_voice, *c_name, *c_cc;
+	const char *c_email, *c_voice, *c_name, *c_cc, *c_city;
 	unsigned cfields;
 };
 
@@ -175,6 +175,7 @@ enum {
 	FA_RULE_CF_VOICE = 2,
 	FA_RULE_CF_NAME = 4,
 	FA_RULE_CF_CC = 8,
+	FA_RULE_CF_CITY = 16,
 };
 
 /** Counters of one engine run. */

@@ -131,7 +131,8 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		"  THEN (extract(epoch FROM d.created) * 1000000)::bigint END,"
 		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
 		"  THEN (d.ttls->>'NS')::numeric::bigint END,"
-		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END"
+		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END,"
+		" d.registrar"
 		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
 		" WHERE d.name = ANY($1::text[])";
 	struct fa_rule_sb arr = { 0 };
@@ -159,6 +160,15 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		if (rc == FA_OK && e != NULL && registrant != NULL) {
 			e->registrant = strdup(registrant);
 			rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
+		}
+		/* The sponsor now: the high-change discount is decided when
+		 * the findings are built, as the allowlist's is. */
+		const char *sponsor = get_str(res, i, 4);
+		if (rc == FA_OK && e != NULL && sponsor != NULL) {
+			free(e->sponsor);
+			e->sponsor = strdup(sponsor);
+			e->sponsor_fixed = true;
+			rc = e->sponsor == NULL ? FA_ENOMEM : FA_OK;
 		}
 	}
 	PQclear(res);
@@ -757,7 +767,8 @@ static int seed_reuse(struct run *r, const char **names, size_t n, const char *f
 static int seed_registrants(struct run *r, const char **names, size_t n, const char *from)
 {
 	static const char sql[] =
-		"SELECT id, data->>'email', data->>'voice', data->>'name', data->>'cc'"
+		"SELECT id, data->>'email', data->>'voice', data->>'name', data->>'cc',"
+		" data->>'city', data ? 'city'"
 		" FROM contacts WHERE id = ANY($1::text[]) AND NOT deleted"
 		" AND updated < $2::timestamptz";
 	struct fa_rule_sb arr = { 0 };
@@ -788,7 +799,8 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		if (e != NULL && e->seeded) {
 			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1),
 						     get_str(res, i, 2), get_str(res, i, 3),
-						     get_str(res, i, 4));
+						     get_str(res, i, 4), get_str(res, i, 5),
+						     strcmp(PQgetvalue(res, i, 6), "t") == 0);
 		}
 	}
 	PQclear(res);
@@ -816,7 +828,7 @@ static int seed_domains_more(struct run *r, const char **names, size_t n, const 
 /* Columns of the event cursor. */
 enum {
 	C_ID, C_TS, C_KIND, C_REGISTRAR, C_DOMAIN, C_HOST, C_VALUE, C_CREATED, C_TXN,
-	C_CONTACT, C_SRC, C_RRTYPE, C_TTL, C_EMAIL, C_VOICE, C_NAME, C_CC, C_CFIELDS
+	C_CONTACT, C_SRC, C_RRTYPE, C_TTL, C_EMAIL, C_VOICE, C_NAME, C_CC, C_CITY, C_CFIELDS
 };
 
 #define EVENT_COLUMNS \
@@ -827,11 +839,13 @@ enum {
 	" CASE WHEN kind LIKE 'zone.%' THEN detail->>'rrtype' END," \
 	" CASE WHEN kind LIKE 'zone.%' AND jsonb_typeof(detail->'ttl') = 'number'" \
 	"  THEN (detail->>'ttl')::numeric::bigint END," \
-	" c.email, c.voice, c.name, c.cc, c.fields" \
+	" c.email, c.voice, c.name, c.cc, c.city, c.fields" \
 	" FROM events LEFT JOIN LATERAL (SELECT detail->>'email' AS email," \
 	"  detail->>'voice' AS voice, detail->>'name' AS name, detail->>'cc' AS cc," \
+	"  detail->>'city' AS city," \
 	"  (detail ? 'email')::int + 2 * (detail ? 'voice')::int" \
-	"  + 4 * (detail ? 'name')::int + 8 * (detail ? 'cc')::int AS fields" \
+	"  + 4 * (detail ? 'name')::int + 8 * (detail ? 'cc')::int" \
+	"  + 16 * (detail ? 'city')::int AS fields" \
 	"  WHERE kind IN ('contact.create', 'contact.update')" \
 	"  AND jsonb_typeof(detail) = 'object') c ON true"
 
@@ -857,6 +871,7 @@ static void row_event(const PGresult *res, int i, struct fa_rule_event *ev)
 	ev->c_voice = get_str(res, i, C_VOICE);
 	ev->c_name = get_str(res, i, C_NAME);
 	ev->c_cc = get_str(res, i, C_CC);
+	ev->c_city = get_str(res, i, C_CITY);
 	ev->cfields = PQgetisnull(res, i, C_CFIELDS) ? 0 : (unsigned)get_i64(res, i, C_CFIELDS);
 	const char *created = get_str(res, i, C_CREATED);
 	if (created != NULL &&

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/fa_time.h"
+#include "enrich/fa_enrich.h"
 #include "rule/fa_rule_int.h"
 
 #define PRUNE_EVERY 4096
@@ -666,6 +667,20 @@ static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int
 	return rc;
 }
 
+/* A result code (four digits, as the EPP normalizer stores it) in lo..hi. */
+static bool code_in(const char *value, unsigned lo, unsigned hi)
+{
+	unsigned code = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		if (value == NULL || value[i] < '0' || value[i] > '9') {
+			return false;
+		}
+		code = code * 10 + (unsigned)(value[i] - '0');
+	}
+	return value[4] == '\0' && code >= lo && code <= hi;
+}
+
 static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		   const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
@@ -688,6 +703,7 @@ static int observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 				continue;
 			}
 			if ((md->per_txn && txn->create) ||
+			    (md->code_lo != 0 && !code_in(ev->value, md->code_lo, md->code_hi)) ||
 			    (md->match != NULL && !md->match(e, ev, txn))) {
 				break;
 			}
@@ -1205,15 +1221,60 @@ static void evidence_value(struct fa_rule_sb *sb, const struct fa_rule_ref *ref,
 	fa_rule_sb_printf(sb, "],\"event_count\":%llu}", (unsigned long long)ids->total);
 }
 
-/* The score a firing adds: the rule's, less the policy's allowlist
- * discount when the entity is on an allowlisted provider. */
-static int rule_score(const struct fa_rule *r, int discount, const char *provider)
+/* The legitimate-use context of one finding's entity. */
+struct context {
+	const struct fa_rule_discount *dc;
+	const char *provider;	/* allowlisted provider, or NULL */
+	const char *registrar;	/* the high-change registrar, or NULL */
+	const char *note;	/* its declaration's note */
+};
+
+/* The discount a firing gets: the larger of those its context allows.
+ * *hc says whether it is the high-change one. */
+static int discount_of(const struct fa_rule *r, const struct context *c, bool *hc)
 {
-	return provider != NULL ? r->score * (100 - discount) / 100 : r->score;
+	int d = c->provider != NULL ? c->dc->allowlist : 0;
+
+	*hc = false;
+	if (c->registrar != NULL && c->dc->high_change > d && fa_rule_churn_only(r)) {
+		d = c->dc->high_change;
+		*hc = true;
+	}
+	return d;
+}
+
+/* The score a firing adds: the rule's, less its discount. */
+static int rule_score(const struct fa_rule *r, const struct context *c)
+{
+	bool hc;
+	return r->score * (100 - discount_of(r, c, &hc)) / 100;
+}
+
+static void evidence_context(struct fa_rule_sb *sb, const struct fa_rule *r,
+			     const struct context *c)
+{
+	bool hc;
+	int d = discount_of(r, c, &hc);
+
+	if (d == 0) {
+		return;
+	}
+	fa_rule_sb_printf(sb, "\"rule_score\":%d,", r->score);
+	if (hc) {
+		fa_rule_sb_put(sb, "\"high_change_registrar\":", 24);
+		fa_rule_sb_json(sb, c->registrar);
+		fa_rule_sb_put(sb, ",\"high_change_note\":", 20);
+		fa_rule_sb_json(sb, c->note);
+		fa_rule_sb_printf(sb, ",\"high_change_discount\":%d,", d);
+		return;
+	}
+	fa_rule_sb_put(sb, "\"allowlisted\":", 14);
+	fa_rule_sb_json(sb, c->provider);
+	fa_rule_sb_printf(sb, ",\"allowlist_discount\":%d,", d);
 }
 
 static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f,
-			  int discount, const char *provider)
+			  const struct context *c)
 {
 	const struct fa_rule *r = f->rule;
 	char first[FA_TIME_BUFSZ], last[FA_TIME_BUFSZ];
@@ -1222,13 +1283,8 @@ static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f,
 
 	fa_rule_sb_json(sb, r->id);
 	fa_rule_sb_printf(sb, ":{\"severity\":\"%s\",\"score\":%d,",
-			  fa_rule_severity_name(r->severity),
-			  rule_score(r, discount, provider));
-	if (provider != NULL) {
-		fa_rule_sb_printf(sb, "\"rule_score\":%d,\"allowlisted\":", r->score);
-		fa_rule_sb_json(sb, provider);
-		fa_rule_sb_printf(sb, ",\"allowlist_discount\":%d,", discount);
-	}
+			  fa_rule_severity_name(r->severity), rule_score(r, c));
+	evidence_context(sb, r, c);
 	fa_rule_sb_put(sb, "\"when\":", 7);
 	fa_rule_sb_json(sb, r->when);
 	fa_rule_sb_printf(sb, ",\"first_fired\":\"%s\",\"last_fired\":\"%s\",\"event_id\":%lld,"
@@ -1240,6 +1296,41 @@ static void evidence_rule(struct fa_rule_sb *sb, const struct fired *f,
 		evidence_value(sb, &r->refs[i], &f->vals[i], &f->ids[i]);
 	}
 	fa_rule_sb_put(sb, "}}", 2);
+}
+
+/*
+ * Allowlisted providers and high-change registrars lower scores; the
+ * events stay as they are. A domain's registrar is its sponsor; a
+ * registrar finding's is the registrar itself.
+ */
+static void context_of(const struct fa_rule_engine *eng, const struct acc *a,
+		       struct context *c)
+{
+	const struct fa_rule_ent *d;
+	struct fa_enrich_registrar reg;
+	const char *registrar = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->dc = &eng->set->discount[a->policy];
+	if (eng->enrich == NULL) {
+		return;
+	}
+	if (c->dc->allowlist > 0) {
+		c->provider = fa_rule_enrich_provider(eng, a->kind, a->entity);
+	}
+	if (c->dc->high_change == 0) {
+		return;
+	}
+	if (a->kind == FA_RULE_E_REGISTRAR) {
+		registrar = a->entity;
+	} else if (a->kind == FA_RULE_E_DOMAIN &&
+		   (d = fa_rule_engine_find(eng, FA_RULE_E_DOMAIN, a->entity)) != NULL) {
+		registrar = d->sponsor;
+	}
+	if (fa_enrich_high_change(eng->enrich, registrar, &reg)) {
+		c->registrar = reg.id;
+		c->note = reg.note;
+	}
 }
 
 int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_finding *out)
@@ -1258,10 +1349,8 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 		eng->crule_ids = a->nfired;
 	}
 
-	/* Allowlisted providers lower scores; the events stay as they are. */
-	int discount = eng->set->discount[a->policy];
-	const char *provider = discount > 0 && eng->enrich != NULL
-		? fa_rule_enrich_provider(eng, a->kind, a->entity) : NULL;
+	struct context ctx;
+	context_of(eng, a, &ctx);
 
 	memset(out, 0, sizeof(*out));
 	eng->sb.len = 0;
@@ -1270,7 +1359,7 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 	for (size_t k = 0; k < a->nfired; k++) {
 		const struct fired *f = a->fired[k];
 		eng->rule_ids[k] = f->rule->id;
-		out->score += rule_score(f->rule, discount, provider);
+		out->score += rule_score(f->rule, &ctx);
 		sev = f->rule->severity > sev ? f->rule->severity : sev;
 		if (k == 0 || f->first_us < out->first_us) {
 			out->first_us = f->first_us;
@@ -1281,7 +1370,7 @@ int fa_rule_engine_finding(struct fa_rule_engine *eng, size_t i, struct fa_rule_
 		if (k > 0) {
 			fa_rule_sb_put(&eng->sb, ",", 1);
 		}
-		evidence_rule(&eng->sb, f, discount, provider);
+		evidence_rule(&eng->sb, f, &ctx);
 	}
 	fa_rule_sb_put(&eng->sb, "}", 1);
 	if (eng->sb.oom) {

@@ -138,6 +138,11 @@ struct fa_rule_ent {
 	uint64_t deleg_gtxn;		/**< zone step that published the delegation */
 	bool has_deleg;
 	char *registrant;
+	/** domain: its sponsoring registrar, from the domains table (the
+	 *  state after the last ingest: fixed) or else from its create and
+	 *  transfer events; for the high-change discount */
+	char *sponsor;
+	bool sponsor_fixed;
 	bool has_contact_chg;		/**< latest registrant/contact/authInfo change */
 	int64_t contact_chg_us;
 	int64_t contact_chg_ev;
@@ -161,7 +166,9 @@ struct fa_rule_ent {
 	struct fa_rule_evq offq;	/**< registrar: off-hours transactions */
 
 	bool has_cdata;			/**< registrant: its contact data is known */
-	char *c_email, *c_voice, *c_name, *c_cc;
+	char *c_email, *c_voice, *c_name, *c_cc, *c_city;
+	bool c_city_known;		/**< data written before the city was
+					 *  kept does not say it */
 	int64_t cdata_ev;
 	char **reuse_ids;		/**< contacts sharing email/voice in the table */
 	size_t nreuse;
@@ -216,6 +223,11 @@ struct fa_rule_metric_def {
 		      const struct fa_rule_txn_info *txn);
 	/** Entity kinds (bit 1 << kind) whose trackers the metric reads. */
 	unsigned needs;
+	/**
+	 * Counters of command.failed: count only results code_lo..code_hi
+	 * (0: every result). The code is the event's value.
+	 */
+	uint16_t code_lo, code_hi;
 };
 
 /**
@@ -283,7 +295,7 @@ int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns,
 /** @brief Give a registrant its contact data from the contacts table. */
 int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			    const char *email, const char *voice, const char *name,
-			    const char *cc) FA_WARN_UNUSED;
+			    const char *cc, const char *city, bool has_city) FA_WARN_UNUSED;
 
 /** Most contact ids read from the table per registrant for contact_reuse. */
 #define FA_RULE_MAX_REUSE 1000
@@ -423,6 +435,25 @@ struct fa_rule {
 	size_t nrefs;
 };
 
+/**
+ * @brief Whether a rule reads only name-server churn metrics (NS and glue
+ *        changes, NS sets and addresses seen, a registrar's NS-change
+ *        surge and bulk moves): the rules a high-change business model
+ *        explains, and the only ones scoring.high_change_discount lowers.
+ */
+bool fa_rule_churn_only(const struct fa_rule *r);
+
+/** Percentages taken off rule scores for legitimate-use context. */
+struct fa_rule_discount {
+	/** any rule firing for an entity on an allowlisted provider
+	 *  (scoring.allowlist_discount) */
+	int allowlist;
+	/** a churn rule (fa_rule_churn_only) firing for a registrar declared
+	 *  high-change, or for a domain or host it sponsors
+	 *  (scoring.high_change_discount) */
+	int high_change;
+};
+
 /** The loaded set. */
 struct fa_rule_set {
 	struct fa_arena *arena;
@@ -434,9 +465,8 @@ struct fa_rule_set {
 	size_t npolicies, cpolicies, cwhere;
 	int64_t lookback_us;
 	int64_t *retention_us;		/**< per metric: longest window used */
-	/** per policy: percent taken off the score of a rule that fires for
-	 *  an entity on an allowlisted provider (scoring.allowlist_discount) */
-	int *discount;
+	/** per policy: the score discounts of its scoring settings */
+	struct fa_rule_discount *discount;
 	size_t cdiscount;
 	/** flux_score weights: addresses, ASNs, name servers (Holz et al.'s
 	 *  by default; scoring.flux_score, one setting for the whole set) */

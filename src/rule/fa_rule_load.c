@@ -379,15 +379,15 @@ static const char *const policy_keys[P__COUNT] = {
 
 /* The scoring settings of one document, applied when it is committed. */
 struct scoring {
-	int discount;
+	struct fa_rule_discount discount;
 	bool has_flux;
 	double flux_w[3];
 	char where[512];
 };
 
-enum { S_DISCOUNT, S_FLUX, S__COUNT };
+enum { S_DISCOUNT, S_FLUX, S_HIGH_CHANGE, S__COUNT };
 static const char *const scoring_keys[S__COUNT] = {
-	"allowlist_discount", "flux_score",
+	"allowlist_discount", "flux_score", "high_change_discount",
 };
 static const char *const flux_keys[3] = { "addresses", "asns", "name_servers" };
 
@@ -427,27 +427,37 @@ static void flux_weights(struct load *ld, yaml_document_t *doc, yaml_node_t *m,
 	}
 }
 
-/* scoring: {allowlist_discount: PERCENT, flux_score: {addresses: W, ...}} */
+/* A whole percentage from 0 to 100 into *out. */
+static void percent(struct load *ld, yaml_node_t *n, const char *key, int *out)
+{
+	double d;
+
+	if (!need_scalar(ld, n, key) || !number(scalar(n), 0, 100, &d) || d != (int)d) {
+		err_at(ld, n->start_mark, "%s is not a whole percentage from 0 to 100", key);
+		return;
+	}
+	*out = (int)d;
+}
+
+/* scoring: {allowlist_discount: PERCENT, high_change_discount: PERCENT,
+ *           flux_score: {addresses: W, ...}} */
 static void scoring(struct load *ld, yaml_document_t *doc, yaml_node_t *m,
 		    struct scoring *sc)
 {
 	yaml_node_t *v[S__COUNT] = { 0 };
-	double d;
 
 	if (m->type != YAML_MAPPING_NODE) {
 		err_at(ld, m->start_mark, "\"scoring\" must be a mapping");
 		return;
 	}
 	mapping_keys(ld, doc, m, scoring_keys, S__COUNT, v, " of scoring",
-		     "allowlist_discount, flux_score");
+		     "allowlist_discount, flux_score, high_change_discount");
 	if (v[S_DISCOUNT] != NULL) {
-		if (!need_scalar(ld, v[S_DISCOUNT], "allowlist_discount") ||
-		    !number(scalar(v[S_DISCOUNT]), 0, 100, &d) || d != (int)d) {
-			err_at(ld, v[S_DISCOUNT]->start_mark,
-			       "allowlist_discount is not a whole percentage from 0 to 100");
-		} else {
-			sc->discount = (int)d;
-		}
+		percent(ld, v[S_DISCOUNT], "allowlist_discount", &sc->discount.allowlist);
+	}
+	if (v[S_HIGH_CHANGE] != NULL) {
+		percent(ld, v[S_HIGH_CHANGE], "high_change_discount",
+			&sc->discount.high_change);
 	}
 	if (v[S_FLUX] != NULL) {
 		flux_weights(ld, doc, v[S_FLUX], sc);
@@ -1017,10 +1027,16 @@ void fa_rule_set_fingerprint(const struct fa_rule_set *set, size_t i, char *hex)
 	}
 	/* Scoring, only when set: fingerprints of policies written before it
 	 * existed stay as they were. */
-	if (set->discount[i] != 0 || set->flux_where != NULL) {
+	const struct fa_rule_discount *dc = &set->discount[i];
+	if (dc->allowlist != 0 || set->flux_where != NULL) {
 		char sc[128];
-		snprintf(sc, sizeof(sc), "scoring %d %.4f %.4f %.4f", set->discount[i],
+		snprintf(sc, sizeof(sc), "scoring %d %.4f %.4f %.4f", dc->allowlist,
 			 set->flux_w[0], set->flux_w[1], set->flux_w[2]);
+		EVP_DigestUpdate(ctx, sc, strlen(sc) + 1);
+	}
+	if (dc->high_change != 0) {
+		char sc[64];
+		snprintf(sc, sizeof(sc), "high_change %d", dc->high_change);
 		EVP_DigestUpdate(ctx, sc, strlen(sc) + 1);
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);

@@ -363,6 +363,15 @@ static int ns_event(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	return deleg_note(eng, e, ev->host, false, ev);
 }
 
+/* The sponsor an event says, unless the table's (newer) is known. */
+static int sponsor_set(struct fa_rule_ent *e, const char *registrar)
+{
+	if (e->sponsor_fixed || registrar == NULL) {
+		return FA_OK;
+	}
+	return set_str(&e->sponsor, registrar);
+}
+
 static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			  const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
@@ -383,7 +392,14 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		e->has_created = true;
 		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
 		e->created_ev = ev->id;
+		int rc = sponsor_set(e, ev->registrar);
+		if (rc != FA_OK) {
+			return rc;
+		}
 		return ev->contact != NULL ? set_str(&e->registrant, ev->contact) : FA_OK;
+	}
+	if (is(k, "domain.transfer_approve")) {
+		return sponsor_set(e, ev->value);
 	}
 	if (is(k, "domain.delete")) {
 		/* A deleted name may be registered again: its age, TTLs and
@@ -808,6 +824,7 @@ static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, b
 		{ FA_RULE_CF_VOICE, &e->c_voice, ev->c_voice },
 		{ FA_RULE_CF_NAME, &e->c_name, ev->c_name },
 		{ FA_RULE_CF_CC, &e->c_cc, ev->c_cc },
+		{ FA_RULE_CF_CITY, &e->c_city, ev->c_city },
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (all || (ev->cfields & f[i].bit) != 0) {
@@ -816,6 +833,10 @@ static int cdata_fields(struct fa_rule_ent *e, const struct fa_rule_event *ev, b
 				return rc;
 			}
 		}
+	}
+	/* A create tells every field it knows; an update only what it names. */
+	if (all || (ev->cfields & FA_RULE_CF_CITY) != 0) {
+		e->c_city_known = (ev->cfields & FA_RULE_CF_CITY) != 0;
 	}
 	e->cdata_ev = ev->id;
 	return FA_OK;
@@ -837,10 +858,11 @@ static int registrant_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 
 int fa_rule_registrant_seed(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			    const char *email, const char *voice, const char *name,
-			    const char *cc)
+			    const char *cc, const char *city, bool has_city)
 {
 	struct fa_rule_event ev = {
 		.c_email = email, .c_voice = voice, .c_name = name, .c_cc = cc,
+		.c_city = city, .cfields = has_city ? FA_RULE_CF_CITY : 0,
 	};
 	e->has_cdata = true;
 	return cdata_set(eng, e, &ev, true);
@@ -882,10 +904,12 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	free(e->young);
 	fa_rule_evq_free(&e->offq);
 	free(e->registrant);
+	free(e->sponsor);
 	free(e->c_email);
 	free(e->c_voice);
 	free(e->c_name);
 	free(e->c_cc);
+	free(e->c_city);
 	for (size_t i = 0; i < e->nreuse; i++) {
 		free(e->reuse_ids[i]);
 	}
@@ -1326,13 +1350,25 @@ static bool placeholder_name(const char *name)
 	return false;
 }
 
-static bool postal_ok(const char *name, const char *cc)
+static bool visible(const char *s)
 {
-	bool has_name = false;
-	for (const char *c = name; c != NULL && *c != '\0'; c++) {
-		has_name |= (unsigned char)*c > ' ';
+	for (const char *c = s; c != NULL && *c != '\0'; c++) {
+		if ((unsigned char)*c > ' ') {
+			return true;
+		}
 	}
-	return has_name && !placeholder_name(name) && cc != NULL && strlen(cc) == 2 &&
+	return false;
+}
+
+/* A city is asked for only where the data says whether it has one. */
+static bool postal_ok(const struct fa_rule_ent *e)
+{
+	const char *name = e->c_name, *cc = e->c_cc;
+
+	if (e->c_city_known && !visible(e->c_city)) {
+		return false;
+	}
+	return visible(name) && !placeholder_name(name) && cc != NULL && strlen(cc) == 2 &&
 	       ((cc[0] >= 'A' && cc[0] <= 'Z') || (cc[0] >= 'a' && cc[0] <= 'z')) &&
 	       ((cc[1] >= 'A' && cc[1] <= 'Z') || (cc[1] >= 'a' && cc[1] <= 'z'));
 }
@@ -1345,7 +1381,7 @@ static int quality_value(const struct fa_rule_engine *eng, const struct fa_rule_
 	if (!out->known) {
 		return FA_OK;
 	}
-	out->v = !email_ok(e->c_email) + !voice_ok(e->c_voice) + !postal_ok(e->c_name, e->c_cc);
+	out->v = !email_ok(e->c_email) + !voice_ok(e->c_voice) + !postal_ok(e);
 	if (e->cdata_ev != 0) {
 		fa_rule_ids_add(ids, e->cdata_ev);
 	}
@@ -1498,37 +1534,19 @@ static bool match_lock(const struct fa_rule_ent *e, const struct fa_rule_event *
 	return is_lock(ev->value);
 }
 
-static bool match_auth(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-		       const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && (is(ev->value, "2200") || is(ev->value, "2201") ||
-				     is(ev->value, "2202"));
-}
-
-/* 2303: the object does not exist (probing names, or a stale client). */
-static bool match_not_found(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			    const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && is(ev->value, "2303");
-}
-
-/* 2302: the object exists (drop-catching, create races). */
-static bool match_exists(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			 const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && is(ev->value, "2302");
-}
-
-/* 2304-2306: a status, an association or a server policy forbade it
- * (updates of locked domains, deletes of hosts still in use). */
-static bool match_prohibited(const struct fa_rule_ent *e, const struct fa_rule_event *ev,
-			     const struct fa_rule_txn_info *txn)
-{
-	return ev->value != NULL && (is(ev->value, "2304") || is(ev->value, "2305") ||
-				     is(ev->value, "2306"));
-}
-
 #define NEEDS(k) (1u << (k))
+
+/*
+ * A registrar's command.failed events with a result code in lo..hi. The
+ * groups say what failed: 2200-2202 authentication and authorization,
+ * 2302 "object exists" (drop-catching, create races), 2303 "does not
+ * exist" (probing, a stale client), 2304-2306 a status, an association or
+ * server policy forbade it. FAILED_CODE names one RFC 5730 code.
+ */
+#define FAILED_RANGE(name, lo, hi)                                               \
+	{ FA_RULE_E_REGISTRAR, name, FA_RULE_T_COUNT, true, { "command.failed", NULL }, \
+	  false, NULL, NULL, 0, lo, hi }
+#define FAILED_CODE(code) FAILED_RANGE("failed_" #code, code, code)
 
 /*
  * The metric registry. Counters (value == NULL) count the listed event
@@ -1541,123 +1559,129 @@ static bool match_prohibited(const struct fa_rule_ent *e, const struct fa_rule_e
  */
 const struct fa_rule_metric_def fa_rule_metrics[] = {
 	{ FA_RULE_E_DOMAIN, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "age", FA_RULE_T_DURATION, false, { NULL }, false, age_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "ns_ttl", FA_RULE_T_COUNT, false, { NULL }, false, ns_ttl_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL, NULL, 0 },
+	  { "host.addr_add", "host.addr_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "distinct_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_addrs_value, NULL, 0 },
+	  distinct_addrs_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "failed_commands", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, NULL, 0 },
+	  { "command.failed", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "ns_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ns_add", "domain.ns_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 
 	{ FA_RULE_E_DOMAIN, "ns_replacements", FA_RULE_T_COUNT, true,
 	  { "domain.ns_add", "domain.ns_rem", "zone.ns_add", "zone.ns_rem" }, true, NULL,
-	  match_replacement, 0 },
+	  match_replacement, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "zone_ns_changes", FA_RULE_T_COUNT, true,
-	  { "zone.ns_add", "zone.ns_rem", NULL }, true, NULL, match_not_delegation, 0 },
+	  { "zone.ns_add", "zone.ns_rem", NULL }, true, NULL, match_not_delegation, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "glue_changes", FA_RULE_T_COUNT, true,
-	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_ns_hosts_value, NULL, 0 },
+	  distinct_ns_hosts_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  distinct_ns_addrs_value, NULL, NEEDS(FA_RULE_E_HOST) },
+	  distinct_ns_addrs_value, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "min_ttl", FA_RULE_T_COUNT, false, { NULL }, false, min_ttl_value,
-	  NULL, 0 },
+	  NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "ds_changes", FA_RULE_T_COUNT, true,
-	  { "domain.ds_add", "domain.ds_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.ds_add", "domain.ds_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "registrant_changes", FA_RULE_T_COUNT, true,
-	  { "domain.registrant_change", NULL }, true, NULL, NULL, 0 },
+	  { "domain.registrant_change", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "contact_changes", FA_RULE_T_COUNT, true,
-	  { "domain.contact_add", "domain.contact_rem", NULL }, true, NULL, NULL, 0 },
+	  { "domain.contact_add", "domain.contact_rem", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "authinfo_changes", FA_RULE_T_COUNT, true,
-	  { "domain.authinfo_change", NULL }, true, NULL, NULL, 0 },
+	  { "domain.authinfo_change", NULL }, true, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "locks_removed", FA_RULE_T_COUNT, true,
-	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "transfers", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_approve", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_approve", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "transfer_requests", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "since_contact_change", FA_RULE_T_DURATION, false, { NULL }, false,
-	  since_contact_value, NULL, 0 },
+	  since_contact_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "since_lock_removed", FA_RULE_T_DURATION, false, { NULL }, false,
-	  since_lock_value, NULL, 0 },
+	  since_lock_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "zone_glue_changes", FA_RULE_T_COUNT, true,
-	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0 },
+	  { "zone.glue_add", "zone.glue_rem", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "domains", FA_RULE_T_COUNT, false, { NULL }, false, domains_value,
-	  NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_HOST, "young_domains", FA_RULE_T_COUNT, true, { NULL }, false,
-	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
-	{ FA_RULE_E_REGISTRAR, "failed_auth", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_auth, 0 },
+	  young_domains_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
+	FAILED_RANGE("failed_auth", 2200, 2202),
 	{ FA_RULE_E_REGISTRAR, "ns_change_surge", FA_RULE_T_COUNT, true, { NULL }, false,
-	  surge_value, NULL, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_not_found", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_not_found, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_exists", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_exists, 0 },
-	{ FA_RULE_E_REGISTRAR, "failed_prohibited", FA_RULE_T_COUNT, true,
-	  { "command.failed", NULL }, false, NULL, match_prohibited, 0 },
+	  surge_value, NULL, 0, 0, 0 },
+	FAILED_RANGE("failed_not_found", 2303, 2303),
+	FAILED_RANGE("failed_exists", 2302, 2302),
+	FAILED_RANGE("failed_prohibited", 2304, 2306),
 	{ FA_RULE_E_REGISTRAR, "new_networks", FA_RULE_T_COUNT, true, { NULL }, false,
-	  new_networks_value, NULL, 0 },
+	  new_networks_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "off_hours", FA_RULE_T_COUNT, true, { NULL }, false,
-	  off_hours_value, NULL, 0 },
+	  off_hours_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRAR, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
-	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "bulk_redelegation", FA_RULE_T_COUNT, true, { NULL }, false,
-	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  bulk_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "domains_changed", FA_RULE_T_COUNT, true, { NULL }, false,
-	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN) },
+	  domains_changed_value, NULL, NEEDS(FA_RULE_E_DOMAIN), 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_quality_issues", FA_RULE_T_COUNT, false, { NULL },
-	  false, quality_value, NULL, 0 },
+	  false, quality_value, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "contact_reuse", FA_RULE_T_COUNT, false, { NULL }, false,
-	  contact_reuse_value, NULL, 0 },
+	  contact_reuse_value, NULL, 0, 0, 0 },
 
 	{ FA_RULE_E_REGISTRANT, "shared_identity", FA_RULE_T_COUNT, false, { NULL }, false,
-	  shared_identity_value, NULL, 0 },
+	  shared_identity_value, NULL, 0, 0, 0 },
 
 	/* Account takeover: what happened to the registrant's contact and to
 	 * its domains, counted over all of them. */
 	{ FA_RULE_E_REGISTRANT, "contact_updates", FA_RULE_T_COUNT, true,
-	  { "contact.update", NULL }, false, NULL, NULL, 0 },
+	  { "contact.update", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "authinfo_changes", FA_RULE_T_COUNT, true,
-	  { "domain.authinfo_change", NULL }, false, NULL, NULL, 0 },
+	  { "domain.authinfo_change", NULL }, false, NULL, NULL, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "locks_removed", FA_RULE_T_COUNT, true,
-	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0 },
+	  { "domain.status_rem", NULL }, false, NULL, match_lock, 0, 0, 0 },
 	{ FA_RULE_E_REGISTRANT, "transfer_requests", FA_RULE_T_COUNT, true,
-	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0 },
+	  { "domain.transfer_request", NULL }, false, NULL, NULL, 0, 0, 0 },
+
+	/* Every failure code of RFC 5730 section 3, one counter each. */
+	FAILED_CODE(2000), FAILED_CODE(2001), FAILED_CODE(2002), FAILED_CODE(2003),
+	FAILED_CODE(2004), FAILED_CODE(2005), FAILED_CODE(2100), FAILED_CODE(2101),
+	FAILED_CODE(2102), FAILED_CODE(2103), FAILED_CODE(2104), FAILED_CODE(2105),
+	FAILED_CODE(2106), FAILED_CODE(2200), FAILED_CODE(2201), FAILED_CODE(2202),
+	FAILED_CODE(2300), FAILED_CODE(2301), FAILED_CODE(2302), FAILED_CODE(2303),
+	FAILED_CODE(2304), FAILED_CODE(2305), FAILED_CODE(2306), FAILED_CODE(2307),
+	FAILED_CODE(2308), FAILED_CODE(2400), FAILED_CODE(2500), FAILED_CODE(2501),
+	FAILED_CODE(2502),
 
 	/* Enrichment (fa_rule_enrich.c): unknown without enrichment data. */
 	{ FA_RULE_E_HOST, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_distinct_asns, NULL, 0 },
+	  fa_rule_enrich_distinct_asns, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_addrs, NULL, 0 },
+	  fa_rule_enrich_consumer_addrs, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_share, NULL, 0 },
+	  fa_rule_enrich_consumer_share, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_prefixes, NULL, 0 },
+	  fa_rule_enrich_consumer_prefixes, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_flux_score, NULL, 0 },
+	  fa_rule_enrich_flux_score, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_static, NULL, 0 },
+	  fa_rule_enrich_declared_static, NULL, 0, 0, 0 },
 	{ FA_RULE_E_HOST, "declared_dynamic", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_dynamic, NULL, 0 },
+	  fa_rule_enrich_declared_dynamic, NULL, 0, 0, 0 },
 	{ FA_RULE_E_DOMAIN, "distinct_asns", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_distinct_asns, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_distinct_asns, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_addrs", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_addrs, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_share", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_share, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "consumer_prefixes", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_consumer_prefixes, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_consumer_prefixes, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "flux_score", FA_RULE_T_COUNT, true, { NULL }, false,
-	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST) },
+	  fa_rule_enrich_flux_score, NULL, NEEDS(FA_RULE_E_HOST), 0, 0 },
 	{ FA_RULE_E_DOMAIN, "declared_static", FA_RULE_T_COUNT, false, { NULL }, false,
-	  fa_rule_enrich_declared_static, NULL, 0 },
+	  fa_rule_enrich_declared_static, NULL, 0, 0, 0 },
 };
 
 const size_t fa_rule_nmetrics = sizeof(fa_rule_metrics) / sizeof(fa_rule_metrics[0]);
@@ -1683,6 +1707,49 @@ int fa_rule_metric_find(int entity, const char *name, size_t len)
 		}
 	}
 	return -1;
+}
+
+/*
+ * The churn metrics: what a registrar whose customers move name servers
+ * all day produces by itself. Consumer space, ASNs, TTLs, ages, contacts,
+ * locks, failures and new networks are not among them: no business model
+ * explains those.
+ */
+static const struct {
+	int entity;
+	const char *name;
+} churn[] = {
+	{ FA_RULE_E_DOMAIN, "ns_changes" },
+	{ FA_RULE_E_DOMAIN, "ns_replacements" },
+	{ FA_RULE_E_DOMAIN, "zone_ns_changes" },
+	{ FA_RULE_E_DOMAIN, "glue_changes" },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts" },
+	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs" },
+	{ FA_RULE_E_REGISTRAR, "ns_changes" },
+	{ FA_RULE_E_REGISTRAR, "ns_change_surge" },
+	{ FA_RULE_E_REGISTRAR, "bulk_redelegation" },
+};
+
+static bool is_churn(int m)
+{
+	const struct fa_rule_metric_def *d = &fa_rule_metrics[m];
+
+	for (size_t i = 0; i < sizeof(churn) / sizeof(churn[0]); i++) {
+		if (churn[i].entity == d->entity && strcmp(churn[i].name, d->name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool fa_rule_churn_only(const struct fa_rule *r)
+{
+	for (size_t i = 0; i < r->nrefs; i++) {
+		if (!is_churn(r->refs[i].metric)) {
+			return false;
+		}
+	}
+	return r->nrefs > 0;
 }
 
 uint64_t fa_rule_evq_count(const struct fa_rule_evq *q, int64_t now_us,

@@ -255,6 +255,7 @@ static const struct fa_store_col finding_rule_cols[] = {
 	{ "event_count", FA_STORE_COL_INT, 0 },
 	{ "first_fired", FA_STORE_COL_TEXT, 0 },
 	{ "last_fired", FA_STORE_COL_TEXT, 0 },
+	{ "discount", FA_STORE_COL_TEXT, 0 },
 };
 
 const struct fa_store_col *fa_store_finding_rule_cols(size_t *n)
@@ -271,7 +272,19 @@ int fa_store_finding_rules_each(struct fa_store *store, int64_t id,
 		"SELECT r.key, r.value->>'severity', r.value->>'score',"
 		" r.value->>'when', m.key, m.value->>'value',"
 		" m.value->>'event_count', r.value->>'first_fired',"
-		" r.value->>'last_fired'"
+		" r.value->>'last_fired',"
+		/* Why the score is lower than the rule's (evidence of
+		 * src/rule/fa_rule_engine.c). */
+		" CASE WHEN r.value ? 'high_change_registrar' THEN"
+		"  format('rule score %s, less %s%% for high-change registrar %s%s',"
+		"   r.value->>'rule_score', r.value->>'high_change_discount',"
+		"   r.value->>'high_change_registrar',"
+		"   CASE WHEN coalesce(r.value->>'high_change_note', '') <> ''"
+		"    THEN ' (' || (r.value->>'high_change_note') || ')' ELSE '' END)"
+		" WHEN r.value ? 'allowlisted' THEN"
+		"  format('rule score %s, less %s%% for allowlisted %s',"
+		"   r.value->>'rule_score', r.value->>'allowlist_discount',"
+		"   r.value->>'allowlisted') END"
 		" FROM findings f, jsonb_each(CASE WHEN jsonb_typeof(f.evidence) ="
 		"   'object' THEN f.evidence ELSE '{}' END) r,"
 		" LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.value->'metrics') ="

@@ -109,7 +109,7 @@ allowlist:
 colour: blue
 YAML
 run 1 check --config "$tmp/bad.yaml"
-expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations)
+expect_err "refused" "fluxaudit: enrich check: $tmp/bad.yaml:6:1: unknown key \"colour\" in the enrichment configuration (expected one of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars)
 fluxaudit: enrich check: \"$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-map.mmdb\" is not a usable MaxMind DB: data section: map at offset 4 claims 1000000 entries, more than the bytes left
 fluxaudit: enrich check: $tmp/bad.pfx2as:2: 1.0.0.1/24 has bits set after the prefix length
 fluxaudit: enrich check: $tmp/bad.pfx2as: refused: 1 malformed line, nothing of this file is used

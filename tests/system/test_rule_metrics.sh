@@ -59,7 +59,8 @@ check_evidence() {
 	# 600 earlier transactions at 10:xx and one at 08:00: 03:00, 03:05
 	# and 11:00 are unusual hours, 10:00 and 10:30 are not.
 	expect "$1: off_hours" "3||1d|[602, 603, 612]|3" "$(ev reg-x off-hours 'off_hours[1d]')"
-	expect "$1: contact_quality_issues" "1|||[]|0" \
+	# ct-bad: an implausible e-mail and a blank city.
+	expect "$1: contact_quality_issues" "2|||[]|0" \
 		"$(ev ct-bad quality contact_quality_issues)"
 	# ct-twin has the same voice in the contacts table, ct-other not.
 	expect "$1: contact_reuse" "1|||[]|0" "$(ev ct-bad reuse contact_reuse)"

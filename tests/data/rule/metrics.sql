@@ -14,7 +14,7 @@ INSERT INTO domains (name, registrar, registrant, created, ns, updated) VALUES
 INSERT INTO hosts (name, registrar, addrs, updated) VALUES
 	('ns3.new.example', 'reg-x', '{203.0.113.1,203.0.113.2,203.0.113.3}', now());
 INSERT INTO contacts (id, registrar, data, updated) VALUES
-	('ct-bad', 'reg-x', '{"name": "X Y", "cc": "US", "email": "nope",
+	('ct-bad', 'reg-x', '{"name": "X Y", "city": " ", "cc": "US", "email": "nope",
 	  "voice": "+1.5555551234"}', '2026-09-01T00:00:00Z'),
 	('ct-twin', 'reg-y', '{"name": "Z", "cc": "DE", "email": "z@mail.example",
 	  "voice": "+1.5555551234"}', '2026-09-02T00:00:00Z'),

@@ -646,6 +646,63 @@ static void config_fails(const char *yaml, const char *const *want, size_t n)
 	diag_is(&diag, want, n);
 }
 
+/* Registrars declared high-change: lookup, notes, duplicates, errors. */
+static void test_high_change_registrars(void **state)
+{
+	static const char yaml[] =
+		"high_change_registrars:\n"
+		"  - {registrar: parkco, note: parks expiring domains}\n"
+		"  - {registrar: dnsresell}\n"
+		"  - {registrar: parkco, note: said again}\n";
+	struct fa_enrich *e = NULL;
+	struct fa_enrich_diag diag = { 0 };
+	struct fa_enrich_registrar r;
+
+	assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir, &diag),
+			 FA_OK);
+	assert_int_equal(diag.count, 0);
+	assert_true(fa_enrich_high_change(e, "parkco", &r));
+	assert_string_equal(r.id, "parkco");
+	assert_string_equal(r.note, "parks expiring domains");
+	assert_string_equal(r.origin, "x.yaml:2:17");
+	assert_true(fa_enrich_high_change(e, "dnsresell", &r));
+	assert_string_equal(r.note, "");
+	/* Ids are compared exactly, as EPP clIDs are. */
+	assert_false(fa_enrich_high_change(e, "ParkCo", &r));
+	assert_false(fa_enrich_high_change(e, "other", NULL));
+	assert_false(fa_enrich_high_change(e, NULL, NULL));
+
+	size_t n;
+	const struct fa_enrich_source *src = fa_enrich_sources(e, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(src[0].kind, FA_ENRICH_KIND_REGISTRARS);
+	assert_string_equal(src[0].path, "x.yaml");
+	assert_int_equal(src[0].entries, 2);
+	assert_int_equal(src[0].shadowed, 1);
+	fa_enrich_free(e);
+
+	static const char *const w[] = {
+		"x.yaml:2:5: high_change_registrars entry has no registrar",
+		"x.yaml:3:17: invalid registrar id \"=cmd\": starts with '=', '+', '-' or '@'",
+		"x.yaml:4:22: unknown key \"reason\" in a high_change_registrars entry "
+		"(expected one of: registrar, note)",
+		"x.yaml:5:17: registrar must be a non-empty string",
+		"x.yaml: configuration refused (errors above), nothing of it is used",
+	};
+	config_fails("high_change_registrars:\n"
+		     "  - {note: x}\n"
+		     "  - {registrar: \"=cmd\"}\n"
+		     "  - {registrar: ab1, reason: x}\n"
+		     "  - {registrar: [a, b]}\n", w, 5);
+
+	static const char *const w2[] = {
+		"x.yaml:1:25: high_change_registrars must be a list of {registrar, note} "
+		"entries",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	config_fails("high_change_registrars: parkco\n", w2, 2);
+}
+
 static void test_config_errors(void **state)
 {
 	char msg[512];
@@ -653,7 +710,7 @@ static void test_config_errors(void **state)
 
 	static const char *const w1[] = {
 		"x.yaml:3:1: unknown key \"extra\" in the enrichment configuration (expected one "
-		"of: asn, consumer_prefixes, allowlist, declarations)",
+		"of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars)",
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
 		"x.yaml: configuration refused (errors above), nothing of it is used",
 	};
@@ -794,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_declarations_errors),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_high_change_registrars),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_empty),
 		cmocka_unit_test(test_shipped_example),

@@ -256,6 +256,25 @@ static void test_create_detail(void **state)
 	fa_txn_deinit(&txn);
 }
 
+/* A contact's detail: name, org, city, cc of the first postalInfo, email
+ * and voice; never the street or the password. */
+static void test_contact_detail(void **state)
+{
+	struct fa_txn txn;
+	struct tu_one o;
+
+	assert_int_equal(fa_txn_init(&txn), FA_OK);
+	tu_frame("cmd_contact_create.xml", &txn, &o);
+	assert_int_equal(o.rc, FA_OK);
+	assert_int_equal(txn.nevents, 1);
+	assert_int_equal(txn.events[0].kind, FA_EV_CONTACT_CREATE);
+	assert_string_equal(txn.events[0].detail,
+			    "{\"name\":\"Robin Tester\",\"org\":null,\"city\":\"Testville\","
+			    "\"cc\":\"EE\",\"email\":\"robin@contact-test.example\","
+			    "\"voice\":\"+372.5550100\"}");
+	fa_txn_deinit(&txn);
+}
+
 static void check_response(const char *file, const char *command,
 			   const char *type, const char *object,
 			   const char *svtrid, const struct tu_ev *ev)
@@ -402,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_login_frame),
 		cmocka_unit_test(test_hello_frame),
 		cmocka_unit_test(test_create_detail),
+		cmocka_unit_test(test_contact_detail),
 		cmocka_unit_test(test_infdata_responses),
 		cmocka_unit_test(test_infdata_ttls),
 		cmocka_unit_test(test_hash_key_stable),

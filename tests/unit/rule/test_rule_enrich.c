@@ -47,6 +47,8 @@ static struct fa_enrich *enrichment(void)
 	assert_int_equal(fa_enrich_add_declaration(e, "ns1.static.example",
 						   FA_ENRICH_DECL_STATIC, "", "a", "a:3",
 						   &d), FA_OK);
+	assert_int_equal(fa_enrich_add_high_change(e, "parkco", "parks expiring domains", "a",
+						   "a:4", &d), FA_OK);
 	assert_int_equal(fa_enrich_finish(e, &d), FA_OK);
 	fa_enrich_diag_clear(&d);
 	return e;
@@ -274,6 +276,105 @@ static void test_allowlist_discount(void **state)
 	fa_enrich_free(en);
 }
 
+/* Churn rules, and rules that read more than churn, for the
+ * high-change discount. */
+static const char hc_policy[] =
+	"policy: hc\n"
+	"scoring: {allowlist_discount: 20, high_change_discount: 50}\n"
+	"rules:\n"
+	"  - {id: r-churn, description: d, entity: registrar, severity: low, score: 40,\n"
+	"     when: \"ns_changes[1h] >= 1 and ns_change_surge[1h] >= 0\"}\n"
+	"  - {id: r-more, description: d, entity: registrar, severity: low, score: 30,\n"
+	"     when: \"ns_changes[1h] >= 1 and failed_commands[1h] >= 0\"}\n"
+	"  - {id: d-churn, description: d, entity: domain, severity: low, score: 20,\n"
+	"     when: \"ns_changes[1h] >= 1\"}\n"
+	"  - {id: d-more, description: d, entity: domain, severity: low, score: 10,\n"
+	"     when: \"ns_changes[1h] >= 1 and transfers[1h] >= 0\"}\n";
+
+static void feed_by(struct fa_rule_engine *eng, int64_t id, const char *registrar,
+		    const char *kind, const char *domain, const char *host, const char *value)
+{
+	char txn[16];
+	snprintf(txn, sizeof(txn), "t%lld", (long long)id);
+	struct fa_rule_event ev = {
+		.id = id, .ts_us = t0 + id * SEC, .kind = kind, .registrar = registrar,
+		.domain = domain, .host = host, .value = value, .txn_key = txn,
+	};
+	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+}
+
+/* The finding of one entity: its score, and its evidence in ev. */
+static int finding_of(struct fa_rule_engine *eng, const char *kind, const char *entity,
+		      char *ev, size_t evlen)
+{
+	for (size_t i = 0; i < fa_rule_engine_finding_count(eng); i++) {
+		struct fa_rule_finding f;
+		assert_int_equal(fa_rule_engine_finding(eng, i, &f), FA_OK);
+		if (strcmp(f.entity_kind, kind) == 0 && strcmp(f.entity, entity) == 0) {
+			snprintf(ev, evlen, "%s", f.evidence);
+			return f.score;
+		}
+	}
+	return -1;
+}
+
+/*
+ * parkco is declared high-change: its own churn rule and the churn rule
+ * of a domain it sponsors get half their score; rules that read more
+ * than churn keep theirs; a domain transferred away is not its any more;
+ * on an allowlisted provider the larger discount wins per rule.
+ */
+static void test_high_change_discount(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	char ev[4096];
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "hc.yaml", hc_policy, strlen(hc_policy),
+						&diag, NULL), FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+	feed_by(eng, 1, "parkco", "domain.create", "a.example", NULL, NULL);
+	feed_by(eng, 2, "plain", "domain.create", "b.example", NULL, NULL);
+	feed_by(eng, 3, "parkco", "domain.create", "c.example", NULL, NULL);
+	feed_by(eng, 4, "parkco", "domain.transfer_approve", "c.example", NULL, "plain");
+	feed_by(eng, 5, "parkco", "domain.create", "d.example", NULL, NULL);
+	feed_by(eng, 6, "parkco", "domain.ns_add", "a.example", "ns.park.example", NULL);
+	feed_by(eng, 7, "plain", "domain.ns_add", "b.example", "ns.park.example", NULL);
+	feed_by(eng, 8, "plain", "domain.ns_add", "c.example", "ns.park.example", NULL);
+	feed_by(eng, 9, "parkco", "domain.ns_add", "d.example", "a.cdn.example", NULL);
+
+	assert_int_equal(finding_of(eng, "registrar", "parkco", ev, sizeof(ev)), 20 + 30);
+	assert_non_null(strstr(ev, "\"r-churn\":{\"severity\":\"low\",\"score\":20,"
+				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\","
+				   "\"high_change_note\":\"parks expiring domains\","
+				   "\"high_change_discount\":50,\"when\":"));
+	assert_non_null(strstr(ev, "\"r-more\":{\"severity\":\"low\",\"score\":30,\"when\":"));
+	assert_int_equal(finding_of(eng, "registrar", "plain", ev, sizeof(ev)), 40 + 30);
+	assert_int_equal(finding_of(eng, "domain", "a.example", ev, sizeof(ev)), 10 + 10);
+	assert_int_equal(finding_of(eng, "domain", "b.example", ev, sizeof(ev)), 20 + 10);
+	assert_int_equal(finding_of(eng, "domain", "c.example", ev, sizeof(ev)), 20 + 10);
+	assert_int_equal(finding_of(eng, "domain", "d.example", ev, sizeof(ev)), 10 + 8);
+	assert_non_null(strstr(ev, "\"d-churn\":{\"severity\":\"low\",\"score\":10,"
+				   "\"rule_score\":20,\"high_change_registrar\":\"parkco\""));
+	assert_non_null(strstr(ev, "\"d-more\":{\"severity\":\"low\",\"score\":8,"
+				   "\"rule_score\":10,\"allowlisted\":\"CDN\","
+				   "\"allowlist_discount\":20,\"when\":"));
+	fa_rule_engine_free(eng);
+
+	/* Without enrichment data nothing is declared: full scores. */
+	eng = fa_rule_engine_new(set);
+	feed_by(eng, 1, "parkco", "domain.create", "a.example", NULL, NULL);
+	feed_by(eng, 6, "parkco", "domain.ns_add", "a.example", "ns.park.example", NULL);
+	assert_int_equal(finding_of(eng, "registrar", "parkco", ev, sizeof(ev)), 40 + 30);
+	assert_int_equal(finding_of(eng, "domain", "a.example", ev, sizeof(ev)), 20 + 10);
+	assert_null(strstr(ev, "high_change"));
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
 static void test_scoring_errors(void **state)
 {
 	static const struct {
@@ -285,7 +386,9 @@ static void test_scoring_errors(void **state)
 		  "t.yaml:3:27: flux_score weight \"x\" is not a number from 0 to 10000" },
 		{ "scoring:\n  flux: 1\n",
 		  "t.yaml:3:3: unknown key \"flux\" of scoring (expected one of: "
-		  "allowlist_discount, flux_score)" },
+		  "allowlist_discount, flux_score, high_change_discount)" },
+		{ "scoring:\n  high_change_discount: 50.5\n",
+		  "t.yaml:3:25: high_change_discount is not a whole percentage from 0 to 100" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[2048];
@@ -411,6 +514,7 @@ static void test_failed_by_code(void **state)
 {
 	static const char *const codes[] = {
 		"2303", "2303", "2302", "2304", "2305", "2306", "2201", "2400",
+		"2502", "2201", "22010", "220", "abcd",
 	};
 	struct fa_rule_set *set = fa_rule_set_new(NULL);
 	struct fa_rule_diag diag = { 0 };
@@ -421,7 +525,10 @@ static void test_failed_by_code(void **state)
 		"rules:\n"
 		"  - {id: f, description: d, entity: registrar, severity: low, score: 1,\n"
 		"     when: \"failed_not_found[1h] >= 100 or failed_exists[1h] >= 100 or\n"
-		"       failed_prohibited[1h] >= 100 or failed_auth[1h] >= 100\"}\n";
+		"       failed_prohibited[1h] >= 100 or failed_auth[1h] >= 100 or\n"
+		"       failed_2303[1h] >= 100 or failed_2201[1h] >= 100 or\n"
+		"       failed_2400[1h] >= 100 or failed_2502[1h] >= 100 or\n"
+		"       failed_2000[1h] >= 100 or failed_commands[1h] >= 100\"}\n";
 	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", ok, strlen(ok), &diag, NULL),
 			 FA_OK);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
@@ -435,8 +542,30 @@ static void test_failed_by_code(void **state)
 	assert_int_equal(metric(eng, "registrar", "r", "failed_not_found", 3600, &k), 2);
 	assert_int_equal(metric(eng, "registrar", "r", "failed_exists", 3600, &k), 1);
 	assert_int_equal(metric(eng, "registrar", "r", "failed_prohibited", 3600, &k), 3);
-	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_auth", 3600, &k), 2);
+	/* One counter per RFC 5730 code; values that are not a four-digit
+	 * code count only in failed_commands. */
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2303", 3600, &k), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2201", 3600, &k), 2);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2400", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2502", 3600, &k), 1);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_2000", 3600, &k), 0);
+	assert_int_equal(metric(eng, "registrar", "r", "failed_commands", 3600, &k), 13);
 	fa_rule_engine_free(eng);
+
+	/* A code RFC 5730 does not define has no counter. */
+	static const char bad[] =
+		"policy: f2\n"
+		"rules:\n"
+		"  - {id: f2, description: d, entity: registrar, severity: low, score: 1,\n"
+		"     when: \"failed_2999[1h] >= 1\"}\n";
+	struct fa_rule_set *set2 = fa_rule_set_new(NULL);
+	assert_int_equal(fa_rule_set_add_buffer(set2, "b.yaml", bad, strlen(bad), &diag, NULL),
+			 FA_EPARSE);
+	assert_int_equal(diag.count, 1);
+	assert_non_null(strstr(diag.msgs[0], "failed_2999"));
+	fa_rule_diag_clear(&diag);
+	fa_rule_set_free(set2);
 	fa_rule_set_free(set);
 }
 
@@ -498,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_unknown_without_enrichment),
 		cmocka_unit_test(test_allowlist_discount),
+		cmocka_unit_test(test_high_change_discount),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
 		cmocka_unit_test(test_shared_identity),

@@ -548,6 +548,39 @@ static void test_registrant(void **state)
 		}
 	}
 
+	/* The city: missing or blank is a postal-info issue where the data
+	 * has the field; data written before the city was kept (no field)
+	 * is not judged on it; an update naming the city makes it known. */
+	struct {
+		const char *city;
+		unsigned fields;
+		int64_t issues;
+	} cities[] = {
+		{ "Berlin", 31, 0 },
+		{ NULL, 31, 1 },
+		{ " \t", 31, 1 },
+		{ NULL, 15, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cities) / sizeof(cities[0]); i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "city%zu", i);
+		put(eng, ((struct fa_rule_event){ .kind = "contact.create", .contact = id,
+						  .txn_key = id, .c_email = "a@b.c",
+						  .c_voice = "+1.1", .c_name = "n", .c_cc = "DE",
+						  .c_city = cities[i].city,
+						  .cfields = cities[i].fields }), 70 + (int64_t)i);
+		if (val(eng, "registrant", id, "contact_quality_issues", 0) != cities[i].issues) {
+			fail_msg("city case %zu: want %lld issues", i, (long long)cities[i].issues);
+		}
+	}
+	put(eng, ((struct fa_rule_event){ .kind = "contact.update", .contact = "city3",
+					  .txn_key = "cu", .cfields = FA_RULE_CF_CITY }), 80);
+	assert_int_equal(val(eng, "registrant", "city3", "contact_quality_issues", 0), 1);
+	put(eng, ((struct fa_rule_event){ .kind = "contact.update", .contact = "city3",
+					  .txn_key = "cv", .c_city = "Kiel",
+					  .cfields = FA_RULE_CF_CITY }), 81);
+	assert_int_equal(val(eng, "registrant", "city3", "contact_quality_issues", 0), 0);
+
 	fa_rule_engine_free(eng);
 	fa_rule_set_free(set);
 }
@@ -669,7 +702,8 @@ static void test_contact_reuse(void **state)
 	 * c1 (whose events tell another email). */
 	assert_int_equal(fa_rule_engine_seed_ent(eng, FA_RULE_E_REGISTRANT, "old", &e), FA_OK);
 	assert_non_null(e);
-	assert_int_equal(fa_rule_registrant_seed(eng, e, "q@x.example", NULL, "n", "US"), FA_OK);
+	assert_int_equal(fa_rule_registrant_seed(eng, e, "q@x.example", NULL, "n", "US", NULL,
+						 false), FA_OK);
 	assert_int_equal(fa_rule_registrant_seed_reuse(e, "c9"), FA_OK);
 	assert_int_equal(fa_rule_registrant_seed_reuse(e, "c1"), FA_OK);
 	assert_int_equal(val(eng, "registrant", "old", "contact_reuse", 0), 1);

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Registrars with a declared high-change business model: with
+# scoring.high_change_discount, the churn rules of the domains they
+# sponsor (and their own) add less; other rules keep their score; the
+# sponsor is the one in the domains table; the evidence says why.
+set -u
+
+: "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
+: "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
+if [ -z "${FA_TEST_DB:-}" ]; then
+	echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
+	exit 77
+fi
+. "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
+tmp=$(mktemp -d /tmp/fa-highchange-XXXXXX)
+make_db fa_high_change
+trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
+migrate
+fa() {
+	"$FA_BIN" --db "$conn" "$@"
+}
+fa ingest epp "$FA_SOURCE_DIR/examples/epp-sample.log" > /dev/null 2>&1 ||
+	expect "example log ingested" ok failed
+
+# The shipped default policy (it sets the discount), and a rule that fires on
+# any NS change, so that domains of both registrars are flagged.
+mkdir "$tmp/pol"
+cp "$FA_SOURCE_DIR/policies/default.yaml" "$tmp/pol/default.yaml"
+expect "the shipped default sets the discount" "  high_change_discount: 50" \
+	"$(grep '^  high_change_discount:' "$tmp/pol/default.yaml")"
+cat > "$tmp/pol/moves.yaml" <<'YAML'
+policy: moves
+scoring:
+  high_change_discount: 50
+rules:
+  - id: any-move
+    description: any NS change
+    entity: domain
+    severity: low
+    score: 10
+    when: ns_changes[30d] >= 1
+YAML
+cat > "$tmp/hc.yaml" <<'YAML'
+high_change_registrars:
+  - {registrar: reg-beta, note: DNS hosting reseller}
+YAML
+
+evaluate() {
+	q "DELETE FROM findings; DELETE FROM rule_checkpoints" > /dev/null
+	fa evaluate --policy "$tmp/pol" "$@" > /dev/null 2>&1 || expect "evaluate runs" ok failed
+	fa findings --status all --format csv | tr -d '\r' | tail -n +2 |
+		cut -d, -f4-7 | sort -t, -k2,2 -k3,3 -k4
+}
+
+# reg-beta sponsors fluxy, harbor, orchard and beta-dns: their churn
+# rules add half. low-ns-ttl (reg-alpha's quick.example) is not churn,
+# failed-burst (a registrar's failed logins) neither, and hosts are not
+# discounted.
+expect "declared reg-beta" "10,domain,alpha-dns.example,any-move
+10,domain,bakery.example,any-move
+5,domain,beta-dns.example,any-move
+5,domain,fluxy.example,any-move
+20,domain,fluxy.example,ns-churn
+10,domain,garden.example,any-move
+5,domain,harbor.example,any-move
+10,domain,meadow.example,any-move
+5,domain,orchard.example,any-move
+10,domain,pebble.example,any-move
+20,domain,quick.example,low-ns-ttl
+70,host,ns1.fluxy.example,\"glue-churn
+50,registrar,reg-gamma,failed-burst" "$(evaluate --enrich "$tmp/hc.yaml")"
+
+id=$(q "SELECT id FROM findings WHERE entity = 'fluxy.example' AND 'ns-churn' = ANY(rules)")
+expect "evidence names the registrar" '20|40|reg-beta|DNS hosting reseller|50' \
+	"$(q "SELECT e->>'score', e->>'rule_score', e->>'high_change_registrar',
+		e->>'high_change_note', e->>'high_change_discount'
+		FROM (SELECT evidence->'ns-churn' AS e FROM findings WHERE id = $id) f")"
+
+expect "findings show says why" \
+	"ns-churn 20 rule score 40, less 50% for high-change registrar reg-beta (DNS hosting reseller)" \
+	"$(fa findings show --format json "$id" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["rules"]:
+    print(r["rule"], r["score"], r["discount"])')"
+
+# Without the enrichment configuration nothing is declared.
+expect "no enrichment, full scores" "10,domain,beta-dns.example,any-move
+40,domain,fluxy.example,ns-churn" \
+	"$(evaluate | grep -E 'beta-dns|ns-churn')"
+
+# The sponsor is the domains table's (a transfer there, as a registry
+# export would bring): harbor.example is reg-alpha's now.
+q "UPDATE domains SET registrar = 'reg-alpha' WHERE name = 'harbor.example'" > /dev/null
+expect "sponsor from the table" "10,domain,harbor.example,any-move
+5,domain,orchard.example,any-move" \
+	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'harbor|orchard')"
+
+finish
