@@ -580,13 +580,17 @@ static int seed_host_delegs(struct run *r, const char **names, size_t n, const c
 			    const char *from_id, int64_t from_us)
 {
 	static const char q_count[] =
-		"SELECT x, count(*) FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
+		"SELECT x, count(*), NULL, NULL FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
 		" WHERE x = ANY($1::text[]) AND NOT d.deleted GROUP BY x";
+	/* The counts and the young domains from one scan of domains: rows
+	 * with a domain name are young ones. */
 	static const char q_young[] =
-		"SELECT x, d.name, (extract(epoch FROM d.created) * 1000000)::bigint"
+		"WITH r AS MATERIALIZED (SELECT x, d.name, d.created"
 		" FROM domains d CROSS JOIN LATERAL unnest(d.ns) x"
-		" WHERE x = ANY($1::text[]) AND NOT d.deleted"
-		" AND d.created > $2::timestamptz - $3::bigint * interval '1 microsecond'";
+		" WHERE x = ANY($1::text[]) AND NOT d.deleted)"
+		" SELECT x, count(*), NULL, NULL FROM r GROUP BY x"
+		" UNION ALL SELECT x, 0, name, (extract(epoch FROM created) * 1000000)::bigint"
+		" FROM r WHERE created > $2::timestamptz - $3::bigint * interval '1 microsecond'";
 	static const char q_events[] =
 		"SELECT e.host, e.kind = 'domain.ns_add', e.domain,"
 		" (extract(epoch FROM d.created) * 1000000)::bigint"
@@ -607,14 +611,11 @@ static int seed_host_delegs(struct run *r, const char **names, size_t n, const c
 	}
 	const char *params[3] = { arr.p, from, from_id };
 	const char *young_params[3] = { arr.p, from, keepbuf };
-	const char *sqls[3] = { q_count, keep > 0 ? q_young : NULL, q_events };
-	const int nparams[3] = { 1, 3, 3 };
-	for (int pass = 0; pass < 3 && rc == FA_OK; pass++) {
-		if (sqls[pass] == NULL) {
-			continue;
-		}
+	const char *sqls[2] = { keep > 0 ? q_young : q_count, q_events };
+	const int nparams[2] = { keep > 0 ? 3 : 1, 3 };
+	for (int pass = 0; pass < 2 && rc == FA_OK; pass++) {
 		PGresult *res = exec(r, sqls[pass], nparams[pass],
-				     pass == 1 ? young_params : params);
+				     pass == 0 ? young_params : params);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			rc = db_fail(r, res, "read the delegations of hosts");
 			break;
@@ -625,12 +626,12 @@ static int seed_host_delegs(struct run *r, const char **names, size_t n, const c
 			if (h == NULL || !h->seeded) {
 				continue;
 			}
-			if (pass == 0) {
+			if (pass == 0 && PQgetisnull(res, i, 2)) {
 				rc = fa_rule_host_seed_deleg(r->eng, h, get_i64(res, i, 1), NULL,
 							     0);
-			} else if (pass == 1) {
-				rc = fa_rule_host_seed_deleg(r->eng, h, 0, PQgetvalue(res, i, 1),
-							     get_i64(res, i, 2));
+			} else if (pass == 0) {
+				rc = fa_rule_host_seed_deleg(r->eng, h, 0, PQgetvalue(res, i, 2),
+							     get_i64(res, i, 3));
 			} else if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
 				fa_rule_host_unseed_deleg(h, PQgetvalue(res, i, 2));
 			} else {
@@ -727,14 +728,19 @@ static int seed_registrars(struct run *r, const char **names, size_t n, const ch
  */
 static int seed_reuse(struct run *r, const char **names, size_t n, const char *from)
 {
+	/* Two joins, one per field, so that each can use its index
+	 * (contacts_email, contacts_voice); UNION drops a pair found by both. */
 	static const char sql[] =
-		"SELECT c.id, o.id FROM contacts c JOIN contacts o ON o.id <> c.id"
-		" AND NOT o.deleted AND o.updated < $2::timestamptz"
-		" AND ((coalesce(c.data->>'email', '') <> ''"
-		"   AND lower(o.data->>'email') = lower(c.data->>'email'))"
-		"  OR (coalesce(c.data->>'voice', '') <> ''"
-		"   AND o.data->>'voice' = c.data->>'voice'))"
-		" WHERE c.id = ANY($1::text[]) AND NOT c.deleted AND c.updated < $2::timestamptz"
+		"WITH c AS (SELECT id, data FROM contacts WHERE id = ANY($1::text[])"
+		"  AND NOT deleted AND updated < $2::timestamptz)"
+		" SELECT c.id, o.id FROM c JOIN contacts o"
+		"  ON lower(o.data->>'email') = lower(c.data->>'email')"
+		" WHERE coalesce(c.data->>'email', '') <> '' AND o.id <> c.id"
+		"  AND NOT o.deleted AND o.updated < $2::timestamptz"
+		" UNION SELECT c.id, o.id FROM c JOIN contacts o"
+		"  ON o.data->>'voice' = c.data->>'voice'"
+		" WHERE coalesce(c.data->>'voice', '') <> '' AND o.id <> c.id"
+		"  AND NOT o.deleted AND o.updated < $2::timestamptz"
 		" ORDER BY 1, 2";
 	struct fa_rule_sb arr = { 0 };
 	int rc = FA_OK;

@@ -104,6 +104,10 @@ struct fa_rule_engine {
 	size_t ncidx;
 
 	const struct fa_enrich *enrich;	/* borrowed, or NULL */
+	struct fa_rule_enrich_memo *memo;	/* with enrich */
+	uint64_t memo_key;		/* inside evaluate(), else 0 */
+	uint64_t evaluations;		/* evaluate() calls so far */
+	bool *costly;			/* per metric: computed only when needed */
 
 	/* Scratch for fa_rule_engine_finding. */
 	struct fa_rule_sb sb;
@@ -119,6 +123,26 @@ static uint64_t hash(int kind, const char *s)
 		h *= UINT64_C(1099511628211);
 	}
 	return h;
+}
+
+/*
+ * Metrics whose value walks a window's content (sorting the moves, adding
+ * up the addresses behind the name servers): evaluate() asks them only
+ * when the cheaper values of the rule leave its condition open.
+ */
+static bool is_costly(const char *metric)
+{
+	static const char *const names[] = {
+		"bulk_redelegation", "domains_changed", "distinct_ns_addrs",
+		"distinct_asns", "consumer_addrs", "consumer_prefixes",
+		"consumer_share", "flux_score", "contact_reuse", "shared_identity",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(metric, names[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
@@ -190,6 +214,13 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 	eng->glue_metric = fa_rule_metric_find(FA_RULE_E_DOMAIN, "glue_changes", 12);
 	if (eng->glue_metric >= 0 && set->retention_us[eng->glue_metric] == 0) {
 		eng->glue_metric = -1;
+	}
+	eng->costly = calloc(fa_rule_nmetrics, sizeof(*eng->costly));
+	if (eng->costly == NULL) {
+		goto fail;
+	}
+	for (size_t m = 0; m < fa_rule_nmetrics; m++) {
+		eng->costly[m] = is_costly(fa_rule_metrics[m].name);
 	}
 	/* Transactions are numbered for every event: NS moves and the
 	 * registrar's transactions need them besides per-transaction
@@ -307,6 +338,8 @@ void fa_rule_engine_free(struct fa_rule_engine *eng)
 		free(eng->by_kind[k]);
 	}
 	free(eng->slot);
+	free(eng->costly);
+	fa_rule_enrich_memo_free(eng->memo);
 	free(eng->buckets);
 	free(eng->abuckets);
 	free(eng->accs);
@@ -615,26 +648,68 @@ static int record(struct fa_rule_engine *eng, const struct fa_rule *r,
 	return acc_context(eng, a, e);
 }
 
-static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int64_t event_id)
+/*
+ * Whether rule r holds for e now. The costly metrics are left unknown at
+ * first: the three-valued logic is monotonic (a condition that is true or
+ * false with some values unknown stays so whatever they are), so they are
+ * computed only when the other values leave the condition open.
+ */
+static int holds(struct fa_rule_engine *eng, const struct fa_rule *r,
+		 const struct fa_rule_ent *e, int *truth)
 {
-	struct fa_rule_value vals[FA_RULE_MAX_REFS];
-	for (size_t k = 0; k < eng->nby_kind[e->kind]; k++) {
-		const struct fa_rule *r = eng->by_kind[e->kind][k];
-		for (size_t i = 0; i < r->nrefs; i++) {
-			int rc = metric_value(eng, e, r->refs[i].metric, r->refs[i].window_us,
-					      &vals[i], NULL);
-			if (rc != FA_OK) {
-				return rc;
-			}
+	struct fa_rule_value vals[FA_RULE_MAX_REFS] = { { 0 } };
+	bool deferred = false;
+	int rc;
+
+	for (size_t i = 0; i < r->nrefs; i++) {
+		int m = r->refs[i].metric;
+		if (eng->costly[m]) {
+			vals[i].known = false;
+			vals[i].v = 0;
+			deferred = true;
+			continue;
 		}
-		if (fa_rule_expr_eval(r->expr, vals) == FA_RULE_TRUE) {
-			int rc = record(eng, r, e, event_id);
-			if (rc != FA_OK) {
-				return rc;
-			}
+		rc = metric_value(eng, e, m, r->refs[i].window_us, &vals[i], NULL);
+		if (rc != FA_OK) {
+			return rc;
 		}
 	}
+	*truth = fa_rule_expr_eval(r->expr, vals);
+	if (*truth != FA_RULE_UNKNOWN || !deferred) {
+		return FA_OK;
+	}
+
+	for (size_t i = 0; i < r->nrefs; i++) {
+		int m = r->refs[i].metric;
+		if (!eng->costly[m]) {
+			continue;
+		}
+		rc = metric_value(eng, e, m, r->refs[i].window_us, &vals[i], NULL);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
+	*truth = fa_rule_expr_eval(r->expr, vals);
 	return FA_OK;
+}
+
+static int evaluate(struct fa_rule_engine *eng, const struct fa_rule_ent *e, int64_t event_id)
+{
+	int rc = FA_OK;
+
+	/* Nothing changes the trackers until this returns: metrics may keep
+	 * what they computed for the other rules under this key. */
+	eng->memo_key = ++eng->evaluations;
+	for (size_t k = 0; k < eng->nby_kind[e->kind] && rc == FA_OK; k++) {
+		const struct fa_rule *r = eng->by_kind[e->kind][k];
+		int truth;
+		rc = holds(eng, r, e, &truth);
+		if (rc == FA_OK && truth == FA_RULE_TRUE) {
+			rc = record(eng, r, e, event_id);
+		}
+	}
+	eng->memo_key = 0;
+	return rc;
 }
 
 /* A result code (four digits, as the EPP normalizer stores it) in lo..hi. */
@@ -725,6 +800,10 @@ void fa_rule_engine_set_enrich(struct fa_rule_engine *eng,
 			       const struct fa_enrich *enrich)
 {
 	eng->enrich = enrich;
+	if (enrich != NULL && eng->memo == NULL) {
+		/* Without it the enrichment metrics report out of memory. */
+		eng->memo = fa_rule_enrich_memo_new();
+	}
 
 	/* A domain is on a provider when its name servers are, by name or
 	 * by the ASN of their addresses: the discount needs their trackers
@@ -748,6 +827,16 @@ bool fa_rule_engine_domain_providers(const struct fa_rule_engine *eng)
 	return false;
 }
 
+struct fa_rule_enrich_memo *fa_rule_engine_enrich_memo(const struct fa_rule_engine *eng)
+{
+	return eng->memo;
+}
+
+uint64_t fa_rule_engine_memo_key(const struct fa_rule_engine *eng)
+{
+	return eng->memo_key;
+}
+
 const struct fa_enrich *fa_rule_engine_enrich(const struct fa_rule_engine *eng)
 {
 	return eng->enrich;
@@ -761,6 +850,7 @@ const struct fa_rule_set *fa_rule_engine_set(const struct fa_rule_engine *eng)
 void fa_rule_engine_prune(struct fa_rule_engine *eng)
 {
 	int64_t horizon = eng->now_us - eng->horizon_us;
+	fa_rule_enrich_memo_trim(eng->memo);
 	for (size_t b = 0; b < eng->nbuckets; b++) {
 		struct fa_rule_ent **pp = &eng->buckets[b];
 		while (*pp != NULL) {

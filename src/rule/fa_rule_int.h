@@ -489,6 +489,31 @@ const struct fa_enrich *fa_rule_engine_enrich(const struct fa_rule_engine *eng);
 /** @brief The set the engine evaluates. */
 const struct fa_rule_set *fa_rule_engine_set(const struct fa_rule_engine *eng);
 
+/** Lookups of addresses and tallies kept by the enrichment metrics. */
+struct fa_rule_enrich_memo;
+
+/** @brief A new, empty memo, or NULL when out of memory. */
+struct fa_rule_enrich_memo *fa_rule_enrich_memo_new(void);
+
+/** @brief Free a memo (NULL is fine). */
+void fa_rule_enrich_memo_free(struct fa_rule_enrich_memo *m);
+
+/** @brief Empty the memo when it grew too large; call between events only. */
+void fa_rule_enrich_memo_trim(struct fa_rule_enrich_memo *m);
+
+/**
+ * @brief The engine's memo (a cache: metrics write it through a const
+ *        engine), or NULL when the engine has no enrichment data.
+ */
+struct fa_rule_enrich_memo *fa_rule_engine_enrich_memo(const struct fa_rule_engine *eng);
+
+/**
+ * @brief A number that stays the same while the engine evaluates the
+ *        rules of one entity at one event (no state changes meanwhile),
+ *        and 0 outside that (nothing may be kept).
+ */
+uint64_t fa_rule_engine_memo_key(const struct fa_rule_engine *eng);
+
 /*
  * Enrichment metrics (fa_rule_enrich.c). Without enrichment data they
  * are unknown, so a rule that reads them stays silent.
