@@ -167,6 +167,14 @@ int fa_enrich_add_source(struct fa_enrich *e, enum fa_enrich_kind kind,
 int fa_enrich_read_file(const char *path, long max, char **buf, size_t *len,
 			char *err, size_t errlen);
 
+/**
+ * @brief Split a line of a text table on blanks, up to a field that
+ *        starts with '#' (a comment).
+ * @param[out] f, fl the fields' starts and lengths (pointers into s)
+ * @return the number of fields, max + 1 when there are more than max
+ */
+size_t fa_enrich_fields(const char *s, size_t n, const char **f, size_t *fl, size_t max);
+
 /** @brief Release a prefix table's memory (the struct is zeroed). */
 void fa_enrich_pfx_free(struct pfx_tab *t);
 

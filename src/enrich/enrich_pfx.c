@@ -43,9 +43,7 @@ static u128 host_mask(unsigned len, unsigned bits)
 	return host == 128 ? ~(u128)0 : (((u128)1 << host) - 1);
 }
 
-/* Split on blanks up to a field that starts with '#' (a comment);
- * returns max + 1 when there are more than max fields. */
-static size_t split(const char *s, size_t n, const char **f, size_t *fl, size_t max)
+size_t fa_enrich_fields(const char *s, size_t n, const char **f, size_t *fl, size_t max)
 {
 	size_t nf = 0, i = 0;
 	while (i < n) {
@@ -223,7 +221,7 @@ static int parse_line(struct fa_enrich *e, bool consumer, const char *s, size_t 
 	size_t fl[MAX_FIELDS + 1];
 
 	*skip = false;
-	size_t nf = split(s, n, f, fl, MAX_FIELDS);
+	size_t nf = fa_enrich_fields(s, n, f, fl, MAX_FIELDS);
 	if (nf == 0) {
 		*skip = true;
 		return FA_OK;

@@ -518,32 +518,6 @@ static bool ptr_name(const char *s, size_t n, char *out, char *why, size_t whyle
 	return true;
 }
 
-/* Split on blanks up to a field that starts with '#'; returns max + 1
- * when there are more than max fields. */
-static size_t fields(const char *s, size_t n, const char **f, size_t *fl, size_t max)
-{
-	size_t nf = 0, i = 0;
-	while (i < n) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-			i++;
-		}
-		if (i == n || s[i] == '#') {
-			break;
-		}
-		size_t b = i;
-		while (i < n && s[i] != ' ' && s[i] != '\t') {
-			i++;
-		}
-		if (nf == max) {
-			return max + 1;
-		}
-		f[nf] = s + b;
-		fl[nf] = i - b;
-		nf++;
-	}
-	return nf;
-}
-
 /* The first include pattern the name matches, -1 when none does or an
  * exclude pattern does; -2 when the C library ran out of memory. */
 static int classify(struct ptr_load *pl, const char *name, size_t n,
@@ -635,7 +609,7 @@ static int line(struct ptr_load *pl, const char *s, size_t n, bool too_long, boo
 		bad(pl, why);
 		return FA_OK;
 	}
-	size_t nf = fields(s, n, f, fl, 2);
+	size_t nf = fa_enrich_fields(s, n, f, fl, 2);
 	if (nf == 0) {
 		return FA_OK;
 	}
