@@ -358,6 +358,7 @@ int fa_enrich_finish(struct fa_enrich *e, struct fa_enrich_diag *diag)
 	if (e->nasns > 1) {
 		qsort(e->asns, e->nasns, sizeof(*e->asns), cmp_asn);
 	}
+	fa_enrich_regs_build(e);
 	e->finished = true;
 	return FA_OK;
 }

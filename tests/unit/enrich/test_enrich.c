@@ -722,6 +722,81 @@ static void test_high_change_registrars(void **state)
 	config_fails("high_change_registrars: parkco\n", w2, 2);
 }
 
+#define MANY_REGS 50000
+
+/* One declaration through the API; origin "FILE:N". */
+static void declare(struct fa_enrich *e, unsigned id, const char *file, unsigned n)
+{
+	char reg[16], note[32], origin[32];
+	snprintf(reg, sizeof(reg), "r%05u", id);
+	snprintf(note, sizeof(note), "%s %u", file, n);
+	snprintf(origin, sizeof(origin), "%s:%u", file, n);
+	assert_int_equal(fa_enrich_add_high_change(e, reg, note, file, origin, NULL), FA_OK);
+}
+
+/*
+ * 50,000 registrars in scattered order (once quadratic to load), then
+ * 10,000 of them again in the same file, then a second file with 5,000
+ * repeats and 5,000 new ones: exact counts per source, and every id
+ * answers with its first declaration.
+ */
+static void test_high_change_many(void **state)
+{
+	struct fa_enrich *e = fresh();
+	struct fa_enrich_registrar r;
+	char reg[16], want[32];
+	unsigned n = 0;
+	(void)state;
+
+	/* 7919 is prime, so i * 7919 mod 50000 visits every id once. */
+	for (unsigned i = 0; i < MANY_REGS; i++) {
+		declare(e, (unsigned)((i * 7919ULL) % MANY_REGS), "a.yaml", ++n);
+	}
+	for (unsigned i = 0; i < 10000; i++) {
+		declare(e, i * 5, "a.yaml", ++n);
+	}
+	for (unsigned i = 0; i < 5000; i++) {
+		declare(e, i * 10 + 1, "b.yaml", ++n);
+		declare(e, MANY_REGS + i, "b.yaml", ++n);
+	}
+	/* Lookups answer only on a finished set. */
+	assert_false(fa_enrich_high_change(e, "r00000", NULL));
+	finish(e);
+
+	size_t nsrc;
+	const struct fa_enrich_source *src = fa_enrich_sources(e, &nsrc);
+	assert_int_equal(nsrc, 2);
+	assert_string_equal(src[0].path, "a.yaml");
+	assert_int_equal(src[0].entries, 50000);
+	assert_int_equal(src[0].shadowed, 10000);
+	assert_string_equal(src[1].path, "b.yaml");
+	assert_int_equal(src[1].entries, 5000);
+	assert_int_equal(src[1].shadowed, 5000);
+
+	for (unsigned id = 0; id < MANY_REGS + 5000; id++) {
+		snprintf(reg, sizeof(reg), "r%05u", id);
+		assert_true(fa_enrich_high_change(e, reg, &r));
+		assert_string_equal(r.id, reg);
+		if (id < MANY_REGS) {
+			/* The position of id in the scattered order: 7919 * 17679
+			 * = 1 mod 50000. */
+			unsigned at = (unsigned)((id * 17679ULL) % MANY_REGS) + 1;
+			snprintf(want, sizeof(want), "a.yaml:%u", at);
+		} else {
+			snprintf(want, sizeof(want), "b.yaml:%u",
+				 60000 + 2 * (id - MANY_REGS) + 2);
+		}
+		assert_string_equal(r.origin, want);
+		*strchr(want, ':') = ' ';
+		assert_string_equal(r.note, want);
+	}
+	assert_false(fa_enrich_high_change(e, "r55000", NULL));
+	assert_false(fa_enrich_high_change(e, "r0000", NULL));
+	assert_false(fa_enrich_high_change(e, "r000000", NULL));
+	assert_false(fa_enrich_high_change(e, "q00000", NULL));
+	fa_enrich_free(e);
+}
+
 static void test_config_errors(void **state)
 {
 	char msg[512];
@@ -873,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_high_change_registrars),
+		cmocka_unit_test(test_high_change_many),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_empty),
 		cmocka_unit_test(test_shipped_example),
