@@ -98,12 +98,18 @@ int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 	struct fa_enrich_diag diag = { 0 };
 	int rc = fa_enrich_load(e, config, &diag);
 
-	for (size_t i = 0; i < diag.count; i++) {
+	/* When messages were dropped the last one kept is the refusal, which
+	 * the loader keeps a slot for: it stays the last line. */
+	size_t before = diag.dropped > 0 && diag.count > 0 ? diag.count - 1 : diag.count;
+	for (size_t i = 0; i < before; i++) {
 		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
 	}
 	if (diag.dropped > 0) {
 		fprintf(stderr, "%s: %s: (%zu more errors not shown)\n", cli->prog, cmd,
 			diag.dropped);
+	}
+	for (size_t i = before; i < diag.count; i++) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
 	}
 	fa_enrich_diag_clear(&diag);
 	return rc == FA_OK ? FA_EXIT_OK : FA_EXIT_FAIL;

@@ -575,9 +575,15 @@ out:
 	}
 	rc = cf.oom ? FA_ENOMEM : cf.errors > 0 ? FA_EPARSE : FA_OK;
 	if (rc != FA_OK) {
-		fa_enrich_diag_add(diag, "%s: configuration refused (%s), nothing of it is used",
-				   name, cf.oom ? "out of memory" :
-				   cf.errors == 1 ? "1 error" : "errors above");
+		char why[32];
+		if (cf.oom) {
+			snprintf(why, sizeof(why), "out of memory");
+		} else {
+			snprintf(why, sizeof(why), "%d error%s", cf.errors,
+				 cf.errors == 1 ? "" : "s");
+		}
+		fa_enrich_diag_last(diag, "%s: configuration refused (%s), nothing of it is used",
+				    name, why);
 		fa_enrich_free(cf.e);
 		return rc;
 	}

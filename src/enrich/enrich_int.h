@@ -148,8 +148,12 @@ struct fa_enrich {
 	struct ptr_tab ptr;
 };
 
-/** @brief Keep a message (formatted; dropped and counted past the cap). */
+/** @brief Keep a message (formatted; dropped and counted once all but
+ *         the last slot are taken: that one is for fa_enrich_diag_last). */
 void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
+
+/** @brief Keep the closing message of a load; it may take the last slot. */
+void fa_enrich_diag_last(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
 
 /**
  * @brief Grow *p (an array of *cap elements of size bytes) to hold want.

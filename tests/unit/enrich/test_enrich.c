@@ -706,7 +706,7 @@ static void test_high_change_registrars(void **state)
 		"x.yaml:4:22: unknown key \"reason\" in a high_change_registrars entry "
 		"(expected one of: registrar, note)",
 		"x.yaml:5:17: registrar must be a non-empty string",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
 	config_fails("high_change_registrars:\n"
 		     "  - {note: x}\n"
@@ -807,7 +807,7 @@ static void test_config_errors(void **state)
 		"of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars, "
 		"consumer_ptr)",
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
 	};
 	config_fails("asn:\n  mmbd: [a.mmdb]\nextra: 1\n", w1, 3);
 
@@ -825,7 +825,7 @@ static void test_config_errors(void **state)
 		"x.yaml:6:19: unknown key \"ns\" in an allowlist entry (expected one of: "
 		"provider, ns_suffix, asn)",
 		"x.yaml:6:5: allowlist entry for \"Y\" has neither ns_suffix nor asn",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (6 errors), nothing of it is used",
 	};
 	config_fails("allowlist:\n"
 		     "  - {ns_suffix: a.example}\n"
@@ -885,6 +885,59 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
 	config_fails(deep, w10, 2);
+}
+
+/* A configuration of n high_change_registrars entries, each refused. */
+static char *bad_registrars(unsigned n)
+{
+	size_t cap = 32 + (size_t)n * 32, len;
+	char *yaml = malloc(cap);
+	assert_non_null(yaml);
+	len = (size_t)snprintf(yaml, cap, "high_change_registrars:\n");
+	for (unsigned i = 0; i < n; i++) {
+		len += (size_t)snprintf(yaml + len, cap - len, "  - {registrar: \"=r%u\"}\n", i);
+	}
+	assert_true(len < cap);
+	return yaml;
+}
+
+/*
+ * More errors than the diagnostics hold: the first ones are kept, the
+ * rest counted as dropped, and the refusal (with the full count) is still
+ * the last message, in the slot kept for it.
+ */
+static void test_config_many_errors(void **state)
+{
+	static const struct {
+		unsigned errors;
+		size_t count, dropped;
+	} cases[] = {
+		{ 62, 63, 0 }, { 63, 64, 0 }, { 64, 64, 1 }, { 100, 64, 37 },
+	};
+	char want[128];
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *yaml = bad_registrars(cases[c].errors);
+		struct fa_enrich *e = (struct fa_enrich *)1;
+		struct fa_enrich_diag diag = { 0 };
+
+		assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir,
+						       &diag), FA_EPARSE);
+		assert_null(e);
+		assert_int_equal(diag.count, cases[c].count);
+		assert_int_equal(diag.dropped, cases[c].dropped);
+		for (size_t i = 0; i + 1 < diag.count; i++) {
+			snprintf(want, sizeof(want), "x.yaml:%zu:17: invalid registrar id "
+				 "\"=r%zu\": starts with '=', '+', '-' or '@'", i + 2, i);
+			assert_string_equal(diag.msgs[i], want);
+		}
+		snprintf(want, sizeof(want), "x.yaml: configuration refused (%u errors), "
+			 "nothing of it is used", cases[c].errors);
+		assert_string_equal(diag.msgs[diag.count - 1], want);
+		fa_enrich_diag_clear(&diag);
+		free(yaml);
+	}
 }
 
 static void test_config_empty(void **state)
@@ -950,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_high_change_registrars),
 		cmocka_unit_test(test_high_change_many),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_many_errors),
 		cmocka_unit_test(test_config_empty),
 		cmocka_unit_test(test_shipped_example),
 	};
