@@ -5,10 +5,12 @@
  * wording for its errors.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/fa_cli.h"
 #include "enrich/fa_enrich.h"
 #include "cli/fa_out.h"
+#include "common/fa_time.h"
 #include "rule/fa_rule.h"
 #include "store/fa_store.h"
 
@@ -31,6 +33,19 @@ int fa_cli_parse_format(const struct fa_cli *cli, const char *cmd,
 		return FA_EXIT_USAGE;
 	}
 	return FA_EXIT_OK;
+}
+
+int fa_cli_parse_time(const char *arg, int64_t *out, char *why, size_t whylen)
+{
+	if (fa_time_parse(arg, strlen(arg), out) != FA_OK) {
+		snprintf(why, whylen, "expected an RFC 3339 time such as 2026-11-03T10:00:00Z");
+		return FA_EINVAL;
+	}
+	if (*out < 0) {
+		snprintf(why, whylen, "times before 1970-01-01T00:00:00Z are not accepted");
+		return FA_EINVAL;
+	}
+	return FA_OK;
 }
 
 int fa_cli_no_operands(const struct fa_cli *cli, const char *cmd, int argc,
