@@ -847,6 +847,21 @@ static void test_config_errors(void **state)
 	};
 	config_fails("]\n", w5, 2);
 
+	/* Not UTF-8: libyaml's reader gives a byte offset; reported as the
+	 * line and column (in characters) of the byte, not 1:1. */
+	static const char *const w5b[] = {
+		"x.yaml:3:19: could not parse YAML: invalid leading UTF-8 octet (0xff)",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	config_fails("high_change_registrars:\n"
+		     "  - {registrar: r\xc3\xa9g, note: \xe2\x82\xac}\n"
+		     "  - {registrar: \xc3\xa9\xe2\x82\xac\xff}\n", w5b, 2);
+	static const char *const w5c[] = {
+		"x.yaml:3:4: could not parse YAML: control characters are not allowed (0x1b)",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	config_fails("\xef\xbb\xbf" "allowlist: []\r\n\r\n# a\x1b[0m\n", w5c, 2);
+
 	static const char *const w6[] = {
 		"x.yaml:3:1: the configuration is one YAML document; found a second one",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
