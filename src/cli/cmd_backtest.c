@@ -64,8 +64,9 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"  --policy FILE|DIR   the candidate policy files\n"
 		"  --current FILE|DIR  the current ones (default: %s)\n"
-		"  --from TIME         first event time evaluated (RFC 3339); windows\n"
-		"                      are warmed up with the events before it\n"
+		"  --from TIME         first event time evaluated (RFC 3339, 1970 or\n"
+		"                      later); windows are warmed up with the events\n"
+		"                      before it\n"
 		"  --to TIME           end of the range (exclusive)\n"
 		"  --min-score N       count a flag only when its score is at least N\n"
 		"                      (e.g. the queue threshold; default 0)\n"
@@ -109,7 +110,7 @@ static int parse_args(const struct fa_cli *cli, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc = FA_EXIT_OK;
-	char *end;
+	char *end, why[128];
 
 	while (rc == FA_EXIT_OK &&
 	       (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -122,10 +123,12 @@ static int parse_args(const struct fa_cli *cli, int argc, char **argv,
 			break;
 		case 'f':
 		case 't':
-			if (fa_time_parse(optarg, strlen(optarg),
-					  c == 'f' ? &a->from_us : &a->to_us) != FA_OK) {
-				return usage_error(cli, "invalid time (RFC 3339 expected)",
-						   optarg);
+			if (fa_cli_parse_time(optarg, c == 'f' ? &a->from_us : &a->to_us, why,
+					      sizeof(why)) != FA_OK) {
+				char msg[512];
+				snprintf(msg, sizeof(msg), "invalid %s \"%.256s\": %s",
+					 c == 'f' ? "--from" : "--to", optarg, why);
+				return usage_error(cli, msg, NULL);
 			}
 			*(c == 'f' ? &a->has_from : &a->has_to) = true;
 			break;

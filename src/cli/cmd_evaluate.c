@@ -27,7 +27,8 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"  --policy FILE|DIR  policy files (a directory: its *.yaml, *.yml);\n"
 		"                     default: %s\n"
-		"  --since TIME       evaluate at events at or after TIME (RFC 3339)\n"
+		"  --since TIME       evaluate at events at or after TIME (RFC 3339,\n"
+		"                     1970 or later)\n"
 		"  --until TIME       and before TIME\n"
 		"  --dry-run          evaluate and report, but write nothing\n"
 		"  --enrich CONFIG    enrichment configuration (ASNs, consumer prefixes\n"
@@ -43,9 +44,9 @@ static void usage(FILE *out, const char *prog)
 
 static int parse_time(const struct fa_cli *cli, const char *opt, const char *s, int64_t *out)
 {
-	if (fa_time_parse(s, strlen(s), out) != FA_OK) {
-		fprintf(stderr, "%s: evaluate: invalid %s \"%s\": expected an RFC 3339 time "
-			"such as 2026-11-03T10:00:00Z\n", cli->prog, opt, s);
+	char why[128];
+	if (fa_cli_parse_time(s, out, why, sizeof(why)) != FA_OK) {
+		fprintf(stderr, "%s: evaluate: invalid %s \"%s\": %s\n", cli->prog, opt, s, why);
 		return FA_EXIT_USAGE;
 	}
 	return FA_EXIT_OK;

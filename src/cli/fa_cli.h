@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
 	FA_EXIT_OK = 0,
@@ -57,6 +58,17 @@ int fa_cli_open_store(const struct fa_cli *cli, struct fa_store **store);
  */
 int fa_cli_parse_format(const struct fa_cli *cli, const char *cmd,
 			const char *arg, enum fa_out_format *fmt);
+
+/**
+ * @brief Parse the time given to a range option (--since, --from, ...):
+ *        RFC 3339 as fa_time_parse reads it, not before
+ *        1970-01-01T00:00:00Z (an earlier bound reached the database as a
+ *        time it refuses, and no event is that old).
+ * @param[out] out microseconds since the epoch
+ * @param[out] why the reason when refused, to follow "invalid OPT \"VALUE\": "
+ * @return FA_OK, or FA_EINVAL with why filled
+ */
+int fa_cli_parse_time(const char *arg, int64_t *out, char *why, size_t whylen);
 
 /**
  * @brief Refuse positional arguments left after the options.

@@ -5,10 +5,12 @@
  * wording for its errors.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/fa_cli.h"
 #include "enrich/fa_enrich.h"
 #include "cli/fa_out.h"
+#include "common/fa_time.h"
 #include "rule/fa_rule.h"
 #include "store/fa_store.h"
 
@@ -31,6 +33,19 @@ int fa_cli_parse_format(const struct fa_cli *cli, const char *cmd,
 		return FA_EXIT_USAGE;
 	}
 	return FA_EXIT_OK;
+}
+
+int fa_cli_parse_time(const char *arg, int64_t *out, char *why, size_t whylen)
+{
+	if (fa_time_parse(arg, strlen(arg), out) != FA_OK) {
+		snprintf(why, whylen, "expected an RFC 3339 time such as 2026-11-03T10:00:00Z");
+		return FA_EINVAL;
+	}
+	if (*out < 0) {
+		snprintf(why, whylen, "times before 1970-01-01T00:00:00Z are not accepted");
+		return FA_EINVAL;
+	}
+	return FA_OK;
 }
 
 int fa_cli_no_operands(const struct fa_cli *cli, const char *cmd, int argc,
@@ -98,12 +113,18 @@ int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 	struct fa_enrich_diag diag = { 0 };
 	int rc = fa_enrich_load(e, config, &diag);
 
-	for (size_t i = 0; i < diag.count; i++) {
+	/* When messages were dropped the last one kept is the refusal, which
+	 * the loader keeps a slot for: it stays the last line. */
+	size_t before = diag.dropped > 0 && diag.count > 0 ? diag.count - 1 : diag.count;
+	for (size_t i = 0; i < before; i++) {
 		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
 	}
 	if (diag.dropped > 0) {
 		fprintf(stderr, "%s: %s: (%zu more errors not shown)\n", cli->prog, cmd,
 			diag.dropped);
+	}
+	for (size_t i = before; i < diag.count; i++) {
+		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
 	}
 	fa_enrich_diag_clear(&diag);
 	return rc == FA_OK ? FA_EXIT_OK : FA_EXIT_FAIL;

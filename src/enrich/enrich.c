@@ -23,26 +23,43 @@ void fa_enrich_diag_clear(struct fa_enrich_diag *diag)
 	memset(diag, 0, sizeof(*diag));
 }
 
-void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...)
+static void diag_put(struct fa_enrich_diag *diag, size_t room, const char *fmt, va_list ap)
+	FA_PRINTF(3, 0);
+
+static void diag_put(struct fa_enrich_diag *diag, size_t room, const char *fmt, va_list ap)
 {
 	if (diag == NULL) {
 		return;
 	}
-	if (diag->count == FA_ENRICH_MAX_DIAG) {
+	if (diag->count >= room) {
 		diag->dropped++;
 		return;
 	}
 	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
 	char *copy = strdup(tmp);
 	if (copy == NULL) {
 		diag->dropped++;
 		return;
 	}
 	diag->msgs[diag->count++] = copy;
+}
+
+void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	/* The last slot is kept for the line that says the load failed. */
+	diag_put(diag, FA_ENRICH_MAX_DIAG - 1, fmt, ap);
+	va_end(ap);
+}
+
+void fa_enrich_diag_last(struct fa_enrich_diag *diag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_put(diag, FA_ENRICH_MAX_DIAG, fmt, ap);
+	va_end(ap);
 }
 
 int fa_enrich_grow(void **p, size_t *cap, size_t want, size_t size)
@@ -358,6 +375,7 @@ int fa_enrich_finish(struct fa_enrich *e, struct fa_enrich_diag *diag)
 	if (e->nasns > 1) {
 		qsort(e->asns, e->nasns, sizeof(*e->asns), cmp_asn);
 	}
+	fa_enrich_regs_build(e);
 	e->finished = true;
 	return FA_OK;
 }

@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "common/fa_yaml.h"
 #include "enrich/enrich_int.h"
 
 #define MAX_DEPTH 16
@@ -509,6 +510,20 @@ static bool shallow(struct conf *cf, const char *buf, size_t len)
 	return ok;
 }
 
+/* A libyaml error, where it happened (reader errors come as a byte
+ * offset, see fa_yaml_error_mark). */
+static void parse_error(struct conf *cf, const yaml_parser_t *parser, const char *buf,
+			size_t len)
+{
+	char why[256];
+	yaml_mark_t m = fa_yaml_error_mark(parser, buf, len);
+
+	fa_yaml_error_text(parser, why, sizeof(why));
+	fa_enrich_diag_add(cf->diag, "%s:%zu:%zu: could not parse YAML: %s", cf->file,
+			   m.line + 1, m.column + 1, why);
+	cf->errors++;
+}
+
 int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *buf,
 			  size_t len, const char *basedir, struct fa_enrich_diag *diag)
 {
@@ -533,10 +548,7 @@ int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *
 	have_parser = true;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		fa_enrich_diag_add(diag, "%s:%zu:%zu: could not parse YAML: %s", name,
-				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				   parser.problem != NULL ? parser.problem : "unknown error");
-		cf.errors++;
+		parse_error(&cf, &parser, buf, len);
 		goto out;
 	}
 	have_doc = true;
@@ -555,12 +567,7 @@ int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *
 			}
 			yaml_document_delete(&extra);
 		} else {
-			fa_enrich_diag_add(diag, "%s:%zu:%zu: could not parse YAML: %s", name,
-					   parser.problem_mark.line + 1,
-					   parser.problem_mark.column + 1,
-					   parser.problem != NULL ? parser.problem
-								  : "unknown error");
-			cf.errors++;
+			parse_error(&cf, &parser, buf, len);
 		}
 	}
 	if (cf.errors == 0 && !cf.oom) {
@@ -575,9 +582,15 @@ out:
 	}
 	rc = cf.oom ? FA_ENOMEM : cf.errors > 0 ? FA_EPARSE : FA_OK;
 	if (rc != FA_OK) {
-		fa_enrich_diag_add(diag, "%s: configuration refused (%s), nothing of it is used",
-				   name, cf.oom ? "out of memory" :
-				   cf.errors == 1 ? "1 error" : "errors above");
+		char why[32];
+		if (cf.oom) {
+			snprintf(why, sizeof(why), "out of memory");
+		} else {
+			snprintf(why, sizeof(why), "%d error%s", cf.errors,
+				 cf.errors == 1 ? "" : "s");
+		}
+		fa_enrich_diag_last(diag, "%s: configuration refused (%s), nothing of it is used",
+				    name, why);
 		fa_enrich_free(cf.e);
 		return rc;
 	}

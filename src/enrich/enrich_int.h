@@ -81,6 +81,14 @@ struct asn_ent {
 
 struct mmdb_file;
 
+/* A high-change registrar declaration. Appended as declared; sorted by id
+ * and cut to the first declaration of each id at finish. */
+struct reg_ent {
+	struct fa_enrich_registrar r;
+	size_t seq;		/* declaration order, to keep the first */
+	uint16_t src;		/* index into the set's sources */
+};
+
 /* A PTR name pattern, compiled. */
 struct ptr_pat {
 	const char *text;	/* as written, in the arena */
@@ -135,13 +143,17 @@ struct fa_enrich {
 	struct decl *decls;
 	size_t ndecls, capdecls;
 
-	struct fa_enrich_registrar *regs;	/* high-change registrars */
+	struct reg_ent *regs;	/* high-change registrars */
 	size_t nregs, capregs;
 	struct ptr_tab ptr;
 };
 
-/** @brief Keep a message (formatted; dropped and counted past the cap). */
+/** @brief Keep a message (formatted; dropped and counted once all but
+ *         the last slot are taken: that one is for fa_enrich_diag_last). */
 void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
+
+/** @brief Keep the closing message of a load; it may take the last slot. */
+void fa_enrich_diag_last(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
 
 /**
  * @brief Grow *p (an array of *cap elements of size bytes) to hold want.
@@ -228,6 +240,13 @@ int fa_enrich_ptr_build(struct fa_enrich *e, struct ptr_tab *t);
 /** @brief The entry of an address in a built PTR table, or NULL. */
 const struct ptr_ent *fa_enrich_ptr_find(const struct ptr_tab *t,
 					 const struct fa_enrich_addr *a);
+
+/**
+ * @brief Sort the high-change registrars by id and keep the first
+ *        declaration of each; count kept ones as entries and later ones as
+ *        shadowed on their sources.
+ */
+void fa_enrich_regs_build(struct fa_enrich *e);
 
 /** @brief Unmap and free a MaxMind DB file; NULL is fine. */
 void fa_enrich_mmdb_close(struct mmdb_file *m);

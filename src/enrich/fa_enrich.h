@@ -471,6 +471,8 @@ enum fa_enrich_decl fa_enrich_declaration(const struct fa_enrich *e, const char 
  * @brief Declare a registrar's business model high-change (its customers'
  *        name servers legitimately change often). A second declaration of
  *        the same registrar is counted as shadowed; the first stands.
+ *        Duplicates are found by fa_enrich_finish (by sorting), so the
+ *        counts of the source are set only once the set is finished.
  * @param[in] registrar EPP client id (RFC 5730 clIDType)
  * @param[in] note why, shown in evidence (NULL: none); copied
  * @param[in] source the configuration file, origin "FILE:LINE:COLUMN"
@@ -482,7 +484,7 @@ int fa_enrich_add_high_change(struct fa_enrich *e, const char *registrar, const 
 			      struct fa_enrich_diag *diag) FA_WARN_UNUSED;
 
 /**
- * @brief Whether a registrar is declared high-change.
+ * @brief Whether a registrar is declared high-change (a binary search).
  * @param[in] registrar EPP client id, compared exactly; NULL: no
  * @param[out] out the declaration (strings borrowed from the set), or NULL
  * @return true when declared

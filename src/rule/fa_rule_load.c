@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include "common/fa_yaml.h"
 #include "rule/fa_rule_int.h"
 
 #define MAX_NAME 64
@@ -767,6 +768,18 @@ static bool shallow(struct load *ld)
 	return ok;
 }
 
+/* A libyaml error, where it happened (reader errors come as a byte
+ * offset, see fa_yaml_error_mark). */
+static void parse_error(struct load *ld, const yaml_parser_t *parser, bool context)
+{
+	char why[256];
+	const char *ctx = context ? parser->context : NULL;
+
+	fa_yaml_error_text(parser, why, sizeof(why));
+	err_at(ld, fa_yaml_error_mark(parser, ld->buf, ld->len), "could not parse YAML: %s%s%s",
+	       why, ctx != NULL ? " " : "", ctx != NULL ? ctx : "");
+}
+
 int fa_rule_set_add_buffer(struct fa_rule_set *set, const char *name, const char *buf,
 			   size_t len, struct fa_rule_diag *diag, size_t *nrules)
 {
@@ -790,9 +803,7 @@ int fa_rule_set_add_buffer(struct fa_rule_set *set, const char *name, const char
 		goto out;
 	}
 	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_mark_t m = parser.problem_mark;
-		err_at(&ld, m, "could not parse YAML: %s%s%s", parser.problem,
-		       parser.context ? " " : "", parser.context ? parser.context : "");
+		parse_error(&ld, &parser, true);
 		goto out;
 	}
 	have_doc = true;
@@ -801,8 +812,7 @@ int fa_rule_set_add_buffer(struct fa_rule_set *set, const char *name, const char
 	if (ld.errors == 0 && !ld.oom) {
 		yaml_document_t extra;
 		if (!yaml_parser_load(&parser, &extra)) {
-			err_at(&ld, parser.problem_mark, "could not parse YAML: %s",
-			       parser.problem);
+			parse_error(&ld, &parser, false);
 		} else {
 			if (yaml_document_get_root_node(&extra) != NULL) {
 				yaml_node_t *root = yaml_document_get_root_node(&extra);

@@ -83,4 +83,30 @@ expect "--policy missing" 2 $?
 fa backtest --policy "$tmp/cand" --from 2026-12-01T00:00:00Z --to 2026-11-01T00:00:00Z > /dev/null 2>&1
 expect "--from after --to" 2 $?
 
+# Times before 1970 are usage errors naming the option and the value
+# (they reached the database as times it refuses); year 9999 is fine,
+# year 10000 is not an RFC 3339 time.
+for t in --from=0001-01-01T00:00:00Z --to=1969-12-31T23:59:59Z; do
+	if [ "${t%%=*}" = --from ]; then
+		args=(--from "${t#*=}" --to 2026-12-01T00:00:00Z)
+	else
+		args=(--from 2026-11-01T00:00:00Z --to "${t#*=}")
+	fi
+	fa backtest --policy "$tmp/cand" "${args[@]}" > "$tmp/out" 2> "$tmp/err"
+	expect "$t: exit status" 2 $?
+	expect "$t: message" "fluxaudit: backtest: invalid ${t%%=*} \"${t#*=}\": times before 1970-01-01T00:00:00Z are not accepted" \
+		"$(head -n 1 "$tmp/err")"
+	expect "$t: then the usage" "usage: fluxaudit [--db CONNINFO] backtest --policy FILE|DIR... --from TIME" \
+		"$(sed -n 2p "$tmp/err")"
+	expect "$t: no output" "" "$(cat "$tmp/out")"
+done
+fa backtest --policy "$tmp/cand" --from 2026-11-01T00:00:00Z --to 10000-01-01T00:00:00Z \
+	> /dev/null 2> "$tmp/err"
+expect "year 10000: exit status" 2 $?
+expect "year 10000: message" "fluxaudit: backtest: invalid --to \"10000-01-01T00:00:00Z\": expected an RFC 3339 time such as 2026-11-03T10:00:00Z" \
+	"$(head -n 1 "$tmp/err")"
+expect "1970 to 9999: the same entities as the month" "new 3, gone 1, changed 0, unchanged 3" \
+	"$(fa backtest --policy "$tmp/cand" --from 1970-01-01T00:00:00Z --to 9999-12-31T23:59:59Z \
+		--current "$FA_SOURCE_DIR/policies/default.yaml" 2>&1 >/dev/null | tail -n 1)"
+
 finish

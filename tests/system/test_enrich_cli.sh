@@ -173,8 +173,24 @@ fluxaudit: enrich check: \"$corpus/bad-data/libmaxminddb/libmaxminddb-oversized-
 fluxaudit: enrich check: $tmp/bad.pfx2as:2: 1.0.0.1/24 has bits set after the prefix length
 fluxaudit: enrich check: $tmp/bad.pfx2as: refused: 1 malformed line, nothing of this file is used
 fluxaudit: enrich check: $tmp/bad.yaml:5:30: NS suffix \"com\" has one label: it would allowlist a whole top-level domain
-fluxaudit: enrich check: $tmp/bad.yaml: configuration refused (errors above), nothing of it is used"
+fluxaudit: enrich check: $tmp/bad.yaml: configuration refused (4 errors), nothing of it is used"
 [ ! -s "$tmp/out" ] || fail "refused: output on stdout: $(cat "$tmp/out")"
+
+# more errors than are kept: the first 63, the count of the rest, and the
+# refusal with the full count as the last line
+{
+	echo "high_change_registrars:"
+	for i in $(seq 0 99); do echo "  - {registrar: \"=r$i\"}"; done
+} > "$tmp/many.yaml"
+run 1 check --config "$tmp/many.yaml"
+{
+	for i in $(seq 0 62); do
+		echo "fluxaudit: enrich check: $tmp/many.yaml:$((i + 2)):17: invalid registrar id \"=r$i\": starts with '=', '+', '-' or '@'"
+	done
+	echo "fluxaudit: enrich check: (37 more errors not shown)"
+	echo "fluxaudit: enrich check: $tmp/many.yaml: configuration refused (100 errors), nothing of it is used"
+} > "$tmp/many.want"
+expect_err "many errors" "$(cat "$tmp/many.want")"
 
 run 1 lookup --config "$tmp/missing.yaml" 1.0.0.1
 expect_err "missing" "fluxaudit: enrich lookup: could not open \"$tmp/missing.yaml\": No such file or directory"

@@ -130,4 +130,37 @@ expect "still one open finding per entity" "7" "$(q "SELECT count(*) FROM findin
 expect "checkpoints moved" "default|78
 test-extra|78" "$(q "SELECT policy, last_event_id FROM rule_checkpoints ORDER BY policy")"
 
+# Times before 1970 are usage errors (they reached the database as times
+# it refuses); year 9999 is fine, year 10000 is not an RFC 3339 time.
+before=$(q "$dump_q")
+for t in --since=0001-01-01T00:00:00Z --until=1969-12-31T23:59:59Z \
+	--since=1970-01-01T00:59:59+01:00; do
+	rc=0
+	"$FA_BIN" --db "$conn" evaluate --policy "$pol" "${t%%=*}" "${t#*=}" \
+		> "$pol/out" 2> "$pol/err" || rc=$?
+	expect "$t: exit status" 2 "$rc"
+	expect "$t: message" "fluxaudit: evaluate: invalid ${t%%=*} \"${t#*=}\": times before 1970-01-01T00:00:00Z are not accepted" \
+		"$(cat "$pol/err")"
+	expect "$t: no output" "" "$(cat "$pol/out")"
+done
+rc=0
+"$FA_BIN" --db "$conn" evaluate --policy "$pol" --since 10000-01-01T00:00:00Z \
+	> /dev/null 2> "$pol/err" || rc=$?
+expect "year 10000: exit status" 2 "$rc"
+expect "year 10000: message" "fluxaudit: evaluate: invalid --since \"10000-01-01T00:00:00Z\": expected an RFC 3339 time such as 2026-11-03T10:00:00Z" \
+	"$(cat "$pol/err")"
+rc=0
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --dry-run --since 1970-01-01T00:00:00Z \
+	--until 9999-12-31T23:59:59Z 2>&1) || rc=$?
+expect "1970 to 9999: exit status" 0 "$rc"
+expect "1970 to 9999: every event" "events scanned: 78 (rules evaluated at 78)" \
+	"$(printf '%s\n' "$out" | grep '^events scanned')"
+rc=0
+out=$("$FA_BIN" --db "$conn" evaluate --policy "$pol" --dry-run \
+	--since 9999-12-31T23:59:59Z 2>&1) || rc=$?
+expect "since 9999: exit status" 0 "$rc"
+expect "since 9999: no event" "events scanned: 0 (rules evaluated at 0)" \
+	"$(printf '%s\n' "$out" | grep '^events scanned')"
+expect "refused times change no row" "$before" "$(q "$dump_q")"
+
 finish

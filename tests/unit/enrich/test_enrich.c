@@ -706,7 +706,7 @@ static void test_high_change_registrars(void **state)
 		"x.yaml:4:22: unknown key \"reason\" in a high_change_registrars entry "
 		"(expected one of: registrar, note)",
 		"x.yaml:5:17: registrar must be a non-empty string",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
 	config_fails("high_change_registrars:\n"
 		     "  - {note: x}\n"
@@ -722,6 +722,81 @@ static void test_high_change_registrars(void **state)
 	config_fails("high_change_registrars: parkco\n", w2, 2);
 }
 
+#define MANY_REGS 50000
+
+/* One declaration through the API; origin "FILE:N". */
+static void declare(struct fa_enrich *e, unsigned id, const char *file, unsigned n)
+{
+	char reg[16], note[32], origin[32];
+	snprintf(reg, sizeof(reg), "r%05u", id);
+	snprintf(note, sizeof(note), "%s %u", file, n);
+	snprintf(origin, sizeof(origin), "%s:%u", file, n);
+	assert_int_equal(fa_enrich_add_high_change(e, reg, note, file, origin, NULL), FA_OK);
+}
+
+/*
+ * 50,000 registrars in scattered order (once quadratic to load), then
+ * 10,000 of them again in the same file, then a second file with 5,000
+ * repeats and 5,000 new ones: exact counts per source, and every id
+ * answers with its first declaration.
+ */
+static void test_high_change_many(void **state)
+{
+	struct fa_enrich *e = fresh();
+	struct fa_enrich_registrar r;
+	char reg[16], want[32];
+	unsigned n = 0;
+	(void)state;
+
+	/* 7919 is prime, so i * 7919 mod 50000 visits every id once. */
+	for (unsigned i = 0; i < MANY_REGS; i++) {
+		declare(e, (unsigned)((i * 7919ULL) % MANY_REGS), "a.yaml", ++n);
+	}
+	for (unsigned i = 0; i < 10000; i++) {
+		declare(e, i * 5, "a.yaml", ++n);
+	}
+	for (unsigned i = 0; i < 5000; i++) {
+		declare(e, i * 10 + 1, "b.yaml", ++n);
+		declare(e, MANY_REGS + i, "b.yaml", ++n);
+	}
+	/* Lookups answer only on a finished set. */
+	assert_false(fa_enrich_high_change(e, "r00000", NULL));
+	finish(e);
+
+	size_t nsrc;
+	const struct fa_enrich_source *src = fa_enrich_sources(e, &nsrc);
+	assert_int_equal(nsrc, 2);
+	assert_string_equal(src[0].path, "a.yaml");
+	assert_int_equal(src[0].entries, 50000);
+	assert_int_equal(src[0].shadowed, 10000);
+	assert_string_equal(src[1].path, "b.yaml");
+	assert_int_equal(src[1].entries, 5000);
+	assert_int_equal(src[1].shadowed, 5000);
+
+	for (unsigned id = 0; id < MANY_REGS + 5000; id++) {
+		snprintf(reg, sizeof(reg), "r%05u", id);
+		assert_true(fa_enrich_high_change(e, reg, &r));
+		assert_string_equal(r.id, reg);
+		if (id < MANY_REGS) {
+			/* The position of id in the scattered order: 7919 * 17679
+			 * = 1 mod 50000. */
+			unsigned at = (unsigned)((id * 17679ULL) % MANY_REGS) + 1;
+			snprintf(want, sizeof(want), "a.yaml:%u", at);
+		} else {
+			snprintf(want, sizeof(want), "b.yaml:%u",
+				 60000 + 2 * (id - MANY_REGS) + 2);
+		}
+		assert_string_equal(r.origin, want);
+		*strchr(want, ':') = ' ';
+		assert_string_equal(r.note, want);
+	}
+	assert_false(fa_enrich_high_change(e, "r55000", NULL));
+	assert_false(fa_enrich_high_change(e, "r0000", NULL));
+	assert_false(fa_enrich_high_change(e, "r000000", NULL));
+	assert_false(fa_enrich_high_change(e, "q00000", NULL));
+	fa_enrich_free(e);
+}
+
 static void test_config_errors(void **state)
 {
 	char msg[512];
@@ -732,7 +807,7 @@ static void test_config_errors(void **state)
 		"of: asn, consumer_prefixes, allowlist, declarations, high_change_registrars, "
 		"consumer_ptr)",
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
 	};
 	config_fails("asn:\n  mmbd: [a.mmdb]\nextra: 1\n", w1, 3);
 
@@ -750,7 +825,7 @@ static void test_config_errors(void **state)
 		"x.yaml:6:19: unknown key \"ns\" in an allowlist entry (expected one of: "
 		"provider, ns_suffix, asn)",
 		"x.yaml:6:5: allowlist entry for \"Y\" has neither ns_suffix nor asn",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (6 errors), nothing of it is used",
 	};
 	config_fails("allowlist:\n"
 		     "  - {ns_suffix: a.example}\n"
@@ -771,6 +846,21 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
 	config_fails("]\n", w5, 2);
+
+	/* Not UTF-8: libyaml's reader gives a byte offset; reported as the
+	 * line and column (in characters) of the byte, not 1:1. */
+	static const char *const w5b[] = {
+		"x.yaml:3:19: could not parse YAML: invalid leading UTF-8 octet (0xff)",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	config_fails("high_change_registrars:\n"
+		     "  - {registrar: r\xc3\xa9g, note: \xe2\x82\xac}\n"
+		     "  - {registrar: \xc3\xa9\xe2\x82\xac\xff}\n", w5b, 2);
+	static const char *const w5c[] = {
+		"x.yaml:3:4: could not parse YAML: control characters are not allowed (0x1b)",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	config_fails("\xef\xbb\xbf" "allowlist: []\r\n\r\n# a\x1b[0m\n", w5c, 2);
 
 	static const char *const w6[] = {
 		"x.yaml:3:1: the configuration is one YAML document; found a second one",
@@ -810,6 +900,59 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
 	config_fails(deep, w10, 2);
+}
+
+/* A configuration of n high_change_registrars entries, each refused. */
+static char *bad_registrars(unsigned n)
+{
+	size_t cap = 32 + (size_t)n * 32, len;
+	char *yaml = malloc(cap);
+	assert_non_null(yaml);
+	len = (size_t)snprintf(yaml, cap, "high_change_registrars:\n");
+	for (unsigned i = 0; i < n; i++) {
+		len += (size_t)snprintf(yaml + len, cap - len, "  - {registrar: \"=r%u\"}\n", i);
+	}
+	assert_true(len < cap);
+	return yaml;
+}
+
+/*
+ * More errors than the diagnostics hold: the first ones are kept, the
+ * rest counted as dropped, and the refusal (with the full count) is still
+ * the last message, in the slot kept for it.
+ */
+static void test_config_many_errors(void **state)
+{
+	static const struct {
+		unsigned errors;
+		size_t count, dropped;
+	} cases[] = {
+		{ 62, 63, 0 }, { 63, 64, 0 }, { 64, 64, 1 }, { 100, 64, 37 },
+	};
+	char want[128];
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *yaml = bad_registrars(cases[c].errors);
+		struct fa_enrich *e = (struct fa_enrich *)1;
+		struct fa_enrich_diag diag = { 0 };
+
+		assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir,
+						       &diag), FA_EPARSE);
+		assert_null(e);
+		assert_int_equal(diag.count, cases[c].count);
+		assert_int_equal(diag.dropped, cases[c].dropped);
+		for (size_t i = 0; i + 1 < diag.count; i++) {
+			snprintf(want, sizeof(want), "x.yaml:%zu:17: invalid registrar id "
+				 "\"=r%zu\": starts with '=', '+', '-' or '@'", i + 2, i);
+			assert_string_equal(diag.msgs[i], want);
+		}
+		snprintf(want, sizeof(want), "x.yaml: configuration refused (%u errors), "
+			 "nothing of it is used", cases[c].errors);
+		assert_string_equal(diag.msgs[diag.count - 1], want);
+		fa_enrich_diag_clear(&diag);
+		free(yaml);
+	}
 }
 
 static void test_config_empty(void **state)
@@ -873,7 +1016,9 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_high_change_registrars),
+		cmocka_unit_test(test_high_change_many),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_many_errors),
 		cmocka_unit_test(test_config_empty),
 		cmocka_unit_test(test_shipped_example),
 	};

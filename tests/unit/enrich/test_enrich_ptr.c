@@ -715,7 +715,7 @@ static void test_config_errors(void **state)
 		"x.yaml:3:21: embedded_address must be \"required\" or \"ignored\"",
 		"x.yaml:2:3: consumer_ptr has no patterns",
 		"x.yaml:2:3: consumer_ptr has no file",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
 	config_fails("consumer_ptr:\n  pattern: [dyn]\n  embedded_address: yes\n", w1, 5);
 
@@ -723,7 +723,7 @@ static void test_config_errors(void **state)
 		"x.yaml:4:7: invalid pattern \"(dyn\": Unmatched ( or \\(",
 		"x.yaml:6:7: invalid pattern \"a{300}\": repetition count 300 is above 255",
 		"x.yaml:7:7: an exclude pattern must be a non-empty string",
-		"x.yaml: configuration refused (errors above), nothing of it is used",
+		"x.yaml: configuration refused (3 errors), nothing of it is used",
 	};
 	/* the file is not read when a pattern is refused: no message about it */
 	config_fails("consumer_ptr:\n"

@@ -184,6 +184,43 @@ static void test_document_errors(void **state)
 	expect_doc_error(deep, "p.yaml:2:39: nesting deeper than 32 levels");
 }
 
+/*
+ * Input that is not UTF-8 (or has a control character) fails in libyaml's
+ * reader, which gives a byte offset, not a mark: the line and column of
+ * the character that did not decode are reported, not 1:1.
+ */
+static void test_reader_errors(void **state)
+{
+	(void)state;
+
+	expect_doc_error("policy: p\nrules:\n  - id: \xff\n",
+			 "p.yaml:3:9: could not parse YAML: invalid leading UTF-8 octet (0xff)");
+	/* Columns count characters: the euro sign is one. */
+	expect_doc_error("policy: p\ndescription: \xc3\xa9t\xc3\xa9\nrules: [\xe2\x82\xac\xff]\n",
+			 "p.yaml:3:10: could not parse YAML: invalid leading UTF-8 octet (0xff)");
+	/* CR LF is one line break; the cut sequence's lead byte is column 4. */
+	expect_doc_error("policy: p\r\nrules: []\r\nx: \xc3(\r\n",
+			 "p.yaml:3:4: could not parse YAML: invalid trailing UTF-8 octet (0x28)");
+	/* A byte order mark is not a column; lone CR breaks a line too. */
+	expect_doc_error("\xef\xbb\xbfpolicy: p\rrules: []\n#\x01\n",
+			 "p.yaml:3:2: could not parse YAML: control characters are not allowed "
+			 "(0x01)");
+
+	/* UTF-16 (little-endian, with its byte order mark): "a: 1\nb: x" then
+	 * a lone low surrogate. */
+	static const char u16[] = "\xff\xfe" "a\0:\0 \0" "1\0\n\0" "b\0:\0 \0x\0" "\0\xdc";
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	assert_non_null(set);
+	assert_int_equal(fa_rule_set_add_buffer(set, "p.yaml", u16, sizeof(u16) - 1, &diag,
+						NULL), FA_EPARSE);
+	assert_int_equal(diag.count, 1);
+	assert_string_equal(diag.msgs[0], "p.yaml:2:5: could not parse YAML: unexpected low "
+			    "surrogate area (0xdc00)");
+	fa_rule_diag_clear(&diag);
+	fa_rule_set_free(set);
+}
+
 static const char rule_head[] = "policy: p\nrules:\n  - id: a\n    description: d\n";
 
 static void test_rule_errors(void **state)
@@ -405,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_condition_positions),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_document_errors),
+		cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_precedence),
