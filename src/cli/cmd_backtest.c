@@ -179,10 +179,7 @@ static int load_side(const struct fa_cli *cli, struct side *s)
 	struct fa_rule_diag diag = { 0 };
 	int rc = fa_rule_set_load(&s->set, s->paths, s->npaths, NULL, &diag);
 
-	for (size_t i = 0; i < diag.count; i++) {
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	}
-	fa_rule_diag_clear(&diag);
+	fa_cli_print_rule_diag(&diag);
 	if (rc != FA_OK) {
 		fprintf(stderr, "%s: backtest: the %s policies were not loaded: %s\n",
 			cli->prog, s->name,

@@ -58,16 +58,13 @@ static struct fa_rule_set *load(const struct fa_cli *cli, const char *const *pat
 	struct fa_rule_set *set = NULL;
 	struct fa_rule_diag diag = { 0 };
 	int rc = fa_rule_set_load(&set, paths, n, NULL, &diag);
-	for (size_t i = 0; i < diag.count; i++) {
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	}
+	fa_cli_print_rule_diag(&diag);
 	if (rc == FA_ENOTFOUND) {
 		fprintf(stderr, "%s: evaluate: no policy file found\n", cli->prog);
 	} else if (rc != FA_OK) {
 		fprintf(stderr, "%s: evaluate: policies not loaded: %s\n", cli->prog,
 			fa_strerror(rc));
 	}
-	fa_rule_diag_clear(&diag);
 	return set;
 }
 

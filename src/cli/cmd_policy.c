@@ -22,19 +22,6 @@ static void usage(FILE *out, const char *prog)
 		prog);
 }
 
-static void print_diag(struct fa_rule_diag *diag)
-{
-	/* Keep "ok" lines and errors in file order when both go to one place. */
-	fflush(stdout);
-	for (size_t i = 0; i < diag->count; i++) {
-		fprintf(stderr, "%s\n", diag->msgs[i]);
-	}
-	if (diag->dropped > 0) {
-		fprintf(stderr, "(%zu more errors not shown)\n", diag->dropped);
-	}
-	fa_rule_diag_clear(diag);
-}
-
 static int check(const struct fa_cli *cli, char **paths, int npaths)
 {
 	struct fa_rule_set *set = fa_rule_set_new(NULL);
@@ -65,7 +52,7 @@ static int check(const struct fa_cli *cli, char **paths, int npaths)
 			if (rc == FA_OK) {
 				printf("%s: ok (%zu rule%s)\n", files[k], n, n == 1 ? "" : "s");
 			} else {
-				print_diag(&diag);
+				fa_cli_print_rule_diag(&diag);
 				status = FA_EXIT_FAIL;
 			}
 		}

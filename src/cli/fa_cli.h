@@ -114,6 +114,14 @@ struct fa_rule_set;
 void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
 			   const struct fa_rule_set *set, bool enrich);
 
+struct fa_rule_diag;
+
+/**
+ * @brief Print a policy load's messages on stderr, one a line, then how
+ *        many more there were beyond the kept ones; the diag is cleared.
+ */
+void fa_cli_print_rule_diag(struct fa_rule_diag *diag);
+
 /** @brief Directory of the shipped SQL migrations (build tree or install). */
 const char *fa_cli_sql_dir(void);
 

@@ -107,6 +107,20 @@ void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
 	}
 }
 
+void fa_cli_print_rule_diag(struct fa_rule_diag *diag)
+{
+	/* Keep "ok" lines on stdout and errors in file order when both go
+	 * to one place. */
+	fflush(stdout);
+	for (size_t i = 0; i < diag->count; i++) {
+		fprintf(stderr, "%s\n", diag->msgs[i]);
+	}
+	if (diag->dropped > 0) {
+		fprintf(stderr, "(%zu more errors not shown)\n", diag->dropped);
+	}
+	fa_rule_diag_clear(diag);
+}
+
 int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 		       const char *config, struct fa_enrich **e)
 {

@@ -84,4 +84,31 @@ expect "evaluate with a broken policy" 'broken.yaml:62:46: expected ")" to close
 broken.yaml:63:5: rule is missing key "when"
 fluxaudit: evaluate: policies not loaded: parse error|1' "$(printf '%s\n' "$out" | tail -n 3)|$rc"
 
+# More errors than are kept: every command that loads policies says how
+# many were not shown, after the 100 it prints.
+{
+	echo "policy: many"
+	echo "rules:"
+	for i in $(seq 1 130); do
+		echo "  - {id: r$i, description: x, entity: domain, severity: urgent, score: 1, when: ns_ttl < 60}"
+	done
+} >"$tmp/many.yaml"
+many_tail="$tmp/many.yaml:102:58: unknown severity \"urgent\" (expected one of: info, low, medium, high, critical)
+(30 more errors not shown)"
+out=$("$FA_BIN" policy check "$tmp/many.yaml" 2>&1)
+rc=$?
+expect "policy check: 100 errors shown" "100" "$(printf '%s\n' "$out" | grep -c 'unknown severity')"
+expect "policy check: the rest counted" "$many_tail|1" "$(printf '%s\n' "$out" | tail -n 2)|$rc"
+out=$("$FA_BIN" --db "host=$tmp/no-such-socket-dir" evaluate --policy "$tmp/many.yaml" 2>&1)
+rc=$?
+expect "evaluate: 100 errors shown" "100" "$(printf '%s\n' "$out" | grep -c 'unknown severity')"
+expect "evaluate: the rest counted" "$many_tail
+fluxaudit: evaluate: policies not loaded: parse error|1" "$(printf '%s\n' "$out" | tail -n 3)|$rc"
+out=$("$FA_BIN" --db "host=$tmp/no-such-socket-dir" backtest --policy "$tmp/many.yaml" \
+	--from 2026-01-01T00:00:00Z --to 2026-01-02T00:00:00Z 2>&1)
+rc=$?
+expect "backtest: 100 errors shown" "100" "$(printf '%s\n' "$out" | grep -c 'unknown severity')"
+expect "backtest: the rest counted" "$many_tail" "$(printf '%s\n' "$out" | grep -A1 "many.yaml:102:58:")"
+expect "backtest: exit status" "1" "$rc"
+
 finish
