@@ -62,6 +62,29 @@ void fa_enrich_diag_last(struct fa_enrich_diag *diag, const char *fmt, ...)
 	va_end(ap);
 }
 
+void fa_enrich_diag_line(struct fa_enrich_diag *diag, size_t *errors, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++*errors > FA_ENRICH_FILE_MSGS) {
+		return;
+	}
+	va_start(ap, fmt);
+	diag_put(diag, FA_ENRICH_MAX_DIAG - 1, fmt, ap);
+	va_end(ap);
+}
+
+void fa_enrich_diag_refused(struct fa_enrich_diag *diag, const char *name, size_t errors)
+{
+	char shown[64] = "";
+
+	if (errors > FA_ENRICH_FILE_MSGS) {
+		snprintf(shown, sizeof(shown), " (the first %d shown)", FA_ENRICH_FILE_MSGS);
+	}
+	fa_enrich_diag_add(diag, "%s: refused: %zu malformed line%s%s, nothing of this file "
+			   "is used", name, errors, errors == 1 ? "" : "s", shown);
+}
+
 int fa_enrich_grow(void **p, size_t *cap, size_t want, size_t size)
 {
 	if (want <= *cap) {

@@ -152,6 +152,23 @@ struct fa_enrich {
  *         the last slot are taken: that one is for fa_enrich_diag_last). */
 void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
 
+/** Messages about single lines kept per table file; the rest are counted
+ *  in the file's refusal, so one bad file cannot crowd out the others. */
+#define FA_ENRICH_FILE_MSGS 20
+
+/**
+ * @brief Count a malformed line of a table file in *errors and keep its
+ *        message while the file has had at most FA_ENRICH_FILE_MSGS.
+ */
+void fa_enrich_diag_line(struct fa_enrich_diag *diag, size_t *errors, const char *fmt, ...)
+	FA_PRINTF(3, 4);
+
+/**
+ * @brief The refusal of a table file with errors malformed lines, saying
+ *        how many of them were shown.
+ */
+void fa_enrich_diag_refused(struct fa_enrich_diag *diag, const char *name, size_t errors);
+
 /** @brief Keep the closing message of a load; it may take the last slot. */
 void fa_enrich_diag_last(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PRINTF(2, 3);
 

@@ -321,10 +321,9 @@ int fa_enrich_add_declarations_csv(struct fa_enrich *e, const char *name, const 
 	while (fa_enrich_next_line(&l, &s, &n, &too_long, &nul)) {
 		char *f[3], why[256];
 		if (too_long || nul) {
-			fa_enrich_diag_add(diag, "%s:%u: %s", name, l.lineno,
-					   too_long ? "line is longer than 1024 bytes"
-						    : "line holds a NUL byte");
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: %s", name, l.lineno,
+					    too_long ? "line is longer than 1024 bytes"
+						     : "line holds a NUL byte");
 			continue;
 		}
 		if (blank(s, n)) {
@@ -332,25 +331,22 @@ int fa_enrich_add_declarations_csv(struct fa_enrich *e, const char *name, const 
 		}
 		int nf = csv_fields(s, n, scratch, f, 3, why, sizeof(why));
 		if (nf < 0) {
-			fa_enrich_diag_add(diag, "%s:%u: %s", name, l.lineno, why);
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: %s", name, l.lineno, why);
 			continue;
 		}
 		if (!header) {
 			header = true;
 			if (nf != 3 || strcmp(f[0], "name") != 0 ||
 			    strcmp(f[1], "declaration") != 0 || strcmp(f[2], "note") != 0) {
-				fa_enrich_diag_add(diag, "%s:%u: expected the header row "
-						   "\"name,declaration,note\"", name, l.lineno);
-				errors++;
+				fa_enrich_diag_line(diag, &errors, "%s:%u: expected the header row "
+						    "\"name,declaration,note\"", name, l.lineno);
 				break;
 			}
 			continue;
 		}
 		if (nf != 3) {
-			fa_enrich_diag_add(diag, "%s:%u: expected 3 fields (name, declaration, "
-					   "note), found %d", name, l.lineno, nf);
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: expected 3 fields (name, "
+					    "declaration, note), found %d", name, l.lineno, nf);
 			continue;
 		}
 		enum fa_enrich_decl d;
@@ -359,13 +355,14 @@ int fa_enrich_add_declarations_csv(struct fa_enrich *e, const char *name, const 
 		} else if (strcmp(f[1], "dynamic") == 0) {
 			d = FA_ENRICH_DECL_DYNAMIC;
 		} else {
-			fa_enrich_diag_add(diag, "%s:%u: declaration \"%s\" is neither \"static\" "
-					   "nor \"dynamic\"", name, l.lineno, f[1]);
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: declaration \"%s\" is neither "
+					    "\"static\" nor \"dynamic\"", name, l.lineno, f[1]);
 			continue;
 		}
 		snprintf(origin, sizeof(origin), "%s:%u", name, l.lineno);
-		rc = fa_enrich_add_declaration(e, f[0], d, f[2], name, origin, diag);
+		/* Past the file's share of messages, only count. */
+		rc = fa_enrich_add_declaration(e, f[0], d, f[2], name, origin,
+					       errors < FA_ENRICH_FILE_MSGS ? diag : NULL);
 		if (rc == FA_EPARSE) {
 			errors++;
 			rc = FA_OK;
@@ -374,13 +371,11 @@ int fa_enrich_add_declarations_csv(struct fa_enrich *e, const char *name, const 
 		}
 	}
 	if (!header && errors == 0) {
-		fa_enrich_diag_add(diag, "%s:1: expected the header row \"name,declaration,note\"",
-				   name);
-		errors++;
+		fa_enrich_diag_line(diag, &errors, "%s:1: expected the header row "
+				    "\"name,declaration,note\"", name);
 	}
 	if (errors > 0) {
-		fa_enrich_diag_add(diag, "%s: refused: %zu malformed line%s", name, errors,
-				   errors == 1 ? "" : "s");
+		fa_enrich_diag_refused(diag, name, errors);
 		return FA_EPARSE;
 	}
 	return FA_OK;

@@ -299,16 +299,14 @@ static int add_table(struct fa_enrich *e, bool consumer, const char *name, const
 		struct pfx_in p = { .line = l.lineno, .src = (uint16_t)idx };
 		bool skip;
 		if (too_long || nul) {
-			fa_enrich_diag_add(diag, "%s:%u: %s", name, l.lineno,
-					   too_long ? "line is longer than 1024 bytes"
-						    : "line holds a NUL byte");
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: %s", name, l.lineno,
+					    too_long ? "line is longer than 1024 bytes"
+						     : "line holds a NUL byte");
 			continue;
 		}
 		rc = parse_line(e, consumer, s, n, &p, &skip, why, sizeof(why));
 		if (rc == FA_EPARSE) {
-			fa_enrich_diag_add(diag, "%s:%u: %s", name, l.lineno, why);
-			errors++;
+			fa_enrich_diag_line(diag, &errors, "%s:%u: %s", name, l.lineno, why);
 			continue;
 		}
 		if (rc != FA_OK) {
@@ -329,8 +327,7 @@ static int add_table(struct fa_enrich *e, bool consumer, const char *name, const
 	}
 	if (errors > 0) {
 		t->nin = first;
-		fa_enrich_diag_add(diag, "%s: refused: %zu malformed line%s, nothing of this file "
-				   "is used", name, errors, errors == 1 ? "" : "s");
+		fa_enrich_diag_refused(diag, name, errors);
 		return FA_EPARSE;
 	}
 	return FA_OK;

@@ -589,8 +589,7 @@ static int keep(struct ptr_load *pl, const char *name, size_t n,
 
 static void bad(struct ptr_load *pl, const char *why)
 {
-	fa_enrich_diag_add(pl->diag, "%s:%u: %s", pl->name, pl->lineno, why);
-	pl->errors++;
+	fa_enrich_diag_line(pl->diag, &pl->errors, "%s:%u: %s", pl->name, pl->lineno, why);
 }
 
 /* One line without its end; FA_OK also for a malformed line (counted). */
@@ -677,9 +676,7 @@ static int end(struct ptr_load *pl, int rc)
 	struct fa_enrich *e = pl->e;
 
 	if (rc == FA_OK && pl->errors > 0) {
-		fa_enrich_diag_add(pl->diag, "%s: refused: %zu malformed line%s, nothing of this "
-				   "file is used", pl->name, pl->errors,
-				   pl->errors == 1 ? "" : "s");
+		fa_enrich_diag_refused(pl->diag, pl->name, pl->errors);
 		rc = FA_EPARSE;
 	}
 	if (rc != FA_OK) {

@@ -486,7 +486,7 @@ static void test_declarations_errors(void **state)
 		"e.csv:7: quote inside unquoted field 1",
 		"e.csv:8: more than 3 fields",
 		"e.csv:9: \"dyn.example.com\" is declared static here but dynamic at conf.yaml:3:5",
-		"e.csv: refused: 8 malformed lines",
+		"e.csv: refused: 8 malformed lines, nothing of this file is used",
 	};
 	struct fa_enrich *e = fresh();
 	struct fa_enrich_diag diag = { 0 };
@@ -510,7 +510,7 @@ static void test_declarations_errors(void **state)
 
 	static const char *const no_header[] = {
 		"h.csv:1: expected the header row \"name,declaration,note\"",
-		"h.csv: refused: 1 malformed line",
+		"h.csv: refused: 1 malformed line, nothing of this file is used",
 	};
 	e = fresh();
 	assert_int_equal(fa_enrich_add_declarations_csv(e, "h.csv", "a.example,static,\n", 19,
@@ -527,6 +527,54 @@ static void test_declarations_errors(void **state)
  * "languages" holds a string and an array. libmaxminddb 1.7.1 leaks what
  * it allocated for the languages before it refuses the file (the test's
  * leak check would say so); the checker refuses it first. */
+/*
+ * Three table files of 30 bad lines each: each shows its first 20 lines
+ * and its refusal, so one bad file cannot push the others' messages out
+ * of the 64 kept.
+ */
+static void test_tables_many_bad_lines(void **state)
+{
+	char pfx[2048] = "", csv[2048] = "name,declaration,note\n", ptr[2048] = "";
+	struct fa_enrich *e = fresh();
+	struct fa_enrich_diag diag = { 0 };
+	(void)state;
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(pfx + strlen(pfx), sizeof(pfx) - strlen(pfx), "10.0.0.%d\t24\t1\n", i);
+		snprintf(csv + strlen(csv), sizeof(csv) - strlen(csv), "h%d.example,fixed,\n", i);
+		snprintf(ptr + strlen(ptr), sizeof(ptr) - strlen(ptr), "10.0.%d dyn.example\n", i);
+	}
+	assert_int_equal(fa_enrich_add_ptr_pattern(e, "dyn", false, "t", &diag), FA_OK);
+	assert_int_equal(fa_enrich_add_pfx2as(e, "p.txt", pfx, strlen(pfx), &diag), FA_EPARSE);
+	assert_int_equal(fa_enrich_add_declarations_csv(e, "d.csv", csv, strlen(csv), &diag),
+			 FA_EPARSE);
+	assert_int_equal(fa_enrich_add_ptr(e, "r.txt", ptr, strlen(ptr), &diag), FA_EPARSE);
+
+	assert_int_equal(diag.count, 63);
+	assert_int_equal(diag.dropped, 0);
+	/* 10.0.0.0/24 itself is fine: line 1 is not an error. */
+	assert_string_equal(diag.msgs[0], "p.txt:2: 10.0.0.1/24 has bits set after the prefix "
+			    "length");
+	assert_string_equal(diag.msgs[19], "p.txt:21: 10.0.0.20/24 has bits set after the "
+			    "prefix length");
+	assert_string_equal(diag.msgs[20], "p.txt: refused: 29 malformed lines (the first 20 "
+			    "shown), nothing of this file is used");
+	assert_string_equal(diag.msgs[21], "d.csv:2: declaration \"fixed\" is neither "
+			    "\"static\" nor \"dynamic\"");
+	assert_string_equal(diag.msgs[40], "d.csv:21: declaration \"fixed\" is neither "
+			    "\"static\" nor \"dynamic\"");
+	assert_string_equal(diag.msgs[41], "d.csv: refused: 30 malformed lines (the first 20 "
+			    "shown), nothing of this file is used");
+	assert_string_equal(diag.msgs[42], "r.txt:1: \"10.0.0\" is not an IPv4 or IPv6 "
+			    "address");
+	assert_string_equal(diag.msgs[61], "r.txt:20: \"10.0.19\" is not an IPv4 or IPv6 "
+			    "address");
+	assert_string_equal(diag.msgs[62], "r.txt: refused: 30 malformed lines (the first 20 "
+			    "shown), nothing of this file is used");
+	fa_enrich_diag_clear(&diag);
+	fa_enrich_free(e);
+}
+
 static void test_mmdb_bad_languages(void **state)
 {
 	char path[1024], err[1200], want[1400], detail[256];
@@ -1012,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_allowlist),
 		cmocka_unit_test(test_declarations),
 		cmocka_unit_test(test_declarations_errors),
+		cmocka_unit_test(test_tables_many_bad_lines),
 		cmocka_unit_test(test_mmdb_bad_languages),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
