@@ -16,35 +16,13 @@
 #include <cmocka.h>
 
 #include "enrich/fa_enrich.h"
+#include "enrich_test_util.h"
 
 static struct fa_enrich *fresh(void)
 {
 	struct fa_enrich *e = fa_enrich_new();
 	assert_non_null(e);
 	return e;
-}
-
-static void finish(struct fa_enrich *e)
-{
-	struct fa_enrich_diag diag = { 0 };
-	int rc = fa_enrich_finish(e, &diag);
-	if (rc != FA_OK) {
-		fail_msg("finish: %s", diag.count ? diag.msgs[0] : fa_strerror(rc));
-	}
-}
-
-static void diag_is(struct fa_enrich_diag *d, const char *const *want, size_t n)
-{
-	if (d->count != n) {
-		for (size_t i = 0; i < d->count; i++) {
-			print_message("diag[%zu] = %s\n", i, d->msgs[i]);
-		}
-	}
-	assert_int_equal(d->count, n);
-	for (size_t i = 0; i < n; i++) {
-		assert_string_equal(d->msgs[i], want[i]);
-	}
-	fa_enrich_diag_clear(d);
 }
 
 /* The ASN, prefix length and file for an address; 0 when none. */
@@ -90,7 +68,7 @@ static void test_pfx2as_lookup(void **state)
 
 	assert_int_equal(fa_enrich_add_pfx2as(e, "t.pfx2as", table, strlen(table), &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
-	finish(e);
+	tu_finish(e);
 
 	assert_int_equal(asn_of(e, "9.255.255.255", &plen, &file), 1);
 	assert_int_equal(plen, 0);
@@ -188,8 +166,8 @@ static void test_pfx2as_errors(void **state)
 	(void)state;
 
 	assert_int_equal(fa_enrich_add_pfx2as(e, "b.txt", bad, strlen(bad), &diag), FA_EPARSE);
-	diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
-	finish(e);
+	tu_diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
+	tu_finish(e);
 	/* Line 13 was fine, but the file is refused whole. */
 	assert_int_equal(asn_of(e, "2.0.0.1", NULL, NULL), 0);
 	fa_enrich_free(e);
@@ -211,7 +189,7 @@ static void test_pfx2as_limits(void **state)
 		"l.txt:3: line holds a NUL byte",
 		"l.txt: refused: 2 malformed lines, nothing of this file is used",
 	};
-	diag_is(&diag, want, 3);
+	tu_diag_is(&diag, want, 3);
 	free(buf);
 	fa_enrich_free(e);
 }
@@ -231,7 +209,7 @@ static void test_pfx2as_duplicates(void **state)
 	 * later file: the first file wins. */
 	assert_int_equal(fa_enrich_add_pfx2as(e, "a", a, strlen(a), &diag), FA_OK);
 	assert_int_equal(fa_enrich_add_pfx2as(e, "b", b, strlen(b), &diag), FA_OK);
-	finish(e);
+	tu_finish(e);
 	assert_int_equal(asn_of(e, "1.0.0.1", &plen, &file), 10);
 	assert_string_equal(file, "a");
 	assert_int_equal(asn_of(e, "1.0.0.200", &plen, &file), 21);
@@ -251,7 +229,7 @@ static void test_pfx2as_duplicates(void **state)
 	static const char *const want[] = {
 		"c:2: prefix is already listed on line 1 with another AS",
 	};
-	diag_is(&diag, want, 1);
+	tu_diag_is(&diag, want, 1);
 	fa_enrich_free(e);
 }
 
@@ -270,7 +248,7 @@ static void test_consumer(void **state)
 	(void)state;
 
 	assert_int_equal(fa_enrich_add_prefixes(e, "c.txt", list, strlen(list), &diag), FA_OK);
-	finish(e);
+	tu_finish(e);
 	assert_int_equal(fa_enrich_addr_parse("192.0.2.1", &a), FA_OK);
 	assert_true(fa_enrich_consumer(e, &a, &c));
 	assert_string_equal(c.label, "isp-dsl");
@@ -309,7 +287,7 @@ static void test_consumer(void **state)
 	};
 	e = fresh();
 	assert_int_equal(fa_enrich_add_prefixes(e, "d.txt", bad, strlen(bad), &diag), FA_EPARSE);
-	diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
+	tu_diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
 	fa_enrich_free(e);
 }
 
@@ -371,7 +349,7 @@ static void test_allowlist(void **state)
 	assert_int_equal(strncmp(diag.msgs[3], "c:10: invalid NS suffix \"bad..name\": ", 37), 0);
 	assert_string_equal(diag.msgs[4], "c:11: AS 0 is reserved (RFC 7607) and names no network");
 	fa_enrich_diag_clear(&diag);
-	finish(e);
+	tu_finish(e);
 
 	provider_is(e, "ns-1.awsdns-01.com", 0, "Amazon Route 53", FA_ENRICH_MATCH_SUFFIX,
 		    "awsdns-01.com");
@@ -437,7 +415,7 @@ static void test_declarations(void **state)
 	assert_int_equal(fa_enrich_add_declarations_csv(e, "d.csv", csv, strlen(csv), &diag),
 			 FA_OK);
 	assert_int_equal(diag.count, 0);
-	finish(e);
+	tu_finish(e);
 
 	decl_is(e, "ns1.example.net", FA_ENRICH_DECL_STATIC, "ns1.example.net",
 		"primary, in-house", "d.csv:2");
@@ -515,11 +493,11 @@ static void test_declarations_errors(void **state)
 	e = fresh();
 	assert_int_equal(fa_enrich_add_declarations_csv(e, "h.csv", "a.example,static,\n", 19,
 							&diag), FA_EPARSE);
-	diag_is(&diag, no_header, 2);
+	tu_diag_is(&diag, no_header, 2);
 	fa_enrich_free(e);
 	e = fresh();
 	assert_int_equal(fa_enrich_add_declarations_csv(e, "h.csv", "", 0, &diag), FA_EPARSE);
-	diag_is(&diag, no_header, 2);
+	tu_diag_is(&diag, no_header, 2);
 	fa_enrich_free(e);
 }
 
@@ -535,6 +513,24 @@ static void test_declarations_errors(void **state)
 static void test_tables_many_bad_lines(void **state)
 {
 	char pfx[2048] = "", csv[2048] = "name,declaration,note\n", ptr[2048] = "";
+	/* 10.0.0.0/24 itself is fine: line 1 of p.txt is not an error. */
+	static const struct {
+		size_t at;
+		const char *msg;
+	} want[] = {
+		{ 0, "p.txt:2: 10.0.0.1/24 has bits set after the prefix length" },
+		{ 19, "p.txt:21: 10.0.0.20/24 has bits set after the prefix length" },
+		{ 20, "p.txt: refused: 29 malformed lines (the first 20 shown), nothing of this "
+		      "file is used" },
+		{ 21, "d.csv:2: declaration \"fixed\" is neither \"static\" nor \"dynamic\"" },
+		{ 40, "d.csv:21: declaration \"fixed\" is neither \"static\" nor \"dynamic\"" },
+		{ 41, "d.csv: refused: 30 malformed lines (the first 20 shown), nothing of this "
+		      "file is used" },
+		{ 42, "r.txt:1: \"10.0.0\" is not an IPv4 or IPv6 address" },
+		{ 61, "r.txt:20: \"10.0.19\" is not an IPv4 or IPv6 address" },
+		{ 62, "r.txt: refused: 30 malformed lines (the first 20 shown), nothing of this "
+		      "file is used" },
+	};
 	struct fa_enrich *e = fresh();
 	struct fa_enrich_diag diag = { 0 };
 	(void)state;
@@ -552,25 +548,9 @@ static void test_tables_many_bad_lines(void **state)
 
 	assert_int_equal(diag.count, 63);
 	assert_int_equal(diag.dropped, 0);
-	/* 10.0.0.0/24 itself is fine: line 1 is not an error. */
-	assert_string_equal(diag.msgs[0], "p.txt:2: 10.0.0.1/24 has bits set after the prefix "
-			    "length");
-	assert_string_equal(diag.msgs[19], "p.txt:21: 10.0.0.20/24 has bits set after the "
-			    "prefix length");
-	assert_string_equal(diag.msgs[20], "p.txt: refused: 29 malformed lines (the first 20 "
-			    "shown), nothing of this file is used");
-	assert_string_equal(diag.msgs[21], "d.csv:2: declaration \"fixed\" is neither "
-			    "\"static\" nor \"dynamic\"");
-	assert_string_equal(diag.msgs[40], "d.csv:21: declaration \"fixed\" is neither "
-			    "\"static\" nor \"dynamic\"");
-	assert_string_equal(diag.msgs[41], "d.csv: refused: 30 malformed lines (the first 20 "
-			    "shown), nothing of this file is used");
-	assert_string_equal(diag.msgs[42], "r.txt:1: \"10.0.0\" is not an IPv4 or IPv6 "
-			    "address");
-	assert_string_equal(diag.msgs[61], "r.txt:20: \"10.0.19\" is not an IPv4 or IPv6 "
-			    "address");
-	assert_string_equal(diag.msgs[62], "r.txt: refused: 30 malformed lines (the first 20 "
-			    "shown), nothing of this file is used");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(diag.msgs[want[i].at], want[i].msg);
+	}
 	fa_enrich_diag_clear(&diag);
 	fa_enrich_free(e);
 }
@@ -607,39 +587,6 @@ static void test_addr_parse(void **state)
 
 /* ---- the configuration file ---- */
 
-static char tmpdir[64];
-
-static void put(const char *name, const char *text)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int setup_dir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fa-enrich-test-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int teardown_dir(void **state)
-{
-	static const char *const names[] = { "conf.yaml", "p.txt", "c.txt", "d.csv",
-					     "bad.yaml" };
-	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
-	rmdir(tmpdir);
-	return 0;
-}
-
 static void test_config(void **state)
 {
 	char conf[256], path[256];
@@ -647,10 +594,10 @@ static void test_config(void **state)
 	struct fa_enrich_diag diag = { 0 };
 	(void)state;
 
-	put("p.txt", "1.0.0.0\t24\t13335\n");
-	put("c.txt", "192.0.2.0/24 isp-dsl\n");
-	put("d.csv", "name,declaration,note\nns9.example.net,static,from csv\n");
-	put("conf.yaml",
+	tu_puts("p.txt", "1.0.0.0\t24\t13335\n");
+	tu_puts("c.txt", "192.0.2.0/24 isp-dsl\n");
+	tu_puts("d.csv", "name,declaration,note\nns9.example.net,static,from csv\n");
+	tu_puts("conf.yaml",
 	    "# test\n"
 	    "asn:\n"
 	    "  pfx2as: [p.txt]\n"
@@ -665,14 +612,14 @@ static void test_config(void **state)
 	    "  file: d.csv\n"
 	    "  static: [ns1.example.net]\n"
 	    "  dynamic: dyn.example.org\n");
-	snprintf(conf, sizeof(conf), "%s/conf.yaml", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/conf.yaml", tu_dir);
 	assert_int_equal(fa_enrich_load(&e, conf, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
 
 	size_t n;
 	const struct fa_enrich_source *src = fa_enrich_sources(e, &n);
 	assert_int_equal(n, 5);
-	snprintf(path, sizeof(path), "%s/p.txt", tmpdir);
+	snprintf(path, sizeof(path), "%s/p.txt", tu_dir);
 	assert_int_equal(src[0].kind, FA_ENRICH_KIND_PFX2AS);
 	assert_string_equal(src[0].path, path);
 	assert_int_equal(src[0].entries, 1);
@@ -697,20 +644,10 @@ static void test_config(void **state)
 	decl_is(e, "ns1.example.net", FA_ENRICH_DECL_STATIC, "ns1.example.net", "", origin);
 	snprintf(origin, sizeof(origin), "%s:14:12", conf);
 	decl_is(e, "a.dyn.example.org", FA_ENRICH_DECL_DYNAMIC, "dyn.example.org", "", origin);
-	snprintf(origin, sizeof(origin), "%s/d.csv:2", tmpdir);
+	snprintf(origin, sizeof(origin), "%s/d.csv:2", tu_dir);
 	decl_is(e, "ns9.example.net", FA_ENRICH_DECL_STATIC, "ns9.example.net", "from csv",
 		origin);
 	fa_enrich_free(e);
-}
-
-static void config_fails(const char *yaml, const char *const *want, size_t n)
-{
-	struct fa_enrich *e = (struct fa_enrich *)1;
-	struct fa_enrich_diag diag = { 0 };
-	int rc = fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir, &diag);
-	assert_int_equal(rc, FA_EPARSE);
-	assert_null(e);
-	diag_is(&diag, want, n);
 }
 
 /* Registrars declared high-change: lookup, notes, duplicates, errors. */
@@ -725,7 +662,7 @@ static void test_high_change_registrars(void **state)
 	struct fa_enrich_diag diag = { 0 };
 	struct fa_enrich_registrar r;
 
-	assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir, &diag),
+	assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tu_dir, &diag),
 			 FA_OK);
 	assert_int_equal(diag.count, 0);
 	assert_true(fa_enrich_high_change(e, "parkco", &r));
@@ -756,7 +693,7 @@ static void test_high_change_registrars(void **state)
 		"x.yaml:5:17: registrar must be a non-empty string",
 		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
-	config_fails("high_change_registrars:\n"
+	tu_config_fails("high_change_registrars:\n"
 		     "  - {note: x}\n"
 		     "  - {registrar: \"=cmd\"}\n"
 		     "  - {registrar: ab1, reason: x}\n"
@@ -767,7 +704,7 @@ static void test_high_change_registrars(void **state)
 		"entries",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("high_change_registrars: parkco\n", w2, 2);
+	tu_config_fails("high_change_registrars: parkco\n", w2, 2);
 }
 
 #define MANY_REGS 50000
@@ -809,7 +746,7 @@ static void test_high_change_many(void **state)
 	}
 	/* Lookups answer only on a finished set. */
 	assert_false(fa_enrich_high_change(e, "r00000", NULL));
-	finish(e);
+	tu_finish(e);
 
 	size_t nsrc;
 	const struct fa_enrich_source *src = fa_enrich_sources(e, &nsrc);
@@ -857,13 +794,13 @@ static void test_config_errors(void **state)
 		"x.yaml:2:3: unknown key \"mmbd\" in asn (expected one of: mmdb, pfx2as, prefer)",
 		"x.yaml: configuration refused (2 errors), nothing of it is used",
 	};
-	config_fails("asn:\n  mmbd: [a.mmdb]\nextra: 1\n", w1, 3);
+	tu_config_fails("asn:\n  mmbd: [a.mmdb]\nextra: 1\n", w1, 3);
 
 	static const char *const w2[] = {
 		"x.yaml:1:27: prefer must be \"mmdb\" or \"pfx2as\"",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("asn: {pfx2as: [], prefer: routeviews}\n", w2, 2);
+	tu_config_fails("asn: {pfx2as: [], prefer: routeviews}\n", w2, 2);
 
 	static const char *const w3[] = {
 		"x.yaml:2:5: allowlist entry has no provider",
@@ -875,7 +812,7 @@ static void test_config_errors(void **state)
 		"x.yaml:6:5: allowlist entry for \"Y\" has neither ns_suffix nor asn",
 		"x.yaml: configuration refused (6 errors), nothing of it is used",
 	};
-	config_fails("allowlist:\n"
+	tu_config_fails("allowlist:\n"
 		     "  - {ns_suffix: a.example}\n"
 		     "  - {provider: X}\n"
 		     "  - {provider: Cloudflare, asn: AS13335}\n"
@@ -883,17 +820,17 @@ static void test_config_errors(void **state)
 		     "  - {provider: Y, ns: a.example}\n", w3, 7);
 
 	snprintf(msg, sizeof(msg), "x.yaml:1:21: could not open \"%s/missing.txt\": No such "
-		 "file or directory", tmpdir);
+		 "file or directory", tu_dir);
 	const char *w4[] = {
 		msg, "x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("consumer_prefixes: [missing.txt]\n", w4, 2);
+	tu_config_fails("consumer_prefixes: [missing.txt]\n", w4, 2);
 
 	static const char *const w5[] = {
 		"x.yaml:1:1: could not parse YAML: did not find expected node content",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("]\n", w5, 2);
+	tu_config_fails("]\n", w5, 2);
 
 	/* Not UTF-8: libyaml's reader gives a byte offset; reported as the
 	 * line and column (in characters) of the byte, not 1:1. */
@@ -901,43 +838,43 @@ static void test_config_errors(void **state)
 		"x.yaml:3:19: could not parse YAML: invalid leading UTF-8 octet (0xff)",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("high_change_registrars:\n"
+	tu_config_fails("high_change_registrars:\n"
 		     "  - {registrar: r\xc3\xa9g, note: \xe2\x82\xac}\n"
 		     "  - {registrar: \xc3\xa9\xe2\x82\xac\xff}\n", w5b, 2);
 	static const char *const w5c[] = {
 		"x.yaml:3:4: could not parse YAML: control characters are not allowed (0x1b)",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("\xef\xbb\xbf" "allowlist: []\r\n\r\n# a\x1b[0m\n", w5c, 2);
+	tu_config_fails("\xef\xbb\xbf" "allowlist: []\r\n\r\n# a\x1b[0m\n", w5c, 2);
 
 	static const char *const w6[] = {
 		"x.yaml:3:1: the configuration is one YAML document; found a second one",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("allowlist: []\n---\nasn: {}\n", w6, 2);
+	tu_config_fails("allowlist: []\n---\nasn: {}\n", w6, 2);
 
 	static const char *const w7[] = {
 		"x.yaml:1:49: YAML aliases are not accepted here",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("declarations: {static: &a [x.example], dynamic: *a}\n", w7, 2);
+	tu_config_fails("declarations: {static: &a [x.example], dynamic: *a}\n", w7, 2);
 
 	static const char *const w8[] = {
 		"x.yaml:1:28: key \"static\" is given twice in declarations",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("declarations: {static: [], static: []}\n", w8, 2);
+	tu_config_fails("declarations: {static: [], static: []}\n", w8, 2);
 
 	/* a refused file names the file and line, then the refusal */
-	put("bad.yaml", "1.0.0.0 24 x\n");
+	tu_puts("bad.yaml", "1.0.0.0 24 x\n");
 	snprintf(msg, sizeof(msg), "%s/bad.yaml:1: AS \"x\" is not a number from 1 to 4294967295",
-		 tmpdir);
+		 tu_dir);
 	char msg2[512];
 	snprintf(msg2, sizeof(msg2), "%s/bad.yaml: refused: 1 malformed line, nothing of this "
-		 "file is used", tmpdir);
+		 "file is used", tu_dir);
 	const char *w9[] = { msg, msg2,
 			     "x.yaml: configuration refused (1 error), nothing of it is used" };
-	config_fails("asn: {pfx2as: bad.yaml}\n", w9, 3);
+	tu_config_fails("asn: {pfx2as: bad.yaml}\n", w9, 3);
 
 	char deep[64] = "a: ";
 	for (int i = 0; i < 20; i++) {
@@ -947,7 +884,7 @@ static void test_config_errors(void **state)
 		"x.yaml:1:19: nesting deeper than 16 levels",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails(deep, w10, 2);
+	tu_config_fails(deep, w10, 2);
 }
 
 /* A configuration of n high_change_registrars entries, each refused. */
@@ -985,7 +922,7 @@ static void test_config_many_errors(void **state)
 		struct fa_enrich *e = (struct fa_enrich *)1;
 		struct fa_enrich_diag diag = { 0 };
 
-		assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir,
+		assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tu_dir,
 						       &diag), FA_EPARSE);
 		assert_null(e);
 		assert_int_equal(diag.count, cases[c].count);
@@ -1071,5 +1008,5 @@ int main(void)
 		cmocka_unit_test(test_config_empty),
 		cmocka_unit_test(test_shipped_example),
 	};
-	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
 }

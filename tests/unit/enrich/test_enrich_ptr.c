@@ -18,25 +18,12 @@
 #include <cmocka.h>
 
 #include "enrich/fa_enrich.h"
+#include "enrich_test_util.h"
 
 /* The generic tokens of the brief's example, plus hsd (cable). */
 #define TOKENS "(^|[.-])(dyn|dynamic|dhcp|pool|dsl|adsl|cable|ppp|dialup|broadband|cust|" \
 	"customer|res|cpe|hsd)([0-9]*)([.-]|$)"
 #define MAILISH "(^|[.-])(mail|mx|smtp|ns[0-9]*)([.-]|$)"
-
-static void diag_is(struct fa_enrich_diag *d, const char *const *want, size_t n)
-{
-	if (d->count != n) {
-		for (size_t i = 0; i < d->count; i++) {
-			print_message("diag[%zu] = %s\n", i, d->msgs[i]);
-		}
-	}
-	assert_int_equal(d->count, n);
-	for (size_t i = 0; i < n; i++) {
-		assert_string_equal(d->msgs[i], want[i]);
-	}
-	fa_enrich_diag_clear(d);
-}
 
 /* A set with the given patterns (exclude may be NULL). */
 static struct fa_enrich *with_patterns(const char *include, const char *exclude, bool embedded)
@@ -60,13 +47,6 @@ static void add_ok(struct fa_enrich *e, const char *name, const char *text)
 	if (rc != FA_OK) {
 		fail_msg("add %s: %s", name, diag.count ? diag.msgs[0] : fa_strerror(rc));
 	}
-	assert_int_equal(diag.count, 0);
-}
-
-static void finish(struct fa_enrich *e)
-{
-	struct fa_enrich_diag diag = { 0 };
-	assert_int_equal(fa_enrich_finish(e, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
 }
 
@@ -122,7 +102,7 @@ static void test_patterns(void **state)
 	(void)state;
 
 	add_ok(e, "p.txt", table);
-	finish(e);
+	tu_finish(e);
 	ptr_is(e, "192.0.2.1", "dyn-1.example.net", 2, 24);
 	ptr_is(e, "192.0.2.2", "dhcp.example.net", 3, 24);
 	ptr_is(e, "192.0.2.3", "pool17.example.net", 4, 24);
@@ -198,7 +178,7 @@ static void test_embedded(void **state)
 	(void)state;
 
 	add_ok(e, "e.txt", table);
-	finish(e);
+	tu_finish(e);
 	ptr_is(e, "198.51.100.7", "dyn-198-51-100-7.example.net", 1, 24);
 	ptr_is(e, "198.51.100.8", "8.100.51.198.dyn.example.net", 2, 24);
 	ptr_is(e, "198.51.100.9", "dyn-198_051_100_009.example.net", 3, 24);
@@ -234,7 +214,7 @@ static void test_embedded(void **state)
 	/* The same table without the requirement: every name counts. */
 	e = with_patterns(TOKENS, NULL, false);
 	add_ok(e, "e.txt", table);
-	finish(e);
+	tu_finish(e);
 	ptr_is(e, "198.51.100.12", "dyn-198-51-100-13.example.net", 6, 24);
 	ptr_is(e, "2001:db8:0:1::b", "dyn.example.net", 20, 64);
 	src = fa_enrich_sources(e, &n);
@@ -262,7 +242,7 @@ static void test_several_names(void **state)
 
 	add_ok(e, "one.txt", one);
 	add_ok(e, "two.txt", two);
-	finish(e);
+	tu_finish(e);
 	ptr_is(e, "203.0.113.5", "dsl-5.example.com", 2, 24);
 	ptr_is(e, "203.0.113.6", "dsl-6.example.com", 5, 24);
 	ptr_is(e, "203.0.113.7", "dsl-7.example.com", 6, 24);
@@ -313,7 +293,7 @@ static void test_precedence(void **state)
 	add_ok(e, "p.txt", table);
 	assert_int_equal(fa_enrich_add_prefixes(e, "c.txt", prefixes, strlen(prefixes), &diag),
 			 FA_OK);
-	finish(e);
+	tu_finish(e);
 	assert_int_equal(fa_enrich_addr_parse("192.0.2.1", &a), FA_OK);
 	assert_true(fa_enrich_consumer(e, &a, &c));
 	assert_int_equal(c.by, FA_ENRICH_BY_PREFIX);
@@ -368,7 +348,7 @@ static void test_bad_lines(void **state)
 	(void)state;
 
 	assert_int_equal(fa_enrich_add_ptr(e, "b.txt", table, strlen(table), &diag), FA_EPARSE);
-	diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
+	tu_diag_is(&diag, want, sizeof(want) / sizeof(want[0]));
 	fa_enrich_free(e);
 
 	/* A refused file keeps nothing, even its good line. */
@@ -382,9 +362,9 @@ static void test_bad_lines(void **state)
 	};
 	assert_int_equal(fa_enrich_add_ptr(e, "c.txt", one_bad, strlen(one_bad), &diag),
 			 FA_EPARSE);
-	diag_is(&diag, want2, 2);
+	tu_diag_is(&diag, want2, 2);
 	add_ok(e, "g.txt", good);
-	finish(e);
+	tu_finish(e);
 	not_consumer(e, "192.0.2.1");
 	ptr_is(e, "192.0.2.9", "dyn-9.example.net", 1, 24);
 	struct fa_enrich_stats st;
@@ -411,15 +391,15 @@ static void test_bad_lines(void **state)
 		"m.txt: refused: 1 malformed line, nothing of this file is used",
 	};
 	assert_int_equal(fa_enrich_add_ptr(e, "m.txt", line, strlen(line), &diag), FA_EPARSE);
-	diag_is(&diag, want3, 2);
+	tu_diag_is(&diag, want3, 2);
 	static const char nul[] = "192.0.2.3 dyn\0x.net\n";
 	static const char *const want4[] = {
 		"z.txt:1: line holds a NUL byte",
 		"z.txt: refused: 1 malformed line, nothing of this file is used",
 	};
 	assert_int_equal(fa_enrich_add_ptr(e, "z.txt", nul, sizeof(nul) - 1, &diag), FA_EPARSE);
-	diag_is(&diag, want4, 2);
-	finish(e);
+	tu_diag_is(&diag, want4, 2);
+	tu_finish(e);
 	name[253] = '\0';
 	ptr_is(e, "192.0.2.1", name, 1, 24);
 	fa_enrich_free(e);
@@ -432,7 +412,7 @@ static void pattern_fails(const char *pattern, const char *want)
 	assert_non_null(e);
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, pattern, false, "x.yaml:4:7", &diag),
 			 FA_EPARSE);
-	diag_is(&diag, &want, 1);
+	tu_diag_is(&diag, &want, 1);
 	fa_enrich_free(e);
 }
 
@@ -496,11 +476,11 @@ static void test_bad_patterns(void **state)
 	}
 	static const char *const w[] = { "o: more than 64 patterns" };
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "dyn", false, "o", &diag), FA_EPARSE);
-	diag_is(&diag, w, 1);
+	tu_diag_is(&diag, w, 1);
 	/* patterns are fixed once a table was read */
 	add_ok(e, "t.txt", "192.0.2.1 12-7xxxx\n");
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "x", false, "o", &diag), FA_EINVAL);
-	finish(e);
+	tu_finish(e);
 	ptr_is(e, "192.0.2.1", "12-7xxxx", 1, 24);
 	fa_enrich_free(e);
 
@@ -513,38 +493,6 @@ static void test_bad_patterns(void **state)
 }
 
 /* ---- files and the configuration ---- */
-
-static char tmpdir[64];
-
-static void put(const char *name, const char *text, size_t len)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int setup_dir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fa-enrich-ptr-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int teardown_dir(void **state)
-{
-	static const char *const names[] = { "conf.yaml", "ptr.txt", "big.txt", "c.txt" };
-	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
-	rmdir(tmpdir);
-	return 0;
-}
 
 /*
  * The file reader against the in-memory one: 40,000 lines (about 1.3
@@ -567,16 +515,16 @@ static void test_file_reader(void **state)
 					a, b, kind, a, b, i % 7 == 0 ? ".\r\n" : "\n");
 	}
 	len--;	/* the last line has no end */
-	put("big.txt", text, len);
-	snprintf(path, sizeof(path), "%s/big.txt", tmpdir);
+	tu_put("big.txt", text, len);
+	snprintf(path, sizeof(path), "%s/big.txt", tu_dir);
 
 	struct fa_enrich *f = with_patterns(TOKENS, NULL, true);
 	struct fa_enrich *m = with_patterns(TOKENS, NULL, true);
 	assert_int_equal(fa_enrich_add_ptr_file(f, path, NULL, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
 	add_ok(m, "mem", text);
-	finish(f);
-	finish(m);
+	tu_finish(f);
+	tu_finish(m);
 	size_t n;
 	const struct fa_enrich_source *sf = fa_enrich_sources(f, &n);
 	const struct fa_enrich_source *sm = fa_enrich_sources(m, &n);
@@ -602,7 +550,7 @@ static void test_file_reader(void **state)
 	memset(text + len, 'b', 70000);
 	len += 70000;
 	len += (size_t)snprintf(text + len, cap - len, "\n10.0.0.3 dyn-c.example\n");
-	put("big.txt", text, len);
+	tu_put("big.txt", text, len);
 	f = with_patterns(TOKENS, NULL, false);
 	char w1[600], w2[600];
 	snprintf(w1, sizeof(w1), "%s:2: line is longer than 1024 bytes", path);
@@ -610,7 +558,7 @@ static void test_file_reader(void **state)
 		 path);
 	const char *const want[] = { w1, w2 };
 	assert_int_equal(fa_enrich_add_ptr_file(f, path, NULL, &diag), FA_EPARSE);
-	diag_is(&diag, want, 2);
+	tu_diag_is(&diag, want, 2);
 	fa_enrich_free(f);
 
 	/* exactly 1024 bytes before "\r\n" is fine, 1025 is not */
@@ -624,20 +572,20 @@ static void test_file_reader(void **state)
 	len = 1026 + 1025 - 11;
 	len += (size_t)snprintf(text + len, cap - len, "dyn.example\n");
 	assert_int_equal(len, 1026 + 1026);
-	put("big.txt", text, len);
+	tu_put("big.txt", text, len);
 	f = with_patterns(TOKENS, NULL, false);
 	snprintf(w1, sizeof(w1), "%s:2: line is longer than 1024 bytes", path);
 	assert_int_equal(fa_enrich_add_ptr_file(f, path, NULL, &diag), FA_EPARSE);
-	diag_is(&diag, want, 2);
+	tu_diag_is(&diag, want, 2);
 	fa_enrich_free(f);
 
 	/* missing file */
 	f = with_patterns(TOKENS, NULL, false);
-	snprintf(path, sizeof(path), "%s/none.txt", tmpdir);
+	snprintf(path, sizeof(path), "%s/none.txt", tu_dir);
 	snprintf(w1, sizeof(w1), "c.yaml:3:9: could not open \"%s\": No such file or directory",
 		 path);
 	assert_int_equal(fa_enrich_add_ptr_file(f, path, "c.yaml:3:9", &diag), FA_EIO);
-	diag_is(&diag, want, 1);
+	tu_diag_is(&diag, want, 1);
 	fa_enrich_free(f);
 	free(text);
 }
@@ -656,8 +604,8 @@ static void test_config(void **state)
 		"192.0.2.9 dsl-192-0-2-10.example.net\n"
 		"192.0.2.200 dsl-192-0-2-200.example.net\n";
 	static const char prefixes[] = "192.0.2.128/25 isp-dsl\n";
-	put("ptr.txt", table, sizeof(table) - 1);
-	put("c.txt", prefixes, sizeof(prefixes) - 1);
+	tu_put("ptr.txt", table, sizeof(table) - 1);
+	tu_put("c.txt", prefixes, sizeof(prefixes) - 1);
 	static const char yaml[] =
 		"consumer_prefixes: c.txt\n"
 		"consumer_ptr:\n"
@@ -666,16 +614,16 @@ static void test_config(void **state)
 		"    - '" TOKENS "'\n"
 		"  exclude: ['" MAILISH "']\n"
 		"  embedded_address: required\n";
-	put("conf.yaml", yaml, sizeof(yaml) - 1);
-	snprintf(conf, sizeof(conf), "%s/conf.yaml", tmpdir);
+	tu_put("conf.yaml", yaml, sizeof(yaml) - 1);
+	snprintf(conf, sizeof(conf), "%s/conf.yaml", tu_dir);
 	assert_int_equal(fa_enrich_load(&e, conf, &diag), FA_OK);
 	assert_int_equal(diag.count, 0);
 
 	size_t n;
 	const struct fa_enrich_source *src = fa_enrich_sources(e, &n);
 	assert_int_equal(n, 2);
-	snprintf(path, sizeof(path), "%s/ptr.txt", tmpdir);
-	snprintf(cpath, sizeof(cpath), "%s/c.txt", tmpdir);
+	snprintf(path, sizeof(path), "%s/ptr.txt", tu_dir);
+	snprintf(cpath, sizeof(cpath), "%s/c.txt", tu_dir);
 	assert_int_equal(src[1].kind, FA_ENRICH_KIND_PTR);
 	assert_string_equal(src[1].path, path);
 	assert_int_equal(src[1].entries, 2);
@@ -694,16 +642,6 @@ static void test_config(void **state)
 	fa_enrich_free(e);
 }
 
-static void config_fails(const char *yaml, const char *const *want, size_t n)
-{
-	struct fa_enrich *e = (struct fa_enrich *)1;
-	struct fa_enrich_diag diag = { 0 };
-	int rc = fa_enrich_load_buffer(&e, "x.yaml", yaml, strlen(yaml), tmpdir, &diag);
-	assert_int_equal(rc, FA_EPARSE);
-	assert_null(e);
-	diag_is(&diag, want, n);
-}
-
 static void test_config_errors(void **state)
 {
 	char msg[512];
@@ -717,7 +655,7 @@ static void test_config_errors(void **state)
 		"x.yaml:2:3: consumer_ptr has no file",
 		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
-	config_fails("consumer_ptr:\n  pattern: [dyn]\n  embedded_address: yes\n", w1, 5);
+	tu_config_fails("consumer_ptr:\n  pattern: [dyn]\n  embedded_address: yes\n", w1, 5);
 
 	static const char *const w2[] = {
 		"x.yaml:4:7: invalid pattern \"(dyn\": Unmatched ( or \\(",
@@ -726,7 +664,7 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (3 errors), nothing of it is used",
 	};
 	/* the file is not read when a pattern is refused: no message about it */
-	config_fails("consumer_ptr:\n"
+	tu_config_fails("consumer_ptr:\n"
 		     "  file: missing.txt\n"
 		     "  patterns:\n"
 		     "    - (dyn\n"
@@ -735,18 +673,18 @@ static void test_config_errors(void **state)
 		     "    - ''\n", w2, 4);
 
 	snprintf(msg, sizeof(msg), "x.yaml:2:9: could not open \"%s/missing.txt\": No such file "
-		 "or directory", tmpdir);
+		 "or directory", tu_dir);
 	const char *const w3[] = {
 		msg,
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("consumer_ptr:\n  file: missing.txt\n  patterns: dyn\n", w3, 2);
+	tu_config_fails("consumer_ptr:\n  file: missing.txt\n  patterns: dyn\n", w3, 2);
 
 	static const char *const w4[] = {
 		"x.yaml:2:3: consumer_ptr must be a mapping",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
-	config_fails("consumer_ptr:\n  - ptr.txt\n", w4, 2);
+	tu_config_fails("consumer_ptr:\n  - ptr.txt\n", w4, 2);
 }
 
 int main(void)
@@ -762,5 +700,5 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_errors),
 	};
-	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
 }
