@@ -54,13 +54,14 @@ static const struct fa_store_col finding_cols[] = {
 };
 
 /* "metrics" sums up the evidence for a reader of the table: every metric
- * value that made a rule fire, e.g. "glue_changes[24h]=12". */
+ * value that made a rule fire, e.g. "glue_changes[24h]=12", once (two
+ * rules reading the same value); `findings show` tells them apart. */
 static const char finding_select[] =
 	"id, status, severity, score, entity_kind, entity, rules, "
 	"(extract(epoch FROM first_fired) * 1000000)::bigint, "
 	"(extract(epoch FROM last_fired) * 1000000)::bigint, "
-	"coalesce((SELECT string_agg(m.key || '=' || (m.value->>'value'), ' ' "
-	"ORDER BY m.key) FROM jsonb_each(CASE WHEN jsonb_typeof(evidence) = "
+	"coalesce((SELECT string_agg(DISTINCT m.key || '=' || (m.value->>'value'), ' ' "
+	"ORDER BY m.key || '=' || (m.value->>'value')) FROM jsonb_each(CASE WHEN jsonb_typeof(evidence) = "
 	"'object' THEN evidence ELSE '{}' END) e(r, v), jsonb_each(CASE WHEN "
 	"jsonb_typeof(v->'metrics') = 'object' THEN v->'metrics' ELSE '{}' END) "
 	"m), ''), policy, "
@@ -285,10 +286,12 @@ int fa_store_finding_rules_each(struct fa_store *store, int64_t id,
 		"  format('rule score %s, less %s%% for allowlisted %s',"
 		"   r.value->>'rule_score', r.value->>'allowlist_discount',"
 		"   r.value->>'allowlisted') END"
-		" FROM findings f, jsonb_each(CASE WHEN jsonb_typeof(f.evidence) ="
-		"   'object' THEN f.evidence ELSE '{}' END) r,"
-		" LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.value->'metrics') ="
-		"   'object' THEN r.value->'metrics' ELSE '{}' END) m"
+		/* A rule whose condition reads no metric (a constant) still
+		 * fired and scored: it gets a row without a metric. */
+		" FROM findings f CROSS JOIN LATERAL jsonb_each(CASE WHEN"
+		"   jsonb_typeof(f.evidence) = 'object' THEN f.evidence ELSE '{}' END) r"
+		" LEFT JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.value->'metrics') ="
+		"   'object' THEN r.value->'metrics' ELSE '{}' END) m ON true"
 		" WHERE f.id = $1::bigint ORDER BY r.key, m.key";
 	struct where w = { .rc = FA_OK };
 	char num[32];

@@ -53,6 +53,26 @@ expect "report lists the failed commands" 25 "$(grep -c ' command.failed ' "$tmp
 expect "report names the rule and value" 1 \
 	"$(grep -c '^failed-burst  *high  *50  *failed_auth\[1h\] >= 20  *failed_auth\[1h\]  *25  *25 ' "$tmp/report")"
 
+# A rule whose condition reads no metric scores too: it has its row, with
+# no metric, beside the rule that has one.
+mkdir "$tmp/probe"
+cat > "$tmp/probe/probe.yaml" <<'YAML'
+policy: probe
+rules:
+  - {id: every-registrar, description: constant, entity: registrar, severity: info,
+     score: 7, when: "1 == 1"}
+  - {id: auth-failures, description: failures, entity: registrar, severity: low,
+     score: 5, when: "failed_auth[1h] >= 20"}
+YAML
+fa evaluate --policy "$tmp/probe" > /dev/null 2>&1
+pid=$(q "SELECT id FROM findings WHERE entity = 'reg-gamma' AND policy = 'probe'")
+expect "a metric-less rule in JSON" "registrar reg-gamma 12 auth-failures,every-registrar
+auth-failures failed_auth[1h] 25 25
+every-registrar None None None" \
+	"$(fa findings show --format json "$pid" | summary | head -n 3)"
+expect "a metric-less rule in the report" 1 \
+	"$(fa findings show "$pid" | grep -c '^every-registrar  *info  *7  *1 == 1  *20')"
+
 # No such finding; not a number.
 fa findings show 999999 > "$tmp/out" 2>&1
 expect "unknown id: exit 1, message, no report" "1 1 1" \
