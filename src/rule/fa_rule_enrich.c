@@ -44,7 +44,8 @@ struct mtally {
 	uint64_t key;		/* fa_rule_engine_memo_key() it was made at */
 	int64_t addrs, consumer, hosts;
 	size_t nasns, nblocks;
-	struct fa_rule_ids ids;
+	struct fa_rule_ids ids;		/* events that added the addresses */
+	struct fa_rule_ids cids;	/* those of the consumer addresses */
 };
 
 /* The rules of one entity read few windows of these metrics. */
@@ -271,9 +272,12 @@ static int maddr_get(struct fa_rule_enrich_memo *m, const struct fa_enrich *en,
 	return FA_OK;
 }
 
-/* One address, counted once per entity however many hosts held it. */
+/* One address, counted once per entity however many hosts held it. The
+ * consumer counts name only the events of consumer addresses as their
+ * evidence: a reviewer must not be shown a hosting address as one. */
 static int add_addr(const struct fa_rule_engine *eng, struct tally *t,
-		    const struct fa_rule_addr *a, struct fa_rule_ids *ids)
+		    const struct fa_rule_addr *a, struct fa_rule_ids *ids,
+		    struct fa_rule_ids *cids)
 {
 	struct fa_rule_enrich_memo *m = fa_rule_engine_enrich_memo(eng);
 	struct maddr *ma;
@@ -295,6 +299,9 @@ static int add_addr(const struct fa_rule_engine *eng, struct tally *t,
 	}
 	if (ma->consumer) {
 		t->consumer++;
+		if (a->event_id != 0) {
+			fa_rule_ids_add(cids, a->event_id);
+		}
 		return add_block(t, &ma->block);
 	}
 	return FA_OK;
@@ -302,14 +309,14 @@ static int add_addr(const struct fa_rule_engine *eng, struct tally *t,
 
 static int add_host(const struct fa_rule_engine *eng, struct tally *t,
 		    const struct fa_rule_ent *h, int64_t now_us, int64_t window_us,
-		    struct fa_rule_ids *ids)
+		    struct fa_rule_ids *ids, struct fa_rule_ids *cids)
 {
 	int rc = FA_OK;
 
 	t->hosts++;
 	for (size_t k = 0; h != NULL && k < h->naddrs && rc == FA_OK; k++) {
 		if (in_window(&h->addrs[k], now_us, window_us)) {
-			rc = add_addr(eng, t, &h->addrs[k], ids);
+			rc = add_addr(eng, t, &h->addrs[k], ids, cids);
 		}
 	}
 	return rc;
@@ -322,14 +329,14 @@ static int add_host(const struct fa_rule_engine *eng, struct tally *t,
  */
 static int tally(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
 		 int64_t now_us, int64_t window_us, struct tally *t,
-		 struct fa_rule_ids *ids)
+		 struct fa_rule_ids *ids, struct fa_rule_ids *cids)
 {
 	int rc = FA_OK;
 
 	memset(t, 0, sizeof(*t));
 	fa_rule_engine_enrich_memo(eng)->stamp++;
 	if (e->kind == FA_RULE_E_HOST) {
-		return add_host(eng, t, e, now_us, window_us, ids);
+		return add_host(eng, t, e, now_us, window_us, ids, cids);
 	}
 	for (size_t i = 0; i < e->nns && rc == FA_OK; i++) {
 		if (!in_window(&e->ns[i], now_us, window_us)) {
@@ -337,7 +344,7 @@ static int tally(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
 		}
 		const struct fa_rule_ent *h =
 			fa_rule_engine_find(eng, FA_RULE_E_HOST, e->ns[i].addr);
-		rc = add_host(eng, t, h, now_us, window_us, ids);
+		rc = add_host(eng, t, h, now_us, window_us, ids, cids);
 	}
 	return rc;
 }
@@ -383,7 +390,7 @@ static int tally_sums(const struct fa_rule_engine *eng, const struct fa_rule_ent
 	k = &m->tallies[m->next_tally];
 	m->next_tally = (m->next_tally + 1) % MEMO_TALLIES;
 	memset(k, 0, sizeof(*k));
-	int rc = tally(eng, e, now_us, window_us, &t, &k->ids);
+	int rc = tally(eng, e, now_us, window_us, &t, &k->ids, &k->cids);
 	if (rc == FA_OK) {
 		k->e = e;
 		k->window_us = window_us;
@@ -399,10 +406,11 @@ static int tally_sums(const struct fa_rule_engine *eng, const struct fa_rule_ent
 	return rc;
 }
 
-/* Run fn's arithmetic over the tally; unknown without enrichment data. */
+/* Run fn's arithmetic over the tally; unknown without enrichment data.
+ * The evidence: the events of all addresses, or of the consumer ones. */
 static int with_tally(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
 		      int64_t now_us, int64_t window_us, struct fa_rule_value *out,
-		      struct fa_rule_ids *ids,
+		      struct fa_rule_ids *ids, bool consumer_ids,
 		      bool (*fn)(const struct fa_rule_engine *eng,
 				 const struct mtally *t, int64_t *v))
 {
@@ -418,7 +426,7 @@ static int with_tally(const struct fa_rule_engine *eng, const struct fa_rule_ent
 	}
 	rc = tally_sums(eng, e, now_us, window_us, &t);
 	if (rc == FA_OK) {
-		ids_merge(ids, &t->ids);
+		ids_merge(ids, consumer_ids ? &t->cids : &t->ids);
 		out->known = fn(eng, t, &out->v);
 	}
 	return rc;
@@ -469,7 +477,7 @@ int fa_rule_enrich_distinct_asns(const struct fa_rule_engine *eng,
 				 int64_t window_us, struct fa_rule_value *out,
 				 struct fa_rule_ids *ids)
 {
-	return with_tally(eng, e, now_us, window_us, out, ids, asns_of);
+	return with_tally(eng, e, now_us, window_us, out, ids, false, asns_of);
 }
 
 int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
@@ -477,7 +485,7 @@ int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
 				  int64_t window_us, struct fa_rule_value *out,
 				  struct fa_rule_ids *ids)
 {
-	return with_tally(eng, e, now_us, window_us, out, ids, consumer_of);
+	return with_tally(eng, e, now_us, window_us, out, ids, true, consumer_of);
 }
 
 int fa_rule_enrich_consumer_prefixes(const struct fa_rule_engine *eng,
@@ -485,7 +493,7 @@ int fa_rule_enrich_consumer_prefixes(const struct fa_rule_engine *eng,
 				     int64_t window_us, struct fa_rule_value *out,
 				     struct fa_rule_ids *ids)
 {
-	return with_tally(eng, e, now_us, window_us, out, ids, blocks_of);
+	return with_tally(eng, e, now_us, window_us, out, ids, true, blocks_of);
 }
 
 int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,
@@ -493,7 +501,7 @@ int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,
 				  int64_t window_us, struct fa_rule_value *out,
 				  struct fa_rule_ids *ids)
 {
-	return with_tally(eng, e, now_us, window_us, out, ids, share_of);
+	return with_tally(eng, e, now_us, window_us, out, ids, false, share_of);
 }
 
 int fa_rule_enrich_flux_score(const struct fa_rule_engine *eng,
@@ -501,7 +509,7 @@ int fa_rule_enrich_flux_score(const struct fa_rule_engine *eng,
 			      int64_t window_us, struct fa_rule_value *out,
 			      struct fa_rule_ids *ids)
 {
-	return with_tally(eng, e, now_us, window_us, out, ids, flux_of);
+	return with_tally(eng, e, now_us, window_us, out, ids, false, flux_of);
 }
 
 static int declared(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,

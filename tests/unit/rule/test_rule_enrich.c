@@ -181,6 +181,53 @@ static void test_metrics(void **state)
 	fa_enrich_free(en);
 }
 
+/*
+ * The evidence of the consumer counts is the events of the consumer
+ * addresses (ids 5, 6 and 8), not of 13.0.0.1 (id 7, hosting space),
+ * which the ASN count and the share do name.
+ */
+static void test_consumer_evidence(void **state)
+{
+	static const char text[] =
+		"policy: p\n"
+		"rules:\n"
+		"  - {id: c, description: d, entity: host, severity: low, score: 10,\n"
+		"     when: \"consumer_addrs[1h] >= 3 and consumer_prefixes[1h] >= 2 and\n"
+		"            distinct_asns[1h] >= 3 and consumer_share[1h] >= 75\"}\n";
+	static const char *const want[] = {
+		"\"consumer_addrs[1h]\":{\"value\":3,\"window\":\"1h\",\"event_ids\":[5,6,8],"
+		"\"event_count\":3}",
+		"\"consumer_prefixes[1h]\":{\"value\":2,\"window\":\"1h\",\"event_ids\":[5,6,8],"
+		"\"event_count\":3}",
+		"\"distinct_asns[1h]\":{\"value\":3,\"window\":\"1h\",\"event_ids\":[5,6,7,8],"
+		"\"event_count\":4}",
+		"\"consumer_share[1h]\":{\"value\":75,\"window\":\"1h\",\"event_ids\":[5,6,7,8],"
+		"\"event_count\":4}",
+	};
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	struct fa_rule_finding f;
+	(void)state;
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL),
+			 FA_OK);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+	story(eng);
+	assert_int_equal(fa_rule_engine_finding_count(eng), 1);
+	assert_int_equal(fa_rule_engine_finding(eng, 0, &f), FA_OK);
+	assert_string_equal(f.entity, "ns1.flux.example");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (strstr(f.evidence, want[i]) == NULL) {
+			fail_msg("not in the evidence: %s\nevidence: %s", want[i], f.evidence);
+		}
+	}
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
 static void test_weights(void **state)
 {
 	struct fa_enrich *en = enrichment();
@@ -738,6 +785,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_consumer_evidence),
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_unknown_without_enrichment),
 		cmocka_unit_test(test_allowlist_discount),
