@@ -397,7 +397,7 @@ static int run(const struct fa_cli *cli, struct args *a)
 		goto done;
 	}
 	fa_cli_note_discounts(cli, "backtest",
-			      fa_rule_set_discounts(a->cur.set) ? a->cur.set : a->cand.set,
+			      fa_rule_set_discounts(a->cur.set) | fa_rule_set_discounts(a->cand.set),
 			      a->enrich != NULL);
 	if (replay(cli, store, a, &a->cur) != FA_OK ||
 	    replay(cli, store, a, &a->cand) != FA_OK) {

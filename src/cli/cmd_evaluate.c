@@ -167,7 +167,7 @@ int fa_cmd_evaluate(const struct fa_cli *cli, int argc, char **argv)
 		return FA_EXIT_FAIL;
 	}
 	eo.enrich = enrich;
-	fa_cli_note_discounts(cli, "evaluate", set, enrich != NULL);
+	fa_cli_note_discounts(cli, "evaluate", fa_rule_set_discounts(set), enrich != NULL);
 
 	int status = FA_EXIT_OK;
 	struct fa_store *store = NULL;

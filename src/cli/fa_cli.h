@@ -106,13 +106,14 @@ int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 struct fa_rule_set;
 
 /**
- * @brief Say on stderr that the set's score discounts cannot apply when
- *        no enrichment configuration was given (they need its allowlist
- *        and high-change registrars); nothing when they can or there are
- *        none.
+ * @brief Say on stderr that the policies' score discounts cannot apply
+ *        when no enrichment configuration was given (they need its
+ *        allowlist and high-change registrars); nothing when they can or
+ *        there are none.
+ * @param[in] discounts FA_RULE_DISCOUNT_* bits (fa_rule_set_discounts)
  */
-void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
-			   const struct fa_rule_set *set, bool enrich);
+void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd, unsigned discounts,
+			   bool enrich);
 
 struct fa_rule_diag;
 

@@ -97,13 +97,21 @@ out:
 	return status;
 }
 
-void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd,
-			   const struct fa_rule_set *set, bool enrich)
+void fa_cli_note_discounts(const struct fa_cli *cli, const char *cmd, unsigned discounts,
+			   bool enrich)
 {
-	if (!enrich && fa_rule_set_discounts(set)) {
-		fprintf(stderr, "%s: %s: note: the policies lower scores for allowlisted "
-			"providers and high-change registrars, but no --enrich configuration "
-			"names any: every rule counts in full\n", cli->prog, cmd);
+	static const char *const what[] = {
+		[FA_RULE_DISCOUNT_ALLOWLIST] = "allowlisted providers",
+		[FA_RULE_DISCOUNT_HIGH_CHANGE] = "high-change registrars",
+		[FA_RULE_DISCOUNT_ALLOWLIST | FA_RULE_DISCOUNT_HIGH_CHANGE] =
+			"allowlisted providers and high-change registrars",
+	};
+	unsigned bits = discounts & (FA_RULE_DISCOUNT_ALLOWLIST | FA_RULE_DISCOUNT_HIGH_CHANGE);
+
+	if (!enrich && bits != 0) {
+		fprintf(stderr, "%s: %s: note: the policies lower scores for %s, but no "
+			"--enrich configuration names any: every rule counts in full\n",
+			cli->prog, cmd, what[bits]);
 	}
 }
 

@@ -66,11 +66,15 @@ struct fa_rule_set *fa_rule_set_new(const struct fa_rule_load_opts *opts);
 /** @brief Free a set and all its rules; NULL is fine. */
 void fa_rule_set_free(struct fa_rule_set *set);
 
+/** Score discounts a set uses (fa_rule_set_discounts). */
+#define FA_RULE_DISCOUNT_ALLOWLIST 1u	/**< scoring.allowlist_discount */
+#define FA_RULE_DISCOUNT_HIGH_CHANGE 2u	/**< scoring.high_change_discount */
+
 /**
- * @brief Whether a policy of the set lowers scores by enrichment data
- *        (scoring.allowlist_discount or high_change_discount above 0).
+ * @brief Which discounts by enrichment data the policies of the set use
+ *        (above 0): FA_RULE_DISCOUNT_* bits, 0 for none.
  */
-bool fa_rule_set_discounts(const struct fa_rule_set *set);
+unsigned fa_rule_set_discounts(const struct fa_rule_set *set);
 
 /**
  * @brief Parse one policy document and add its rules to the set.

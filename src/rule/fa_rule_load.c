@@ -703,14 +703,19 @@ struct fa_rule_set *fa_rule_set_new(const struct fa_rule_load_opts *opts)
 	return set;
 }
 
-bool fa_rule_set_discounts(const struct fa_rule_set *set)
+unsigned fa_rule_set_discounts(const struct fa_rule_set *set)
 {
+	unsigned bits = 0;
+
 	for (size_t i = 0; i < set->npolicies; i++) {
-		if (set->discount[i].allowlist > 0 || set->discount[i].high_change > 0) {
-			return true;
+		if (set->discount[i].allowlist > 0) {
+			bits |= FA_RULE_DISCOUNT_ALLOWLIST;
+		}
+		if (set->discount[i].high_change > 0) {
+			bits |= FA_RULE_DISCOUNT_HIGH_CHANGE;
 		}
 	}
-	return false;
+	return bits;
 }
 
 void fa_rule_set_free(struct fa_rule_set *set)

@@ -81,6 +81,20 @@ expect "note without --enrich" "fluxaudit: evaluate: note: the policies lower sc
 fa evaluate --policy "$tmp/pol" --dry-run --enrich "$tmp/hc.yaml" > /dev/null 2> "$tmp/err"
 expect "no note with --enrich" "" "$(grep note "$tmp/err")"
 
+# The note names only the discounts the policies use.
+note_of() { # ALLOWLIST HIGH_CHANGE
+	mkdir -p "$tmp/one"
+	printf 'policy: one\nscoring: {allowlist_discount: %s, high_change_discount: %s}\n%s\n' \
+		"$1" "$2" 'rules: [{id: r, description: x, entity: domain, severity: low, score: 1, when: "ns_changes[1h] >= 1"}]' \
+		> "$tmp/one/one.yaml"
+	fa evaluate --policy "$tmp/one" --dry-run 2>&1 > /dev/null | grep note
+}
+expect "note: allowlist only" "fluxaudit: evaluate: note: the policies lower scores for allowlisted providers, but no --enrich configuration names any: every rule counts in full" \
+	"$(note_of 50 0)"
+expect "note: high-change only" "fluxaudit: evaluate: note: the policies lower scores for high-change registrars, but no --enrich configuration names any: every rule counts in full" \
+	"$(note_of 0 30)"
+expect "no note without discounts" "" "$(note_of 0 0)"
+
 expect "no enrichment, full scores" "10,domain,beta-dns.example,any-move
 40,domain,fluxy.example,ns-churn" \
 	"$(evaluate | grep -E 'beta-dns|ns-churn')"
