@@ -274,11 +274,15 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 			       int64_t ns_ttl_s) FA_WARN_UNUSED;
 
 /**
- * @brief Give the addresses a host holds before its next event.
+ * @brief Give the addresses a host holds before its next event, and its
+ *        sponsoring registrar from the hosts table (NULL: unknown; when
+ *        given, host.create events do not change it). Ignored when
+ *        already tracked.
  * @return FA_OK or FA_ENOMEM
  */
 int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
-			     const char *const *addrs, size_t naddrs) FA_WARN_UNUSED;
+			     const char *const *addrs, size_t naddrs,
+			     const char *sponsor) FA_WARN_UNUSED;
 
 /**
  * @brief Value of a metric of one entity at the time of the last event fed.

@@ -185,6 +185,7 @@ struct hostset {
 	char **addrs;
 	size_t n, cap;
 	bool closed;	/* its host.create was passed: nothing before */
+	const char *sponsor;	/* host: registrar in the hosts table, or NULL */
 };
 
 static int hostset_find(const void *key, const void *elem)
@@ -292,6 +293,34 @@ static int sets_rebuild(struct run *r, struct hostset *hs, size_t n, const char 
 	return rc;
 }
 
+/*
+ * The sponsor now of each host in the hosts table, as seed_domains takes
+ * a domain's: the high-change discount is decided when the findings are
+ * built. The names point into *res, which the caller clears.
+ */
+static int host_sponsors(struct run *r, struct hostset *hs, size_t n,
+			 const char *const *params, PGresult **res)
+{
+	static const char sql[] =
+		"SELECT name, registrar FROM hosts"
+		" WHERE name = ANY($1::text[]) AND registrar IS NOT NULL";
+
+	*res = exec(r, sql, 1, params);
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
+		int rc = db_fail(r, *res, "read the registrars of hosts");
+		*res = NULL;
+		return rc;
+	}
+	for (int i = 0; i < PQntuples(*res); i++) {
+		struct hostset *h = bsearch(PQgetvalue(*res, i, 0), hs, n, sizeof(*hs),
+					    hostset_find);
+		if (h != NULL) {
+			h->sponsor = PQgetvalue(*res, i, 1);
+		}
+	}
+	return FA_OK;
+}
+
 static int seed_hosts(struct run *r, const char **names, size_t n, const char *from,
 		      const char *from_id)
 {
@@ -317,15 +346,15 @@ static int seed_hosts(struct run *r, const char **names, size_t n, const char *f
 	}
 
 	const char *params[3] = { arr.p, from, from_id };
-	res = NULL;
 	rc = sets_rebuild(r, hs, n, q_addrs, q_events, params, "host.create", "addr_add",
 			  "addresses of hosts");
-	if (rc != FA_OK) {
-		goto out;
+	if (rc == FA_OK) {
+		rc = host_sponsors(r, hs, n, params, &res);
 	}
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		rc = fa_rule_engine_seed_host(r->eng, hs[i].name,
-					      (const char *const *)hs[i].addrs, hs[i].n);
+					      (const char *const *)hs[i].addrs, hs[i].n,
+					      hs[i].sponsor);
 	}
 
 out:

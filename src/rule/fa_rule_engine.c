@@ -602,8 +602,8 @@ static int keep_str(char **dst, const char *s)
 
 /*
  * What lowers the finding's score, as it is when the rule fires: the
- * tracker may be pruned before the run ends. A domain's registrar is its
- * sponsor; a registrar finding's is the registrar itself.
+ * tracker may be pruned before the run ends. A domain's or host's
+ * registrar is its sponsor; a registrar finding's is the registrar itself.
  */
 static int acc_context(const struct fa_rule_engine *eng, struct acc *a,
 		       const struct fa_rule_ent *e)
@@ -619,7 +619,8 @@ static int acc_context(const struct fa_rule_engine *eng, struct acc *a,
 	}
 	if (rc == FA_OK && dc->high_change > 0) {
 		const char *registrar = e->kind == FA_RULE_E_REGISTRAR ? e->name
-			: e->kind == FA_RULE_E_DOMAIN ? e->sponsor : NULL;
+			: e->kind == FA_RULE_E_DOMAIN || e->kind == FA_RULE_E_HOST ? e->sponsor
+			: NULL;
 		rc = keep_str(&a->sponsor, registrar);
 	}
 	return rc;
@@ -1025,7 +1026,7 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 }
 
 int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
-			     const char *const *addrs, size_t naddrs)
+			     const char *const *addrs, size_t naddrs, const char *sponsor)
 {
 	if (!eng->track[FA_RULE_E_HOST] || ent_find(eng, FA_RULE_E_HOST, name)) {
 		return FA_OK;
@@ -1040,6 +1041,11 @@ int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 		if (rc != FA_OK) {
 			return rc;
 		}
+	}
+	if (sponsor != NULL) {
+		e->sponsor = strdup(sponsor);
+		e->sponsor_fixed = true;
+		return e->sponsor == NULL ? FA_ENOMEM : FA_OK;
 	}
 	return FA_OK;
 }

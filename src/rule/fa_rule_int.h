@@ -138,9 +138,10 @@ struct fa_rule_ent {
 	uint64_t deleg_gtxn;		/**< zone step that published the delegation */
 	bool has_deleg;
 	char *registrant;
-	/** domain: its sponsoring registrar, from the domains table (the
-	 *  state after the last ingest: fixed) or else from its create and
-	 *  transfer events; for the high-change discount */
+	/** domain, host: its sponsoring registrar, from the domains or
+	 *  hosts table (the state after the last ingest: fixed) or else
+	 *  from its create (and a domain's transfer) events; for the
+	 *  high-change discount */
 	char *sponsor;
 	bool sponsor_fixed;
 	bool has_contact_chg;		/**< latest registrant/contact/authInfo change */
@@ -444,9 +445,10 @@ bool fa_rule_engine_domain_providers(const struct fa_rule_engine *eng);
 
 /**
  * @brief Whether a rule reads only name-server churn metrics (NS and glue
- *        changes, NS sets and addresses seen, a registrar's NS-change
- *        surge and bulk moves): the rules a high-change business model
- *        explains, and the only ones scoring.high_change_discount lowers.
+ *        changes, NS sets and addresses seen, a host's glue changes and
+ *        addresses, a registrar's NS-change surge and bulk moves): the
+ *        rules a high-change business model explains, and the only ones
+ *        scoring.high_change_discount lowers.
  */
 bool fa_rule_churn_only(const struct fa_rule *r);
 

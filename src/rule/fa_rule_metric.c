@@ -489,6 +489,11 @@ int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns, size_t 
 static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
+	/* EPP has no host transfer command (RFC 5732): a host stays its
+	 * creator's, as the hosts table keeps it, until a new create. */
+	if (is(ev->kind, "host.create")) {
+		return sponsor_set(e, ev->registrar);
+	}
 	if (is(ev->kind, "host.addr_add") && ev->value != NULL) {
 		return list_hold(&e->addrs, &e->naddrs, &e->caddrs, ev->value, ev->id, NULL);
 	}
@@ -1748,6 +1753,14 @@ static const struct {
 	{ FA_RULE_E_DOMAIN, "glue_changes" },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_hosts" },
 	{ FA_RULE_E_DOMAIN, "distinct_ns_addrs" },
+	/* A host's own glue: a hosting operator renumbering or rotating its
+	 * name servers writes these as often as a flux network does. What
+	 * tells flux apart (where the addresses are: ASNs, consumer space,
+	 * flux_score; what is delegated to the host: domains, young_domains)
+	 * is left out, so a rule that also reads it keeps its full score. */
+	{ FA_RULE_E_HOST, "glue_changes" },
+	{ FA_RULE_E_HOST, "zone_glue_changes" },
+	{ FA_RULE_E_HOST, "distinct_addrs" },
 	{ FA_RULE_E_REGISTRAR, "ns_changes" },
 	{ FA_RULE_E_REGISTRAR, "ns_change_surge" },
 	{ FA_RULE_E_REGISTRAR, "bulk_redelegation" },

@@ -195,7 +195,7 @@ static void test_distinct_addrs(void **state)
 	assert_true(fa_rule_engine_wants_seed(eng, "host", "ns2.a.example"));
 	assert_false(fa_rule_engine_wants_seed(eng, "host", h));
 	assert_false(fa_rule_engine_wants_seed(eng, "registrar", "r"));
-	assert_int_equal(fa_rule_engine_seed_host(eng, "ns2.a.example", held, 2), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host(eng, "ns2.a.example", held, 2, NULL), FA_OK);
 	assert_false(fa_rule_engine_wants_seed(eng, "host", "ns2.a.example"));
 	assert_int_equal(feed(eng, 10, 7600, "host.addr_add", "r", NULL, "ns2.a.example",
 			      "198.51.100.3"), FA_OK);

@@ -435,6 +435,121 @@ static void test_high_change_discount(void **state)
 	fa_enrich_free(en);
 }
 
+/* Host rules: two that read only glue churn, and one per flux or
+ * delegation metric, each with glue churn besides. */
+static const char hc_host_policy[] =
+	"policy: hch\n"
+	"scoring: {high_change_discount: 50}\n"
+	"rules:\n"
+	"  - {id: h-glue, description: d, entity: host, severity: low, score: 40,\n"
+	"     when: \"glue_changes[1h] >= 2\"}\n"
+	"  - {id: h-addrs, description: d, entity: host, severity: low, score: 20,\n"
+	"     when: \"distinct_addrs[1h] >= 2 and zone_glue_changes[1h] >= 0\"}\n"
+	"  - {id: h-asns, description: d, entity: host, severity: low, score: 30,\n"
+	"     when: \"glue_changes[1h] >= 2 and distinct_asns[1h] >= 2\"}\n"
+	"  - {id: h-consumer, description: d, entity: host, severity: low, score: 16,\n"
+	"     when: \"glue_changes[1h] >= 2 and consumer_share[1h] >= 100\"}\n"
+	"  - {id: h-flux, description: d, entity: host, severity: low, score: 12,\n"
+	"     when: \"glue_changes[1h] >= 2 and flux_score[1h] >= 0\"}\n"
+	"  - {id: h-young, description: d, entity: host, severity: low, score: 8,\n"
+	"     when: \"glue_changes[1h] >= 2 and young_domains[1h] >= 0\"}\n"
+	"  - {id: h-domains, description: d, entity: host, severity: low, score: 6,\n"
+	"     when: \"glue_changes[1h] >= 2 and domains >= 0\"}\n";
+
+/* A host created by `creator` (none: NULL) that then gets two consumer
+ * addresses in two ASNs (11.0.0.1 AS64500, 12.0.0.1 AS64501) from the
+ * event ids after first_id. */
+static void host_story(struct fa_rule_engine *eng, int64_t first_id, const char *creator,
+		       const char *host)
+{
+	const char *by = creator != NULL ? creator : "parkco";
+
+	if (creator != NULL) {
+		feed_by(eng, first_id, creator, "host.create", NULL, host, NULL);
+	}
+	feed_by(eng, first_id + 1, by, "host.addr_add", NULL, host, "11.0.0.1");
+	feed_by(eng, first_id + 2, by, "host.addr_add", NULL, host, "12.0.0.1");
+}
+
+/*
+ * The hosts parkco sponsors get their glue churn rules halved: the
+ * sponsor is the registrar of the host.create, or the one the hosts
+ * table gave when seeding, which a host.create does not override. Rules
+ * that also read ASNs, consumer space, the flux score or the domains
+ * delegated to the host keep their score.
+ */
+static void test_high_change_hosts(void **state)
+{
+	static const char *const churn_only[] = { "h-glue", "h-addrs" };
+	struct fa_enrich *en = enrichment();
+	struct fa_rule_set *set = fa_rule_set_new(NULL);
+	struct fa_rule_diag diag = { 0 };
+	char ev[8192];
+
+	assert_int_equal(fa_rule_set_add_buffer(set, "hch.yaml", hc_host_policy,
+						strlen(hc_host_policy), &diag, NULL), FA_OK);
+	assert_int_equal(set->nrules, 7);
+	for (size_t i = 0; i < set->nrules; i++) {
+		bool churn = strcmp(set->rules[i]->id, churn_only[0]) == 0 ||
+			     strcmp(set->rules[i]->id, churn_only[1]) == 0;
+		assert_int_equal(fa_rule_churn_only(set->rules[i]), churn);
+	}
+
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+	assert_int_equal(fa_rule_engine_seed_host(eng, "ns1.seeded-park.example", NULL, 0,
+						  "parkco"), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host(eng, "ns1.seeded-plain.example", NULL, 0,
+						  "plain"), FA_OK);
+	host_story(eng, 10, "parkco", "ns1.park.example");
+	host_story(eng, 20, "plain", "ns1.plain.example");
+	host_story(eng, 30, NULL, "ns1.nocreate.example");
+	host_story(eng, 40, "plain", "ns1.seeded-park.example");
+	host_story(eng, 50, "parkco", "ns1.seeded-plain.example");
+	feed_by(eng, 60, "parkco", "host.create", NULL, "ns1.again.example", NULL);
+	feed_by(eng, 61, "parkco", "host.delete", NULL, "ns1.again.example", NULL);
+	host_story(eng, 62, "plain", "ns1.again.example");
+
+	/* 20 + 10 halved, then 30 + 16 + 12 + 8 + 6 in full. */
+	assert_int_equal(finding_of(eng, "host", "ns1.park.example", ev, sizeof(ev)),
+			 20 + 10 + 30 + 16 + 12 + 8 + 6);
+	assert_non_null(strstr(ev, "\"h-glue\":{\"severity\":\"low\",\"score\":20,"
+				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\","
+				   "\"high_change_note\":\"parks expiring domains\","
+				   "\"high_change_discount\":50,\"when\":"));
+	assert_non_null(strstr(ev, "\"h-addrs\":{\"severity\":\"low\",\"score\":10,"
+				   "\"rule_score\":20,\"high_change_registrar\":\"parkco\","
+				   "\"high_change_note\":\"parks expiring domains\","
+				   "\"high_change_discount\":50,\"when\":"));
+	assert_non_null(strstr(ev, "\"h-asns\":{\"severity\":\"low\",\"score\":30,\"when\":"));
+	assert_non_null(strstr(ev, "\"h-consumer\":{\"severity\":\"low\",\"score\":16,"
+				   "\"when\":"));
+	assert_non_null(strstr(ev, "\"h-flux\":{\"severity\":\"low\",\"score\":12,\"when\":"));
+	assert_non_null(strstr(ev, "\"h-young\":{\"severity\":\"low\",\"score\":8,\"when\":"));
+	assert_non_null(strstr(ev, "\"h-domains\":{\"severity\":\"low\",\"score\":6,"
+				   "\"when\":"));
+
+	/* Another registrar's host, one whose create the log does not show,
+	 * a table row of plain's that a host.create by parkco does not
+	 * override, and a host parkco deleted and plain created again. */
+	assert_int_equal(finding_of(eng, "host", "ns1.plain.example", ev, sizeof(ev)), 132);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "host", "ns1.nocreate.example", ev, sizeof(ev)), 132);
+	assert_int_equal(finding_of(eng, "host", "ns1.seeded-plain.example", ev, sizeof(ev)),
+			 132);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "host", "ns1.again.example", ev, sizeof(ev)), 132);
+
+	/* The table's parkco wins over the host.create by plain. */
+	assert_int_equal(finding_of(eng, "host", "ns1.seeded-park.example", ev, sizeof(ev)),
+			 102);
+	assert_non_null(strstr(ev, "\"h-glue\":{\"severity\":\"low\",\"score\":20,"
+				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\""));
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
 /*
  * A domain whose name servers sit in an allowlisted AS is lowered even
  * when no rule reads host metrics: its name servers' trackers are kept
@@ -790,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_without_enrichment),
 		cmocka_unit_test(test_allowlist_discount),
 		cmocka_unit_test(test_high_change_discount),
+		cmocka_unit_test(test_high_change_hosts),
 		cmocka_unit_test(test_allowlist_by_asn_only_domain_rules),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),

@@ -192,7 +192,7 @@ static void test_ns_set(void **state)
 	const char *ns0[] = { "ns1.a.example", "ns.other" };
 	assert_int_equal(fa_rule_domain_seed_ns(e, ns0, 2), FA_OK);
 	const char *addr0[] = { "192.0.2.1" };
-	assert_int_equal(fa_rule_engine_seed_host(eng, "ns1.a.example", addr0, 1), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host(eng, "ns1.a.example", addr0, 1, NULL), FA_OK);
 	assert_int_equal(val(eng, "domain", d, "distinct_ns_hosts", 7 * DAY), 2);
 	assert_int_equal(val(eng, "domain", d, "distinct_ns_addrs", 7 * DAY), 1);
 	assert_false(known(eng, "domain", d, "min_ttl", 0));
@@ -605,7 +605,7 @@ static void test_host_delegations(void **state)
 	put(eng, ((struct fa_rule_event){ .kind = "login", .registrar = "r", .txn_key = "l" }), 0);
 	/* Known before: 5 domains, one of them created 10 days ago, and
 	 * old.example (created 2020) among the others. */
-	assert_int_equal(fa_rule_engine_seed_host(eng, h, NULL, 0), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host(eng, h, NULL, 0, NULL), FA_OK);
 	e = fa_rule_engine_find(eng, FA_RULE_E_HOST, h);
 	assert_non_null(e);
 	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 4, NULL, 0), FA_OK);
