@@ -19,7 +19,6 @@
  * fuzzer found "1+++..." taking gigabytes and "(^)++++++a" stalling).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fa_file.h"
 #include "common/fa_name.h"
 #include "enrich/enrich_int.h"
 
@@ -795,20 +795,8 @@ int fa_enrich_add_ptr_file(struct fa_enrich *e, const char *path, const char *or
 	if (rc != FA_OK) {
 		return rc;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, sizeof(err), "could not open \"%s\": %s", path, strerror(errno));
-		rc = FA_EIO;
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, sizeof(err), "could not stat \"%s\": %s", path, strerror(errno));
-		rc = FA_EIO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, sizeof(err), "could not read \"%s\": not a regular file", path);
-		rc = FA_EIO;
+	rc = fa_file_open_regular(path, &fd, &st, err, sizeof(err));
+	if (rc != FA_OK) {
 		goto out;
 	}
 	if (st.st_size > FA_ENRICH_MAX_FILE) {

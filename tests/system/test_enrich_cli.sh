@@ -26,7 +26,8 @@ fail() {
 run() { # expected-status args...
 	local want=$1
 	shift
-	"$FA_BIN" enrich "$@" > "$tmp/raw" 2> "$tmp/err"
+	# timeout: a command that waits forever fails instead of hanging
+	timeout 60 "$FA_BIN" enrich "$@" > "$tmp/raw" 2> "$tmp/err"
 	local rc=$?
 	tr -d '\r' < "$tmp/raw" > "$tmp/out"
 	[ "$rc" -eq "$want" ] || fail "enrich $*: exit $rc, expected $want ($(head -2 "$tmp/err"))"
@@ -191,6 +192,32 @@ run 1 check --config "$tmp/many.yaml"
 	echo "fluxaudit: enrich check: $tmp/many.yaml: configuration refused (100 errors), nothing of it is used"
 } > "$tmp/many.want"
 expect_err "many errors" "$(cat "$tmp/many.want")"
+
+# a FIFO as the configuration or as any table it names is refused at once
+# (opening it would wait for a writer), whatever reads it
+mkfifo "$tmp/fifo"
+run 1 check --config "$tmp/fifo"
+expect_err "FIFO configuration" "fluxaudit: enrich check: could not read \"$tmp/fifo\": not a regular file"
+cat > "$tmp/fifo.yaml" <<'YAML'
+asn:
+  mmdb: [fifo]
+  pfx2as: [fifo]
+consumer_prefixes: [fifo]
+declarations:
+  file: [fifo]
+consumer_ptr:
+  file: [fifo]
+  patterns: [dyn]
+YAML
+run 1 lookup --config "$tmp/fifo.yaml" 1.0.0.1
+nrf="could not read \"$tmp/fifo\": not a regular file"
+# (a MaxMind DB's messages name the file without a position, as before)
+expect_err "FIFO tables" "fluxaudit: enrich lookup: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:3:12: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:4:21: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:6:10: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:8:10: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml: configuration refused (5 errors), nothing of it is used"
 
 run 1 lookup --config "$tmp/missing.yaml" 1.0.0.1
 expect_err "missing" "fluxaudit: enrich lookup: could not open \"$tmp/missing.yaml\": No such file or directory"
