@@ -685,13 +685,12 @@ static int end(struct ptr_load *pl, int rc)
 		return rc;
 	}
 	struct fa_enrich_source *s = &e->src[pl->src];
-	if (e->ptr.embedded) {
-		snprintf(s->detail, sizeof(s->detail), "%zu lines, %zu names, %zu matched, "
-			 "%zu excluded, %zu without their address", pl->lines, pl->names,
-			 pl->matched, pl->excluded, pl->noaddr);
-	} else {
-		snprintf(s->detail, sizeof(s->detail), "%zu lines, %zu names, %zu matched, "
-			 "%zu excluded", pl->lines, pl->names, pl->matched, pl->excluded);
+	int n = snprintf(s->detail, sizeof(s->detail), "%zu line%s, %zu name%s, %zu matched, "
+			 "%zu excluded", pl->lines, pl->lines == 1 ? "" : "s", pl->names,
+			 pl->names == 1 ? "" : "s", pl->matched, pl->excluded);
+	if (e->ptr.embedded && n > 0 && (size_t)n < sizeof(s->detail)) {
+		snprintf(s->detail + n, sizeof(s->detail) - (size_t)n, ", %zu without %s address",
+			 pl->noaddr, pl->noaddr == 1 ? "its" : "their");
 	}
 	return FA_OK;
 }

@@ -211,6 +211,23 @@ static void test_embedded(void **state)
 			    "20 lines, 20 names, 20 matched, 0 excluded, 11 without their address");
 	fa_enrich_free(e);
 
+	/* One of each count is singular (the line counts the comment too). */
+	e = with_patterns(TOKENS, NULL, true);
+	add_ok(e, "one.txt", "# one\n198.51.100.7 dyn-198-51-100-8.example.net\n");
+	tu_finish(e);
+	not_consumer(e, "198.51.100.7");
+	src = fa_enrich_sources(e, &n);
+	assert_string_equal(src[0].detail,
+			    "2 lines, 1 name, 1 matched, 0 excluded, 1 without its address");
+	fa_enrich_free(e);
+	e = with_patterns(TOKENS, NULL, true);
+	add_ok(e, "one.txt", "198.51.100.7 dyn-198-51-100-7.example.net\n");
+	tu_finish(e);
+	src = fa_enrich_sources(e, &n);
+	assert_string_equal(src[0].detail,
+			    "1 line, 1 name, 1 matched, 0 excluded, 0 without their address");
+	fa_enrich_free(e);
+
 	/* The same table without the requirement: every name counts. */
 	e = with_patterns(TOKENS, NULL, false);
 	add_ok(e, "e.txt", table);
@@ -628,7 +645,7 @@ static void test_config(void **state)
 	assert_string_equal(src[1].path, path);
 	assert_int_equal(src[1].entries, 2);
 	assert_string_equal(src[1].detail, "5 lines, 4 names, 4 matched, 1 excluded, "
-			    "1 without their address");
+			    "1 without its address");
 	ptr_is(e, "192.0.2.7", "dyn-192-0-2-7.example.net", 2, 24);
 	not_consumer(e, "192.0.2.8");
 	not_consumer(e, "192.0.2.9");
