@@ -652,7 +652,11 @@ static int begin(struct fa_enrich *e, const char *name, struct ptr_load *pl,
 {
 	size_t idx;
 
-	if (e->finished || e->ptr.ninclude == 0) {
+	if (e->finished) {
+		return FA_EINVAL;
+	}
+	if (e->ptr.ninclude == 0) {
+		fa_enrich_diag_add(diag, "%s: PTR table given before any pattern", name);
 		return FA_EINVAL;
 	}
 	int rc = fa_enrich_add_source(e, FA_ENRICH_KIND_PTR, name, &idx);

@@ -501,11 +501,13 @@ static void test_bad_patterns(void **state)
 	ptr_is(e, "192.0.2.1", "12-7xxxx", 1, 24);
 	fa_enrich_free(e);
 
-	/* a table before any include pattern */
+	/* a table before any include pattern: refused with a message, not
+	 * only a code */
 	e = fa_enrich_new();
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "mail", true, "o", &diag), FA_OK);
 	assert_int_equal(fa_enrich_add_ptr(e, "t.txt", "", 0, &diag), FA_EINVAL);
-	assert_int_equal(diag.count, 0);
+	static const char *const w2[] = { "t.txt: PTR table given before any pattern" };
+	tu_diag_is(&diag, w2, 1);
 	fa_enrich_free(e);
 }
 
@@ -696,6 +698,25 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
 	tu_config_fails("consumer_ptr:\n  file: missing.txt\n  patterns: dyn\n", w3, 2);
+
+	/* An empty list is a missing key, reported at the list; the file is
+	 * not read without patterns. */
+	static const char *const w5[] = {
+		"x.yaml:3:13: consumer_ptr has no patterns",
+		"x.yaml:2:9: consumer_ptr has no file",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: []\n  patterns: []\n", w5, 3);
+	static const char *const w6[] = {
+		"x.yaml:3:13: consumer_ptr has no patterns",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: ptr.txt\n  patterns: []\n", w6, 2);
+	static const char *const w7[] = {
+		"x.yaml:2:9: consumer_ptr has no file",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: []\n  patterns: [dyn]\n  exclude: []\n", w7, 2);
 
 	static const char *const w4[] = {
 		"x.yaml:2:3: consumer_ptr must be a mapping",
