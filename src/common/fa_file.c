@@ -48,3 +48,13 @@ int fa_file_open_regular(const char *path, int *fd, struct stat *st, char *err,
 	*fd = f;
 	return FA_OK;
 }
+
+int fa_file_check_regular(const char *path, char *err, size_t errlen)
+{
+	int fd;
+	int rc = fa_file_open_regular(path, &fd, NULL, err, errlen);
+	if (rc == FA_OK) {
+		close(fd);
+	}
+	return rc;
+}

@@ -28,3 +28,14 @@
  */
 int fa_file_open_regular(const char *path, int *fd, struct stat *st, char *err,
 			 size_t errlen) FA_WARN_UNUSED;
+
+/**
+ * @brief Check that path is a regular file, for a library that opens it
+ *        by name itself (libzscanner).
+ *
+ * The check cannot cover the library's own open: a file swapped in after
+ * it is not seen. It only keeps a FIFO named by mistake from blocking.
+ * @param[out] err the reason on error, as fa_file_open_regular's
+ * @return FA_OK, FA_EIO
+ */
+int fa_file_check_regular(const char *path, char *err, size_t errlen) FA_WARN_UNUSED;
