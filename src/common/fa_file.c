@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Opening a file that must be regular. The check is made on the opened
- * descriptor, not on the name, so a FIFO swapped in after the check
- * cannot make a later open block.
+ * descriptor, which the caller then reads: no other file can take its
+ * place between the check and the reads. fa_file_check_regular is the
+ * weaker form for libraries that open the file by name themselves.
  */
 #include <errno.h>
 #include <fcntl.h>
