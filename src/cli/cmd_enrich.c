@@ -104,14 +104,15 @@ static const char *kind_name(enum fa_enrich_kind k)
 	}
 }
 
+/* A table cuts no path or detail: they say which file and why. */
 static const struct fa_store_col check_cols[] = {
-	{ "source", FA_STORE_COL_TEXT, 0 },
-	{ "path", FA_STORE_COL_TEXT, 0 },
-	{ "entries", FA_STORE_COL_INT, 0 },
-	{ "ipv4", FA_STORE_COL_INT, 0 },
-	{ "ipv6", FA_STORE_COL_INT, 0 },
-	{ "shadowed", FA_STORE_COL_INT, 0 },
-	{ "detail", FA_STORE_COL_TEXT, 0 },
+	{ "source", FA_STORE_COL_TEXT, FA_STORE_SHOW_CUT },
+	{ "path", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "entries", FA_STORE_COL_INT, FA_STORE_SHOW_CUT },
+	{ "ipv4", FA_STORE_COL_INT, FA_STORE_SHOW_CUT },
+	{ "ipv6", FA_STORE_COL_INT, FA_STORE_SHOW_CUT },
+	{ "shadowed", FA_STORE_COL_INT, FA_STORE_SHOW_CUT },
+	{ "detail", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
 };
 
 static int finish(const struct fa_cli *cli, const char *cmd, struct fa_out *out, int rc)
@@ -173,19 +174,22 @@ static int check(const struct fa_cli *cli, struct args *a)
 	return status;
 }
 
+/* A lookup is read by a person: a table cuts none of its answers (a PTR
+ * answer ends with its pattern and FILE:LINE). The file columns are left
+ * to csv and json. */
 static const struct fa_store_col lookup_cols[] = {
-	{ "query", FA_STORE_COL_TEXT, 0 },
-	{ "asn", FA_STORE_COL_INT, 0 },
-	{ "org", FA_STORE_COL_TEXT, 0 },
-	{ "asn_source", FA_STORE_COL_TEXT, 0 },
-	{ "network", FA_STORE_COL_TEXT, 0 },
-	{ "asn_file", FA_STORE_COL_TEXT, 1 },
-	{ "consumer", FA_STORE_COL_TEXT, 0 },
-	{ "provider", FA_STORE_COL_TEXT, 0 },
-	{ "provider_match", FA_STORE_COL_TEXT, 0 },
-	{ "declaration", FA_STORE_COL_TEXT, 0 },
-	{ "declared_name", FA_STORE_COL_TEXT, 0 },
-	{ "declared_at", FA_STORE_COL_TEXT, 1 },
+	{ "query", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "asn", FA_STORE_COL_INT, FA_STORE_SHOW_CUT },
+	{ "org", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "asn_source", FA_STORE_COL_TEXT, FA_STORE_SHOW_CUT },
+	{ "network", FA_STORE_COL_TEXT, FA_STORE_SHOW_CUT },
+	{ "asn_file", FA_STORE_COL_TEXT, FA_STORE_SHOW_WIDE },
+	{ "consumer", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "provider", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "provider_match", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "declaration", FA_STORE_COL_TEXT, FA_STORE_SHOW_CUT },
+	{ "declared_name", FA_STORE_COL_TEXT, FA_STORE_SHOW_FULL },
+	{ "declared_at", FA_STORE_COL_TEXT, FA_STORE_SHOW_WIDE },
 };
 
 /* "NETWORK/LEN" of the address's network of length plen. */

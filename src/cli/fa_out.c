@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,7 +152,7 @@ static size_t table_cell(FILE *f, const char *s, size_t width)
 
 static bool shown_col(const struct fa_out *o, size_t i)
 {
-	return o->fmt != FA_OUT_TABLE || !o->cols[i].wide;
+	return o->fmt != FA_OUT_TABLE || o->cols[i].show != FA_STORE_SHOW_WIDE;
 }
 
 static size_t last_shown(const struct fa_out *o)
@@ -181,7 +182,10 @@ static void table_row(struct fa_out *o, char *const *cells)
 			fprintf(o->f, "%*s", (int)owed, "");
 			owed = 0;
 		}
-		size_t shown = table_cell(o->f, cells[i], o->width[i]);
+		/* A full column is never cut: a row after the sizing rows
+		 * that is longer pushes the columns to its right. */
+		size_t width = o->cols[i].show == FA_STORE_SHOW_FULL ? SIZE_MAX : o->width[i];
+		size_t shown = table_cell(o->f, cells[i], width);
 		owed += o->width[i] > shown ? o->width[i] - shown : 0;
 	}
 	fputc('\n', o->f);
@@ -195,7 +199,8 @@ static void table_header(struct fa_out *o)
 		names[i] = (char *)o->cols[i].name;
 		/* The last column runs to the end of the line: nothing to its
 		 * right needs it cut. */
-		if (i != last_col && o->width[i] > MAX_CELL) {
+		if (i != last_col && o->cols[i].show != FA_STORE_SHOW_FULL &&
+		    o->width[i] > MAX_CELL) {
 			o->width[i] = MAX_CELL;
 		}
 	}

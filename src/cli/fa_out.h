@@ -31,7 +31,8 @@ struct fa_out;
  *
  * Tables hold back their first rows to size the columns (at most a fixed
  * number; later rows are truncated to those widths), show only the
- * columns that are not "wide", and cut long cells with an ellipsis.
+ * columns that are not "wide", and cut long cells with an ellipsis
+ * (except in the last column and in columns shown in full).
  * @param[in] cols borrowed; must outlive the writer
  * @return the writer, or NULL when out of memory
  */

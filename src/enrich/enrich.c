@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/fa_file.h"
 #include "enrich/enrich_int.h"
 
 void fa_enrich_diag_clear(struct fa_enrich_diag *diag)
@@ -133,24 +135,20 @@ int fa_enrich_read_file(const char *path, long max, char **buf, size_t *len,
 {
 	struct stat st;
 	char *b = NULL;
-	int rc = FA_OK;
-	FILE *f = fopen(path, "rb");
+	int fd;
+	FILE *f;
 
 	*buf = NULL;
 	*len = 0;
+	int rc = fa_file_open_regular(path, &fd, &st, err, errlen);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	f = fdopen(fd, "rb");
 	if (f == NULL) {
 		snprintf(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
+		close(fd);
 		return FA_EIO;
-	}
-	if (fstat(fileno(f), &st) != 0) {
-		snprintf(err, errlen, "could not stat \"%s\": %s", path, strerror(errno));
-		rc = FA_EIO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "could not read \"%s\": not a regular file", path);
-		rc = FA_EIO;
-		goto out;
 	}
 	if (st.st_size > max) {
 		snprintf(err, errlen, "could not read \"%s\": file is larger than %ld bytes",

@@ -43,11 +43,26 @@ static void err_at(struct conf *cf, const yaml_node_t *n, const char *fmt, ...)
 	cf->errors++;
 }
 
-/* Count the outcome of an add call. */
-static void outcome(struct conf *cf, int rc)
+static const char *scalar(const yaml_node_t *n);
+
+/* Messages given so far, kept or not. */
+static size_t said(const struct conf *cf)
+{
+	return cf->diag != NULL ? cf->diag->count + cf->diag->dropped : 0;
+}
+
+/*
+ * Count the outcome of an add call made for node n, when said() was
+ * before. Every counted error must be printed: one the call did not
+ * explain gets a message at n, so a refusal never counts an error nobody
+ * sees.
+ */
+static void outcome(struct conf *cf, const yaml_node_t *n, size_t before, int rc)
 {
 	if (rc == FA_ENOMEM) {
 		cf->oom = true;
+	} else if (rc != FA_OK && said(cf) == before) {
+		err_at(cf, n, "\"%.*s\" not used: %s", 256, scalar(n), fa_strerror(rc));
 	} else if (rc != FA_OK) {
 		cf->errors++;
 	}
@@ -74,6 +89,14 @@ static bool text(struct conf *cf, yaml_node_t *n, const char *what)
 		return false;
 	}
 	return true;
+}
+
+/* A key that is missing or holds an empty list: both configure nothing. */
+static bool absent(const yaml_node_t *n)
+{
+	return n == NULL ||
+	       (n->type == YAML_SEQUENCE_NODE &&
+		n->data.sequence.items.top == n->data.sequence.items.start);
 }
 
 /* Call fn for a scalar or for each scalar of a sequence. */
@@ -174,21 +197,21 @@ static void load_file(struct conf *cf, yaml_node_t *n, void *arg)
 	enum file_kind kind = *(enum file_kind *)arg;
 	char path[MAX_PATH], err[1024];
 	char *buf = NULL;
-	size_t len;
+	size_t len, before = said(cf);
 	int rc;
 
 	if (!resolve(cf, n, path, sizeof(path))) {
 		return;
 	}
 	if (kind == F_MMDB) {
-		outcome(cf, fa_enrich_add_mmdb(cf->e, path, cf->diag));
+		outcome(cf, n, before, fa_enrich_add_mmdb(cf->e, path, cf->diag));
 		return;
 	}
 	if (kind == F_PTR) {
 		/* Read in pieces: a PTR scan can pass the memory it would
 		 * take to hold it. */
 		origin_of(cf, n, err, sizeof(err));
-		outcome(cf, fa_enrich_add_ptr_file(cf->e, path, err, cf->diag));
+		outcome(cf, n, before, fa_enrich_add_ptr_file(cf->e, path, err, cf->diag));
 		return;
 	}
 	rc = fa_enrich_read_file(path, FA_ENRICH_MAX_FILE, &buf, &len, err, sizeof(err));
@@ -211,7 +234,7 @@ static void load_file(struct conf *cf, yaml_node_t *n, void *arg)
 		break;
 	}
 	free(buf);
-	outcome(cf, rc);
+	outcome(cf, n, before, rc);
 }
 
 static void asn_section(struct conf *cf, yaml_node_t *map)
@@ -253,10 +276,11 @@ static void origin_of(struct conf *cf, const yaml_node_t *n, char *out, size_t o
 static void add_suffix(struct conf *cf, yaml_node_t *n, void *arg)
 {
 	char origin[1200];
+	size_t before = said(cf);
 	origin_of(cf, n, origin, sizeof(origin));
 	int rc = fa_enrich_add_provider_suffix(cf->e, ((struct provider_arg *)arg)->provider,
 					       scalar(n), cf->file, origin, cf->diag);
-	outcome(cf, rc);
+	outcome(cf, n, before, rc);
 }
 
 static void add_asn(struct conf *cf, yaml_node_t *n, void *arg)
@@ -265,6 +289,7 @@ static void add_asn(struct conf *cf, yaml_node_t *n, void *arg)
 	const char *s = scalar(n);
 	size_t len = strlen(s);
 	uint64_t v = 0;
+	int rc;
 	bool ok = len > 0 && len <= 10 && s[0] != '0';
 	for (size_t i = 0; ok && i < len; i++) {
 		ok = s[i] >= '0' && s[i] <= '9';
@@ -275,8 +300,10 @@ static void add_asn(struct conf *cf, yaml_node_t *n, void *arg)
 		return;
 	}
 	origin_of(cf, n, origin, sizeof(origin));
-	outcome(cf, fa_enrich_add_provider_asn(cf->e, ((struct provider_arg *)arg)->provider,
-					       (uint32_t)v, cf->file, origin, cf->diag));
+	size_t before = said(cf);
+	rc = fa_enrich_add_provider_asn(cf->e, ((struct provider_arg *)arg)->provider,
+					(uint32_t)v, cf->file, origin, cf->diag);
+	outcome(cf, n, before, rc);
 }
 
 static void allowlist(struct conf *cf, yaml_node_t *seq)
@@ -303,7 +330,7 @@ static void allowlist(struct conf *cf, yaml_node_t *seq)
 			err_at(cf, v[0], "provider name is longer than %d bytes", MAX_PROVIDER);
 			continue;
 		}
-		if (v[1] == NULL && v[2] == NULL) {
+		if (absent(v[1]) && absent(v[2])) {
 			err_at(cf, item, "allowlist entry for \"%s\" has neither ns_suffix nor asn",
 			       scalar(v[0]));
 			continue;
@@ -322,8 +349,10 @@ static void add_decl(struct conf *cf, yaml_node_t *n, void *arg)
 {
 	char origin[1200];
 	origin_of(cf, n, origin, sizeof(origin));
-	outcome(cf, fa_enrich_add_declaration(cf->e, scalar(n), *(enum fa_enrich_decl *)arg,
-					      "", cf->file, origin, cf->diag));
+	size_t before = said(cf);
+	int rc = fa_enrich_add_declaration(cf->e, scalar(n), *(enum fa_enrich_decl *)arg, "",
+					   cf->file, origin, cf->diag);
+	outcome(cf, n, before, rc);
 }
 
 static void declarations(struct conf *cf, yaml_node_t *map)
@@ -377,9 +406,11 @@ static void high_change(struct conf *cf, yaml_node_t *seq)
 			continue;
 		}
 		origin_of(cf, v[0], origin, sizeof(origin));
-		outcome(cf, fa_enrich_add_high_change(cf->e, scalar(v[0]),
-						      v[1] != NULL ? scalar(v[1]) : NULL,
-						      cf->file, origin, cf->diag));
+		size_t before = said(cf);
+		int rc = fa_enrich_add_high_change(cf->e, scalar(v[0]),
+						   v[1] != NULL ? scalar(v[1]) : NULL, cf->file,
+						   origin, cf->diag);
+		outcome(cf, v[0], before, rc);
 	}
 }
 
@@ -387,8 +418,9 @@ static void add_pattern(struct conf *cf, yaml_node_t *n, void *arg)
 {
 	char origin[1200];
 	origin_of(cf, n, origin, sizeof(origin));
-	outcome(cf, fa_enrich_add_ptr_pattern(cf->e, scalar(n), *(bool *)arg, origin,
-					      cf->diag));
+	size_t before = said(cf);
+	int rc = fa_enrich_add_ptr_pattern(cf->e, scalar(n), *(bool *)arg, origin, cf->diag);
+	outcome(cf, n, before, rc);
 }
 
 static void consumer_ptr(struct conf *cf, yaml_node_t *map)
@@ -409,11 +441,12 @@ static void consumer_ptr(struct conf *cf, yaml_node_t *map)
 			err_at(cf, v[3], "embedded_address must be \"required\" or \"ignored\"");
 		}
 	}
-	if (v[1] == NULL) {
-		err_at(cf, map, "consumer_ptr has no patterns");
+	/* Both are required; an empty list is no more than a missing key. */
+	if (absent(v[1])) {
+		err_at(cf, v[1] != NULL ? v[1] : map, "consumer_ptr has no patterns");
 	}
-	if (v[0] == NULL) {
-		err_at(cf, map, "consumer_ptr has no file");
+	if (absent(v[0])) {
+		err_at(cf, v[0] != NULL ? v[0] : map, "consumer_ptr has no file");
 	}
 	bool exclude = false;
 	if (v[1] != NULL) {
@@ -571,7 +604,17 @@ int fa_enrich_load_buffer(struct fa_enrich **out, const char *name, const char *
 		}
 	}
 	if (cf.errors == 0 && !cf.oom) {
-		outcome(&cf, fa_enrich_finish(cf.e, diag));
+		size_t before = said(&cf);
+		rc = fa_enrich_finish(cf.e, diag);
+		if (rc == FA_ENOMEM) {
+			cf.oom = true;
+		} else if (rc != FA_OK) {
+			/* As outcome(), for the whole file. */
+			if (said(&cf) == before) {
+				fa_enrich_diag_add(diag, "%s: %s", name, fa_strerror(rc));
+			}
+			cf.errors++;
+		}
 	}
 out:
 	if (have_doc) {

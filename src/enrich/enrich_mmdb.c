@@ -746,9 +746,10 @@ static int open_checked(const char *path, MMDB_s *db, size_t *with_asn, char *de
 		goto out;
 	}
 	if (detail != NULL) {
-		snprintf(detail, detlen, "%s, IPv%d tree, %llu nodes, %zu data records, "
+		snprintf(detail, detlen, "%s, IPv%d tree, %llu node%s, %zu data record%s, "
 			 "%zu with an ASN", k.m.type[0] != '\0' ? k.m.type : "(no type)",
-			 (int)k.m.ip_version, (unsigned long long)k.m.node_count, k.nroots,
+			 (int)k.m.ip_version, (unsigned long long)k.m.node_count,
+			 k.m.node_count == 1 ? "" : "s", k.nroots, k.nroots == 1 ? "" : "s",
 			 *with_asn);
 	}
 out:

@@ -19,7 +19,6 @@
  * fuzzer found "1+++..." taking gigabytes and "(^)++++++a" stalling).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fa_file.h"
 #include "common/fa_name.h"
 #include "enrich/enrich_int.h"
 
@@ -652,7 +652,11 @@ static int begin(struct fa_enrich *e, const char *name, struct ptr_load *pl,
 {
 	size_t idx;
 
-	if (e->finished || e->ptr.ninclude == 0) {
+	if (e->finished) {
+		return FA_EINVAL;
+	}
+	if (e->ptr.ninclude == 0) {
+		fa_enrich_diag_add(diag, "%s: PTR table given before any pattern", name);
 		return FA_EINVAL;
 	}
 	int rc = fa_enrich_add_source(e, FA_ENRICH_KIND_PTR, name, &idx);
@@ -685,13 +689,12 @@ static int end(struct ptr_load *pl, int rc)
 		return rc;
 	}
 	struct fa_enrich_source *s = &e->src[pl->src];
-	if (e->ptr.embedded) {
-		snprintf(s->detail, sizeof(s->detail), "%zu lines, %zu names, %zu matched, "
-			 "%zu excluded, %zu without their address", pl->lines, pl->names,
-			 pl->matched, pl->excluded, pl->noaddr);
-	} else {
-		snprintf(s->detail, sizeof(s->detail), "%zu lines, %zu names, %zu matched, "
-			 "%zu excluded", pl->lines, pl->names, pl->matched, pl->excluded);
+	int n = snprintf(s->detail, sizeof(s->detail), "%zu line%s, %zu name%s, %zu matched, "
+			 "%zu excluded", pl->lines, pl->lines == 1 ? "" : "s", pl->names,
+			 pl->names == 1 ? "" : "s", pl->matched, pl->excluded);
+	if (e->ptr.embedded && n > 0 && (size_t)n < sizeof(s->detail)) {
+		snprintf(s->detail + n, sizeof(s->detail) - (size_t)n, ", %zu without %s address",
+			 pl->noaddr, pl->noaddr == 1 ? "its" : "their");
 	}
 	return FA_OK;
 }
@@ -795,20 +798,8 @@ int fa_enrich_add_ptr_file(struct fa_enrich *e, const char *path, const char *or
 	if (rc != FA_OK) {
 		return rc;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, sizeof(err), "could not open \"%s\": %s", path, strerror(errno));
-		rc = FA_EIO;
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, sizeof(err), "could not stat \"%s\": %s", path, strerror(errno));
-		rc = FA_EIO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, sizeof(err), "could not read \"%s\": not a regular file", path);
-		rc = FA_EIO;
+	rc = fa_file_open_regular(path, &fd, &st, err, sizeof(err));
+	if (rc != FA_OK) {
 		goto out;
 	}
 	if (st.st_size > FA_ENRICH_MAX_FILE) {

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include "common/fa_file.h"
 #include "common/fa_yaml.h"
 #include "rule/fa_rule_int.h"
 
@@ -847,10 +849,19 @@ int fa_rule_set_add_file(struct fa_rule_set *set, const char *path,
 			 struct fa_rule_diag *diag, size_t *nrules)
 {
 	char *buf = NULL;
-	int rc = FA_OK;
-	FILE *f = fopen(path, "rb");
+	char err[1024];
+	int fd;
+	FILE *f;
+
+	int rc = fa_file_open_regular(path, &fd, NULL, err, sizeof(err));
+	if (rc != FA_OK) {
+		diag_add(diag, "%s", err);
+		return rc;
+	}
+	f = fdopen(fd, "rb");
 	if (f == NULL) {
 		diag_add(diag, "could not open \"%s\": %s", path, strerror(errno));
+		close(fd);
 		return FA_EIO;
 	}
 

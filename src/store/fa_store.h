@@ -210,11 +210,18 @@ enum fa_store_coltype {
 	FA_STORE_COL_LIST,	/**< PostgreSQL text[] literal */
 };
 
+/** How a table shows a column; csv and json show every column in full. */
+enum fa_store_colshow {
+	FA_STORE_SHOW_CUT = 0,	/**< cut at 40 characters, unless it is the last */
+	FA_STORE_SHOW_WIDE = 1,	/**< long free text: shown only in csv/json */
+	FA_STORE_SHOW_FULL = 2,	/**< never cut: as wide as its longest value */
+};
+
 /** One result column. */
 struct fa_store_col {
 	const char *name;
 	enum fa_store_coltype type;
-	int wide;		/**< long free text: shown only in csv/json */
+	enum fa_store_colshow show;
 };
 
 /**

@@ -14,6 +14,7 @@
 #include <libzscanner/scanner.h>
 
 #include "common/fa_addr.h"
+#include "common/fa_file.h"
 #include "common/fa_name.h"
 #include "zone/zone_int.h"
 
@@ -312,6 +313,14 @@ static int do_include(struct scan *sc, zs_scanner_t *s, int depth)
 		free(sub);
 		return rc;
 	}
+	/* A FIFO would block libzscanner's open() for good. */
+	char why[1024];
+	if (fa_file_check_regular(s->include_filename, why, sizeof(why)) != FA_OK) {
+		snprintf(sc->err, sc->errlen, "\"%s\" line %llu: %s", fname(sc, s),
+			 (unsigned long long)s->line_counter, why);
+		rc = FA_EIO;
+		goto out;
+	}
 	if (zs_set_input_file(sub, s->include_filename) != 0) {
 		snprintf(sc->err, sc->errlen,
 			 "\"%s\" line %llu: could not open included \"%s\": %s",
@@ -433,6 +442,11 @@ static int scan_common(const char *name, const char *text, size_t len,
 	       s->zone_origin_length < sizeof(sc.origin) ? s->zone_origin_length
 							 : sizeof(sc.origin));
 
+	/* A FIFO would block libzscanner's open() for good. */
+	if (text == NULL && fa_file_check_regular(name, err, errlen) != FA_OK) {
+		rc = FA_EIO;
+		goto out;
+	}
 	int set = text != NULL ? zs_set_input_string(s, text, len)
 			       : zs_set_input_file(s, name);
 	if (set != 0) {

@@ -26,7 +26,8 @@ fail() {
 run() { # expected-status args...
 	local want=$1
 	shift
-	"$FA_BIN" enrich "$@" > "$tmp/raw" 2> "$tmp/err"
+	# timeout: a command that waits forever fails instead of hanging
+	timeout 60 "$FA_BIN" enrich "$@" > "$tmp/raw" 2> "$tmp/err"
 	local rc=$?
 	tr -d '\r' < "$tmp/raw" > "$tmp/out"
 	[ "$rc" -eq "$want" ] || fail "enrich $*: exit $rc, expected $want ($(head -2 "$tmp/err"))"
@@ -114,7 +115,7 @@ pat='(^|[.-])(dyn|dynamic|dhcp|pool|dsl|cpe)([0-9]*)([.-]|$)'
 run 0 check --config "$tmp/ptr.yaml" --format csv --stats
 expect_out "check ptr" "source,path,entries,ipv4,ipv6,shadowed,detail
 consumer_prefixes,$tmp/consumer.txt,3,2,1,0,
-consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without their address\""
+consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without its address\""
 # 4 entries of 28 bytes, and names of 32, 28, 30 and 41 bytes with their NULs
 # (198.51.101.20 is kept though its listed block answers for it)
 grep -qxF 'enrich check: pfx2as 0 prefixes, 0 IPv4 + 0 IPv6 ranges, 0 bytes; consumer prefixes 5 IPv4 + 3 IPv6 ranges, 524428 bytes; PTR 3 IPv4 + 1 IPv6 addresses, 247 bytes' "$tmp/err" ||
@@ -130,6 +131,44 @@ expect_out "lookup ptr" "query,asn,org,asn_source,network,asn_file,consumer,prov
 198.51.101.20,,,none,,,198.51.101.0/24 isp-dynamic,,,,,
 2001:db8:ff::5,,,none,,,2001:db8:ff::/64 PTR dynamic-2001-db8-ff-0-0-0-0-5.example.net matches '$pat' ($tmp/ptr.txt:8),,,,,
 2001:db8:ff::6,,,none,,,,,,,,"
+
+# the table cuts no answer: the PTR name, pattern and FILE:LINE are all
+# shown (relative paths, run from the directory, keep the widths fixed)
+cd "$tmp" || exit 1
+run 0 lookup --config ptr.yaml 203.0.113.7 203.0.113.8 198.51.101.20 2001:db8:ff::5
+cd - > /dev/null || exit 1
+expect_out "lookup ptr table" "query           asn  org  asn_source  network  consumer                                                                                                                                      provider  provider_match  declaration  declared_name
+--------------  ---  ---  ----------  -------  --------------------------------------------------------------------------------------------------------------------------------------------  --------  --------------  -----------  -------------
+203.0.113.7               none                 203.0.113.0/24 PTR dyn-203-0-113-7.pool.example.net matches '$pat' (ptr.txt:2)
+203.0.113.8               none
+198.51.101.20             none                 198.51.101.0/24 isp-dynamic
+2001:db8:ff::5            none                 2001:db8:ff::/64 PTR dynamic-2001-db8-ff-0-0-0-0-5.example.net matches '$pat' (ptr.txt:8)"
+
+# a row after the 1000 that size the columns is not cut either
+cd "$tmp" || exit 1
+# shellcheck disable=SC2046
+run 0 lookup --config ptr.yaml $(for i in $(seq 1000); do echo 192.0.2.1; done) 203.0.113.7
+cd - > /dev/null || exit 1
+[ "$(tail -n 1 "$tmp/out")" = "203.0.113.7            none                 203.0.113.0/24 PTR dyn-203-0-113-7.pool.example.net matches '$pat' (ptr.txt:2)" ] ||
+	fail "lookup table after the sizing rows: $(tail -n 1 "$tmp/out")"
+[ "$(wc -l < "$tmp/out")" -eq 1003 ] || fail "lookup table after the sizing rows: $(wc -l < "$tmp/out") lines"
+
+# counts in the PTR detail are singular for one
+printf '192.0.2.1 dyn-192-0-2-1.example.net\n192.0.2.3 dyn-9-9-9-9.example.net\n' > "$tmp/one.txt"
+printf 'consumer_ptr:\n  file: one.txt\n  patterns: [dyn]\n  embedded_address: required\n' \
+	> "$tmp/one.yaml"
+cd "$tmp" || exit 1
+run 0 check --config one.yaml
+cd - > /dev/null || exit 1
+expect_out "check ptr table, one of each" "source        path     entries  ipv4  ipv6  shadowed  detail
+------------  -------  -------  ----  ----  --------  --------------------------------------------------------------
+consumer_ptr  one.txt  1        1     0     0         2 lines, 2 names, 2 matched, 0 excluded, 1 without its address"
+printf '192.0.2.1 dyn-192-0-2-1.example.net\n' > "$tmp/one.txt"
+cd "$tmp" || exit 1
+run 0 check --config one.yaml --format csv
+cd - > /dev/null || exit 1
+expect_out "check ptr, one line" "source,path,entries,ipv4,ipv6,shadowed,detail
+consumer_ptr,one.txt,1,1,0,0,\"1 line, 1 name, 1 matched, 0 excluded, 0 without their address\""
 
 # a refused pattern and a malformed PTR line
 printf '192.0.2.1 dyn-1.example.net extra\n' > "$tmp/bad-ptr.txt"
@@ -156,7 +195,7 @@ grep -q '^  embedded_address: required$' "$tmp/shipped-ptr.yaml" ||
 	fail "shipped consumer_ptr example not found: $(cat "$tmp/shipped-ptr.yaml")"
 run 0 check --config "$tmp/shipped-ptr.yaml" --format csv
 expect_out "shipped ptr example" "source,path,entries,ipv4,ipv6,shadowed,detail
-consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without their address\""
+consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without its address\""
 
 # refused inputs: every message, then the refusal; exit 1
 cat > "$tmp/bad.yaml" <<YAML
@@ -191,6 +230,32 @@ run 1 check --config "$tmp/many.yaml"
 	echo "fluxaudit: enrich check: $tmp/many.yaml: configuration refused (100 errors), nothing of it is used"
 } > "$tmp/many.want"
 expect_err "many errors" "$(cat "$tmp/many.want")"
+
+# a FIFO as the configuration or as any table it names is refused at once
+# (opening it would wait for a writer), whatever reads it
+mkfifo "$tmp/fifo"
+run 1 check --config "$tmp/fifo"
+expect_err "FIFO configuration" "fluxaudit: enrich check: could not read \"$tmp/fifo\": not a regular file"
+cat > "$tmp/fifo.yaml" <<'YAML'
+asn:
+  mmdb: [fifo]
+  pfx2as: [fifo]
+consumer_prefixes: [fifo]
+declarations:
+  file: [fifo]
+consumer_ptr:
+  file: [fifo]
+  patterns: [dyn]
+YAML
+run 1 lookup --config "$tmp/fifo.yaml" 1.0.0.1
+nrf="could not read \"$tmp/fifo\": not a regular file"
+# (a MaxMind DB's messages name the file without a position, as before)
+expect_err "FIFO tables" "fluxaudit: enrich lookup: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:3:12: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:4:21: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:6:10: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml:8:10: $nrf
+fluxaudit: enrich lookup: $tmp/fifo.yaml: configuration refused (5 errors), nothing of it is used"
 
 run 1 lookup --config "$tmp/missing.yaml" 1.0.0.1
 expect_err "missing" "fluxaudit: enrich lookup: could not open \"$tmp/missing.yaml\": No such file or directory"

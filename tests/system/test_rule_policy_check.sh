@@ -84,6 +84,31 @@ expect "evaluate with a broken policy" 'broken.yaml:62:46: expected ")" to close
 broken.yaml:63:5: rule is missing key "when"
 fluxaudit: evaluate: policies not loaded: parse error|1' "$(printf '%s\n' "$out" | tail -n 3)|$rc"
 
+# A FIFO (or anything else that is not a regular file) is refused at once;
+# opening it for reading would wait for a writer forever. timeout turns a
+# regression into a failure instead of a hang.
+mkfifo "$tmp/fifo.yaml"
+out=$(timeout 20 "$FA_BIN" policy check "$tmp/fifo.yaml" 2>&1)
+rc=$?
+expect "policy check: a FIFO" "could not read \"$tmp/fifo.yaml\": not a regular file|1" "$out|$rc"
+mkdir "$tmp/withfifo"
+printf 'policy: first\nrules: []\n' >"$tmp/withfifo/a.yaml"
+mkfifo "$tmp/withfifo/b.yaml"
+out=$(timeout 20 "$FA_BIN" policy check "$tmp/withfifo" 2>&1)
+rc=$?
+expect "policy check: a FIFO in a directory" "$tmp/withfifo/a.yaml: ok (0 rules)
+could not read \"$tmp/withfifo/b.yaml\": not a regular file|1" "$out|$rc"
+out=$(timeout 20 "$FA_BIN" --db "host=$tmp/no-such-socket-dir" evaluate --policy "$tmp/fifo.yaml" \
+	2>&1)
+rc=$?
+expect "evaluate: a FIFO policy" "could not read \"$tmp/fifo.yaml\": not a regular file
+fluxaudit: evaluate: policies not loaded: input/output error|1" "$out|$rc"
+out=$(timeout 20 "$FA_BIN" --db "host=$tmp/no-such-socket-dir" evaluate --policy extra.yaml \
+	--enrich "$tmp/fifo.yaml" 2>&1)
+rc=$?
+expect "evaluate: a FIFO enrichment configuration" \
+	"fluxaudit: evaluate: could not read \"$tmp/fifo.yaml\": not a regular file|1" "$out|$rc"
+
 # More errors than are kept: every command that loads policies says how
 # many were not shown, after the 100 it prints.
 {

@@ -20,7 +20,8 @@ fail() {
 run() { # expected-status args...
 	local want=$1
 	shift
-	"$FA_BIN" zone diff "$@" > "$tmp/raw" 2> "$tmp/err"
+	# timeout: a diff that waits forever fails instead of hanging
+	timeout 60 "$FA_BIN" zone diff "$@" > "$tmp/raw" 2> "$tmp/err"
 	local rc=$?
 	# CSV lines end in CR LF (RFC 4180)
 	tr -d '\r' < "$tmp/raw" > "$tmp/out"
@@ -79,6 +80,17 @@ grep -qxF 'ns_add,inc.example,NS,ns.inc.net,3600,,1' "$tmp/out" ||
 	fail "allowed include: ns_add missing"
 run 1 --origin example "$data/base.zone" "$tmp/absent.zone"
 grep -qF "could not open \"$tmp/absent.zone\"" "$tmp/err" || fail "absent: message is '$(cat "$tmp/err")'"
+# a FIFO as a zone, or included, is refused at once (libzscanner's open
+# would wait for a writer)
+mkfifo "$tmp/fifo.zone"
+run 1 --origin example "$data/base.zone" "$tmp/fifo.zone"
+[ "$(cat "$tmp/err")" = "fluxaudit: zone diff: could not read \"$tmp/fifo.zone\": not a regular file" ] ||
+	fail "FIFO zone: message is '$(cat "$tmp/err")'"
+printf '$ORIGIN example.\n@ 3600 IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n$INCLUDE fifo.zone\n' \
+	> "$tmp/inc.zone"
+run 1 --allow-include --origin example "$data/base.zone" "$tmp/inc.zone"
+[ "$(cat "$tmp/err")" = "fluxaudit: zone diff: \"$tmp/inc.zone\" line 4: could not read \"$tmp/fifo.zone\": not a regular file" ] ||
+	fail "FIFO included: message is '$(cat "$tmp/err")'"
 run 1 --origin example --ixfr "$data/journal.txt"
 grep -qF "\"$data/journal.txt\" line 1:" "$tmp/err" || fail "journal as ixfr: message is '$(cat "$tmp/err")'"
 

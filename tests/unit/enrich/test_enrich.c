@@ -954,6 +954,66 @@ static void test_config_empty(void **state)
 	fa_enrich_free(e);
 }
 
+/* An empty list configures nothing, as the missing key: accepted where
+ * the key is optional, an error where something is required. */
+static void test_config_empty_lists(void **state)
+{
+	struct fa_enrich *e = NULL;
+	struct fa_enrich_diag diag = { 0 };
+	size_t n;
+	(void)state;
+
+	const char *ok = "asn: {mmdb: [], pfx2as: []}\n"
+			 "consumer_prefixes: []\n"
+			 "allowlist: [{provider: X, ns_suffix: [], asn: [13335]}]\n"
+			 "declarations: {file: [], static: [], dynamic: []}\n"
+			 "high_change_registrars: []\n";
+	assert_int_equal(fa_enrich_load_buffer(&e, "x.yaml", ok, strlen(ok), tu_dir, &diag),
+			 FA_OK);
+	assert_int_equal(diag.count, 0);
+	const struct fa_enrich_source *src = fa_enrich_sources(e, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(src[0].kind, FA_ENRICH_KIND_ALLOWLIST);
+	assert_int_equal(src[0].entries, 1);
+	fa_enrich_free(e);
+
+	static const char *const w1[] = {
+		"x.yaml:2:5: allowlist entry for \"X\" has neither ns_suffix nor asn",
+		"x.yaml:3:5: allowlist entry for \"Y\" has neither ns_suffix nor asn",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
+	};
+	tu_config_fails("allowlist:\n"
+			"  - {provider: X, ns_suffix: []}\n"
+			"  - {provider: Y, ns_suffix: [], asn: []}\n", w1, 3);
+}
+
+/* An error an add call counts without explaining it still gets a message
+ * at its position: here the source limit (65535 files in one set). */
+static void test_config_error_explained(void **state)
+{
+	(void)state;
+	tu_puts("c.txt", "192.0.2.0/24 x\n");
+
+	size_t len = strlen("consumer_prefixes: [") + 65536 * strlen("c.txt, ") + 2;
+	char *yaml = malloc(len + 1);
+	assert_non_null(yaml);
+	strcpy(yaml, "consumer_prefixes: [");
+	char *p = yaml + strlen(yaml);
+	for (int i = 0; i < 65536; i++) {
+		memcpy(p, i == 0 ? "c.txt" : ", c.txt", i == 0 ? 5 : 7);
+		p += i == 0 ? 5 : 7;
+	}
+	strcpy(p, "]\n");
+
+	/* The 65536th entry starts at column 21 + 65535 * 7. */
+	static const char *const want[] = {
+		"x.yaml:1:458766: \"c.txt\" not used: size limit exceeded",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	tu_config_fails(yaml, want, 2);
+	free(yaml);
+}
+
 /* The shipped example loads, with the providers it names. */
 static void test_shipped_example(void **state)
 {
@@ -1006,6 +1066,8 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_many_errors),
 		cmocka_unit_test(test_config_empty),
+		cmocka_unit_test(test_config_empty_lists),
+		cmocka_unit_test(test_config_error_explained),
 		cmocka_unit_test(test_shipped_example),
 	};
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

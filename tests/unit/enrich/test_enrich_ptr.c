@@ -211,6 +211,23 @@ static void test_embedded(void **state)
 			    "20 lines, 20 names, 20 matched, 0 excluded, 11 without their address");
 	fa_enrich_free(e);
 
+	/* One of each count is singular (the line counts the comment too). */
+	e = with_patterns(TOKENS, NULL, true);
+	add_ok(e, "one.txt", "# one\n198.51.100.7 dyn-198-51-100-8.example.net\n");
+	tu_finish(e);
+	not_consumer(e, "198.51.100.7");
+	src = fa_enrich_sources(e, &n);
+	assert_string_equal(src[0].detail,
+			    "2 lines, 1 name, 1 matched, 0 excluded, 1 without its address");
+	fa_enrich_free(e);
+	e = with_patterns(TOKENS, NULL, true);
+	add_ok(e, "one.txt", "198.51.100.7 dyn-198-51-100-7.example.net\n");
+	tu_finish(e);
+	src = fa_enrich_sources(e, &n);
+	assert_string_equal(src[0].detail,
+			    "1 line, 1 name, 1 matched, 0 excluded, 0 without their address");
+	fa_enrich_free(e);
+
 	/* The same table without the requirement: every name counts. */
 	e = with_patterns(TOKENS, NULL, false);
 	add_ok(e, "e.txt", table);
@@ -484,11 +501,13 @@ static void test_bad_patterns(void **state)
 	ptr_is(e, "192.0.2.1", "12-7xxxx", 1, 24);
 	fa_enrich_free(e);
 
-	/* a table before any include pattern */
+	/* a table before any include pattern: refused with a message, not
+	 * only a code */
 	e = fa_enrich_new();
 	assert_int_equal(fa_enrich_add_ptr_pattern(e, "mail", true, "o", &diag), FA_OK);
 	assert_int_equal(fa_enrich_add_ptr(e, "t.txt", "", 0, &diag), FA_EINVAL);
-	assert_int_equal(diag.count, 0);
+	static const char *const w2[] = { "t.txt: PTR table given before any pattern" };
+	tu_diag_is(&diag, w2, 1);
 	fa_enrich_free(e);
 }
 
@@ -628,7 +647,7 @@ static void test_config(void **state)
 	assert_string_equal(src[1].path, path);
 	assert_int_equal(src[1].entries, 2);
 	assert_string_equal(src[1].detail, "5 lines, 4 names, 4 matched, 1 excluded, "
-			    "1 without their address");
+			    "1 without its address");
 	ptr_is(e, "192.0.2.7", "dyn-192-0-2-7.example.net", 2, 24);
 	not_consumer(e, "192.0.2.8");
 	not_consumer(e, "192.0.2.9");
@@ -679,6 +698,25 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (1 error), nothing of it is used",
 	};
 	tu_config_fails("consumer_ptr:\n  file: missing.txt\n  patterns: dyn\n", w3, 2);
+
+	/* An empty list is a missing key, reported at the list; the file is
+	 * not read without patterns. */
+	static const char *const w5[] = {
+		"x.yaml:3:13: consumer_ptr has no patterns",
+		"x.yaml:2:9: consumer_ptr has no file",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: []\n  patterns: []\n", w5, 3);
+	static const char *const w6[] = {
+		"x.yaml:3:13: consumer_ptr has no patterns",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: ptr.txt\n  patterns: []\n", w6, 2);
+	static const char *const w7[] = {
+		"x.yaml:2:9: consumer_ptr has no file",
+		"x.yaml: configuration refused (1 error), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  file: []\n  patterns: [dyn]\n  exclude: []\n", w7, 2);
 
 	static const char *const w4[] = {
 		"x.yaml:2:3: consumer_ptr must be a mapping",
