@@ -111,6 +111,85 @@ static size_t uniq(const char **v, size_t n)
 	return j;
 }
 
+/* What seed_rows does with one row; e is the row's entity (see there). */
+typedef int (*seed_row_fn)(struct run *r, const PGresult *res, int row, struct fa_rule_ent *e,
+			   void *ctx);
+
+/*
+ * The steps most seeding reads share: run sql with the names as the
+ * text[] parameter $1 and the nmore (at most 2) strings of more as $2 on,
+ * then hand each row, in order until one fails, to row(r, res, i, e, ctx).
+ * With kind >= 0, e is the entity of that kind that column 0 names, and
+ * rows whose entity is not tracked or not seeded are skipped; with
+ * kind < 0, e is NULL. what says what was read, for the error message.
+ */
+static int seed_rows(struct run *r, const char *sql, const char **names, size_t n,
+		     const char *const *more, int nmore, const char *what, int kind,
+		     seed_row_fn row, void *ctx)
+{
+	struct fa_rule_sb arr = { 0 };
+	const char *params[3] = { NULL };
+	int rc = FA_OK;
+
+	array_literal(&arr, names, n);
+	if (arr.oom) {
+		return FA_ENOMEM;
+	}
+	params[0] = arr.p;
+	for (int k = 0; k < nmore; k++) {
+		params[1 + k] = more[k];
+	}
+	PGresult *res = exec(r, sql, 1 + nmore, params);
+	fa_rule_sb_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return db_fail(r, res, what);
+	}
+
+	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
+		struct fa_rule_ent *e = NULL;
+		if (kind >= 0) {
+			e = fa_rule_engine_find(r->eng, kind, PQgetvalue(res, i, 0));
+			if (e == NULL || !e->seeded) {
+				continue;
+			}
+		}
+		rc = row(r, res, i, e, ctx);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* A row of seed_domains: create date, NS TTL, registrant, sponsor. */
+static int domain_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *unused,
+		      void *ctx)
+{
+	bool has_created = !PQgetisnull(res, i, 1);
+	bool has_ttl = !PQgetisnull(res, i, 2);
+	const char *name = PQgetvalue(res, i, 0);
+	(void)unused;
+	(void)ctx;
+
+	int rc = fa_rule_engine_seed_domain(r->eng, name, has_created,
+					    has_created ? get_i64(res, i, 1) : 0, has_ttl,
+					    has_ttl ? get_i64(res, i, 2) : 0);
+	struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, name);
+	const char *registrant = get_str(res, i, 3);
+	if (rc == FA_OK && e != NULL && registrant != NULL) {
+		e->registrant = strdup(registrant);
+		rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
+	}
+	/* The sponsor now: the high-change discount is decided when the
+	 * findings are built, as the allowlist's is. */
+	const char *sponsor = get_str(res, i, 4);
+	if (rc == FA_OK && e != NULL && sponsor != NULL) {
+		free(e->sponsor);
+		e->sponsor = strdup(sponsor);
+		e->sponsor_fixed = true;
+		rc = e->sponsor == NULL ? FA_ENOMEM : FA_OK;
+	}
+	return rc;
+}
+
 /*
  * Domains first seen in this chunk: their create date and NS TTL from the
  * domains table, but only when no stored event at or after the chunk
@@ -135,43 +214,10 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		" d.registrar"
 		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
 		" WHERE d.name = ANY($1::text[])";
-	struct fa_rule_sb arr = { 0 };
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
-	}
-	const char *params[2] = { arr.p, from };
-	PGresult *res = exec(r, sql, 2, params);
-	fa_rule_sb_free(&arr);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		return db_fail(r, res, "read the state of domains");
-	}
+	const char *more[1] = { from };
 
-	int rc = FA_OK;
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		bool has_created = !PQgetisnull(res, i, 1);
-		bool has_ttl = !PQgetisnull(res, i, 2);
-		const char *name = PQgetvalue(res, i, 0);
-		rc = fa_rule_engine_seed_domain(r->eng, name, has_created,
-						has_created ? get_i64(res, i, 1) : 0, has_ttl,
-						has_ttl ? get_i64(res, i, 2) : 0);
-		struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, name);
-		const char *registrant = get_str(res, i, 3);
-		if (rc == FA_OK && e != NULL && registrant != NULL) {
-			e->registrant = strdup(registrant);
-			rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
-		}
-		/* The sponsor now: the high-change discount is decided when
-		 * the findings are built, as the allowlist's is. */
-		const char *sponsor = get_str(res, i, 4);
-		if (rc == FA_OK && e != NULL && sponsor != NULL) {
-			free(e->sponsor);
-			e->sponsor = strdup(sponsor);
-			e->sponsor_fixed = true;
-			rc = e->sponsor == NULL ? FA_ENOMEM : FA_OK;
-		}
-	}
-	PQclear(res);
+	int rc = seed_rows(r, sql, names, n, more, 1, "read the state of domains", -1,
+			   domain_row, NULL);
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		/* Not in the table: known to be unknown, do not ask again. */
 		rc = fa_rule_engine_seed_domain(r->eng, names[i], false, 0, false, 0);
@@ -505,6 +551,24 @@ out:
 	return rc;
 }
 
+/* A row of seed_since: the latest lock removal or contact change. */
+static int since_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e,
+		     void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
+		e->has_lock_rem = true;
+		e->lock_rem_us = get_i64(res, i, 2);
+		e->lock_rem_ev = get_i64(res, i, 3);
+	} else {
+		e->has_contact_chg = true;
+		e->contact_chg_us = get_i64(res, i, 2);
+		e->contact_chg_ev = get_i64(res, i, 3);
+	}
+	return FA_OK;
+}
+
 /*
  * The latest registrant, contact or authInfo change (outside a create)
  * and the latest lock removal before the chunk, for since_contact_change
@@ -527,34 +591,20 @@ static int seed_since(struct run *r, const char **names, size_t n, const char *f
 		" AND NOT EXISTS (SELECT 1 FROM events c WHERE c.ts = e.ts"
 		"  AND c.txn_key = e.txn_key AND c.kind = 'domain.create')"
 		" ORDER BY e.domain, 2, e.ts DESC, e.id DESC";
-	struct fa_rule_sb arr = { 0 };
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
-	}
-	const char *params[3] = { arr.p, from, from_id };
-	PGresult *res = exec(r, sql, 3, params);
-	fa_rule_sb_free(&arr);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		return db_fail(r, res, "read the contact and lock changes of domains");
-	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct fa_rule_ent *e =
-			fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, PQgetvalue(res, i, 0));
-		if (e == NULL || !e->seeded) {
-			continue;
-		}
-		if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
-			e->has_lock_rem = true;
-			e->lock_rem_us = get_i64(res, i, 2);
-			e->lock_rem_ev = get_i64(res, i, 3);
-		} else {
-			e->has_contact_chg = true;
-			e->contact_chg_us = get_i64(res, i, 2);
-			e->contact_chg_ev = get_i64(res, i, 3);
-		}
-	}
-	PQclear(res);
+	const char *more[2] = { from, from_id };
+
+	return seed_rows(r, sql, names, n, more, 2, "read the contact and lock changes of domains",
+			 FA_RULE_E_DOMAIN, since_row, NULL);
+}
+
+/* A row of seed_zone_ttl: the smallest TTL of the zone's NS records. */
+static int zone_ttl_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e,
+			void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	e->has_zone_ttl = true;
+	e->zone_ttl_s = get_i64(res, i, 1);
 	return FA_OK;
 }
 
@@ -570,32 +620,47 @@ static int seed_zone_ttl(struct run *r, const char **names, size_t n, const char
 		"  AND (e.kind IN ('zone.delegation_add', 'zone.delegation_rem')"
 		"   OR (e.kind = 'zone.ttl_change' AND e.detail->>'rrtype' = 'NS')))"
 		" GROUP BY z.owner";
+	const char *more[1] = { from };
 	bool zone;
 	int rc = zone_tables(r, &zone);
 	if (rc != FA_OK || !zone) {
 		return rc;
 	}
-	struct fa_rule_sb arr = { 0 };
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
+	return seed_rows(r, sql, names, n, more, 1, "read the zone TTLs of domains",
+			 FA_RULE_E_DOMAIN, zone_ttl_row, NULL);
+}
+
+/* The young_domains window of seed_host_delegs and where it ends. */
+struct deleg_window {
+	int64_t keep;		/* its length, 0 when no rule reads it */
+	int64_t from_us;	/* the chunk start */
+};
+
+/* A row of the current delegations: a host's count, or a young domain. */
+static int deleg_now_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *h,
+			 void *ctx)
+{
+	(void)ctx;
+	if (PQgetisnull(res, i, 2)) {
+		return fa_rule_host_seed_deleg(r->eng, h, get_i64(res, i, 1), NULL, 0);
 	}
-	const char *params[2] = { arr.p, from };
-	PGresult *res = exec(r, sql, 2, params);
-	fa_rule_sb_free(&arr);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		return db_fail(r, res, "read the zone TTLs of domains");
+	return fa_rule_host_seed_deleg(r->eng, h, 0, PQgetvalue(res, i, 2), get_i64(res, i, 3));
+}
+
+/* A later NS event, newest first: undo it. */
+static int deleg_event_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *h,
+			   void *ctx)
+{
+	const struct deleg_window *w = ctx;
+
+	if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
+		fa_rule_host_unseed_deleg(h, PQgetvalue(res, i, 2));
+		return FA_OK;
 	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct fa_rule_ent *e =
-			fa_rule_engine_find(r->eng, FA_RULE_E_DOMAIN, PQgetvalue(res, i, 0));
-		if (e != NULL && e->seeded) {
-			e->has_zone_ttl = true;
-			e->zone_ttl_s = get_i64(res, i, 1);
-		}
-	}
-	PQclear(res);
-	return FA_OK;
+	bool young = w->keep > 0 && !PQgetisnull(res, i, 3) &&
+		     get_i64(res, i, 3) > w->from_us - w->keep;
+	return fa_rule_host_seed_deleg(r->eng, h, 1, young ? PQgetvalue(res, i, 2) : NULL,
+				       young ? get_i64(res, i, 3) : 0);
 }
 
 /*
@@ -627,58 +692,52 @@ static int seed_host_delegs(struct run *r, const char **names, size_t n, const c
 		" WHERE e.host = ANY($1::text[]) AND e.kind IN ('domain.ns_add', 'domain.ns_rem')"
 		" AND e.domain IS NOT NULL AND (e.ts, e.id) >= ($2::timestamptz, $3::bigint)"
 		" ORDER BY e.ts DESC, e.id DESC";
+	static const char what[] = "read the delegations of hosts";
 	int m = fa_rule_metric_find(FA_RULE_E_HOST, "young_domains", 13);
-	int64_t keep = m < 0 ? 0 : fa_rule_engine_retention(r->eng, (size_t)m);
+	struct deleg_window w = {
+		.keep = m < 0 ? 0 : fa_rule_engine_retention(r->eng, (size_t)m),
+		.from_us = from_us,
+	};
 	char keepbuf[32];
-	struct fa_rule_sb arr = { 0 };
-	int rc = FA_OK;
 
-	snprintf(keepbuf, sizeof(keepbuf), "%lld", (long long)keep);
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
+	snprintf(keepbuf, sizeof(keepbuf), "%lld", (long long)w.keep);
+	const char *young_more[2] = { from, keepbuf };
+	const char *more[2] = { from, from_id };
+	int rc = seed_rows(r, w.keep > 0 ? q_young : q_count, names, n, young_more,
+			   w.keep > 0 ? 2 : 0, what, FA_RULE_E_HOST, deleg_now_row, &w);
+	if (rc == FA_OK) {
+		rc = seed_rows(r, q_events, names, n, more, 2, what, FA_RULE_E_HOST,
+			       deleg_event_row, &w);
 	}
-	const char *params[3] = { arr.p, from, from_id };
-	const char *young_params[3] = { arr.p, from, keepbuf };
-	const char *sqls[2] = { keep > 0 ? q_young : q_count, q_events };
-	const int nparams[2] = { keep > 0 ? 3 : 1, 3 };
-	for (int pass = 0; pass < 2 && rc == FA_OK; pass++) {
-		PGresult *res = exec(r, sqls[pass], nparams[pass],
-				     pass == 0 ? young_params : params);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			rc = db_fail(r, res, "read the delegations of hosts");
-			break;
-		}
-		for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-			struct fa_rule_ent *h = fa_rule_engine_find(r->eng, FA_RULE_E_HOST,
-								    PQgetvalue(res, i, 0));
-			if (h == NULL || !h->seeded) {
-				continue;
-			}
-			if (pass == 0 && PQgetisnull(res, i, 2)) {
-				rc = fa_rule_host_seed_deleg(r->eng, h, get_i64(res, i, 1), NULL,
-							     0);
-			} else if (pass == 0) {
-				rc = fa_rule_host_seed_deleg(r->eng, h, 0, PQgetvalue(res, i, 2),
-							     get_i64(res, i, 3));
-			} else if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
-				fa_rule_host_unseed_deleg(h, PQgetvalue(res, i, 2));
-			} else {
-				bool young = keep > 0 && !PQgetisnull(res, i, 3) &&
-					     get_i64(res, i, 3) > from_us - keep;
-				rc = fa_rule_host_seed_deleg(r->eng, h, 1,
-							     young ? PQgetvalue(res, i, 2) : NULL,
-							     young ? get_i64(res, i, 3) : 0);
-			}
-		}
-		PQclear(res);
-	}
-	fa_rule_sb_free(&arr);
 	return rc;
 }
 
 /* How far back the history of a registrar is read when it is first met. */
 #define REGISTRAR_HISTORY "90 days"
+
+/* A source network of a registrar and when it was last used. */
+static int net_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return fa_rule_registrar_seed_net(e, PQgetvalue(res, i, 1), get_i64(res, i, 2));
+}
+
+/* How many transactions of a registrar fell in one hour of the day. */
+static int hour_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e,
+		    void *ctx)
+{
+	int64_t h = get_i64(res, i, 1);
+	uint64_t c = (uint64_t)get_i64(res, i, 2);
+	(void)r;
+	(void)ctx;
+
+	if (h >= 0 && h < 24) {
+		e->hours[h] += c;
+		e->nhours += c;
+	}
+	return FA_OK;
+}
 
 /*
  * Registrars first seen in this chunk: the source networks and the hours
@@ -700,54 +759,34 @@ static int seed_registrars(struct run *r, const char **names, size_t n, const ch
 		" FROM events WHERE registrar = ANY($1::text[])"
 		" AND ts >= $2::timestamptz - interval '" REGISTRAR_HISTORY "'"
 		" AND (ts, id) < ($2::timestamptz, $3::bigint) GROUP BY 1, 2";
+	static const char what[] = "read the history of registrars";
 	bool nets = set_uses(r->set, FA_RULE_E_REGISTRAR, "new_networks");
 	bool hours = set_uses(r->set, FA_RULE_E_REGISTRAR, "off_hours");
-	struct fa_rule_sb arr = { 0 };
+	const char *more[2] = { from, from_id };
 	int rc = FA_OK;
 
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		struct fa_rule_ent *e;
 		rc = fa_rule_engine_seed_ent(r->eng, FA_RULE_E_REGISTRAR, names[i], &e);
 	}
-	if (rc != FA_OK || (!nets && !hours)) {
-		return rc;
+	if (rc == FA_OK && nets) {
+		rc = seed_rows(r, q_nets, names, n, more, 2, what, FA_RULE_E_REGISTRAR, net_row,
+			       NULL);
 	}
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
+	if (rc == FA_OK && hours) {
+		rc = seed_rows(r, q_hours, names, n, more, 2, what, FA_RULE_E_REGISTRAR, hour_row,
+			       NULL);
 	}
-	const char *params[3] = { arr.p, from, from_id };
-	for (int pass = 0; pass < 2 && rc == FA_OK; pass++) {
-		if ((pass == 0 && !nets) || (pass == 1 && !hours)) {
-			continue;
-		}
-		PGresult *res = exec(r, pass == 0 ? q_nets : q_hours, 3, params);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			rc = db_fail(r, res, "read the history of registrars");
-			break;
-		}
-		for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-			struct fa_rule_ent *e = fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRAR,
-								    PQgetvalue(res, i, 0));
-			if (e == NULL || !e->seeded) {
-				continue;
-			}
-			if (pass == 0) {
-				rc = fa_rule_registrar_seed_net(e, PQgetvalue(res, i, 1),
-								get_i64(res, i, 2));
-			} else {
-				int64_t h = get_i64(res, i, 1);
-				uint64_t c = (uint64_t)get_i64(res, i, 2);
-				if (h >= 0 && h < 24) {
-					e->hours[h] += c;
-					e->nhours += c;
-				}
-			}
-		}
-		PQclear(res);
-	}
-	fa_rule_sb_free(&arr);
 	return rc;
+}
+
+/* A row of seed_reuse: another contact with the same email or voice. */
+static int reuse_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e,
+		     void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return fa_rule_registrant_seed_reuse(e, PQgetvalue(res, i, 1));
 }
 
 /*
@@ -771,27 +810,21 @@ static int seed_reuse(struct run *r, const char **names, size_t n, const char *f
 		" WHERE coalesce(c.data->>'voice', '') <> '' AND o.id <> c.id"
 		"  AND NOT o.deleted AND o.updated < $2::timestamptz"
 		" ORDER BY 1, 2";
-	struct fa_rule_sb arr = { 0 };
-	int rc = FA_OK;
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
-	}
-	const char *params[2] = { arr.p, from };
-	PGresult *res = exec(r, sql, 2, params);
-	fa_rule_sb_free(&arr);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		return db_fail(r, res, "read the contacts sharing data with registrants");
-	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct fa_rule_ent *e =
-			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
-		if (e != NULL && e->seeded) {
-			rc = fa_rule_registrant_seed_reuse(e, PQgetvalue(res, i, 1));
-		}
-	}
-	PQclear(res);
-	return rc;
+	const char *more[1] = { from };
+
+	return seed_rows(r, sql, names, n, more, 1,
+			 "read the contacts sharing data with registrants", FA_RULE_E_REGISTRANT,
+			 reuse_row, NULL);
+}
+
+/* A row of seed_registrants: the contact data of one registrant. */
+static int registrant_row(struct run *r, const PGresult *res, int i, struct fa_rule_ent *e,
+			  void *ctx)
+{
+	(void)ctx;
+	return fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1), get_str(res, i, 2),
+				       get_str(res, i, 3), get_str(res, i, 4), get_str(res, i, 5),
+				       strcmp(PQgetvalue(res, i, 6), "t") == 0);
 }
 
 /*
@@ -806,7 +839,7 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 		" data->>'city', data ? 'city'"
 		" FROM contacts WHERE id = ANY($1::text[]) AND NOT deleted"
 		" AND updated < $2::timestamptz";
-	struct fa_rule_sb arr = { 0 };
+	const char *more[1] = { from };
 	int rc = FA_OK;
 
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
@@ -818,27 +851,8 @@ static int seed_registrants(struct run *r, const char **names, size_t n, const c
 	    (!reuse && !set_uses(r->set, FA_RULE_E_REGISTRANT, "contact_quality_issues"))) {
 		return rc;
 	}
-	array_literal(&arr, names, n);
-	if (arr.oom) {
-		return FA_ENOMEM;
-	}
-	const char *params[2] = { arr.p, from };
-	PGresult *res = exec(r, sql, 2, params);
-	fa_rule_sb_free(&arr);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		return db_fail(r, res, "read the contact data of registrants");
-	}
-	for (int i = 0; i < PQntuples(res) && rc == FA_OK; i++) {
-		struct fa_rule_ent *e =
-			fa_rule_engine_find(r->eng, FA_RULE_E_REGISTRANT, PQgetvalue(res, i, 0));
-		if (e != NULL && e->seeded) {
-			rc = fa_rule_registrant_seed(r->eng, e, get_str(res, i, 1),
-						     get_str(res, i, 2), get_str(res, i, 3),
-						     get_str(res, i, 4), get_str(res, i, 5),
-						     strcmp(PQgetvalue(res, i, 6), "t") == 0);
-		}
-	}
-	PQclear(res);
+	rc = seed_rows(r, sql, names, n, more, 1, "read the contact data of registrants",
+		       FA_RULE_E_REGISTRANT, registrant_row, NULL);
 	return rc == FA_OK && reuse ? seed_reuse(r, names, n, from) : rc;
 }
 

@@ -356,7 +356,7 @@ static int query_names(struct state *st, const char *sql,
 	"ttls::text, " \
 	"deleted, (extract(epoch FROM updated) * 1000000)::bigint"
 
-static int load_domain_rows(struct state *st, PGresult *res)
+static int load_domain_rows(struct state *st, const PGresult *res)
 {
 	for (int r = 0; r < PQntuples(res); r++) {
 		struct dom *d = get_dom(st, PQgetvalue(res, r, 0));
@@ -403,6 +403,71 @@ static int load_domain_rows(struct state *st, PGresult *res)
 		d->orig = o;
 	}
 	return FA_OK;
+}
+
+static int load_host_rows(struct state *st, const PGresult *res)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct host *h = get_host(st, PQgetvalue(res, r, 0));
+		if (h == NULL) {
+			return FA_ENOMEM;
+		}
+		h->present = h->in_db = true;
+		h->registrar = PQgetisnull(res, r, 1) ? NULL : dup(st, PQgetvalue(res, r, 1));
+		int rc = set_from_literal(st, &h->addrs, PQgetvalue(res, r, 2));
+		if (rc == FA_OK) {
+			rc = set_from_literal(st, &h->statuses, PQgetvalue(res, r, 3));
+		}
+		if (rc != FA_OK) {
+			return rc;
+		}
+		h->superordinate = PQgetisnull(res, r, 4) ? NULL : dup(st, PQgetvalue(res, r, 4));
+		h->deleted = PQgetvalue(res, r, 5)[0] == 't';
+		h->updated = parse_i64(PQgetvalue(res, r, 6));
+
+		/* Kept as loaded, as load_domain_rows does for domains. */
+		struct host *o = fa_arena_alloc(st->arena, sizeof(*o));
+		if (o == NULL) {
+			return FA_ENOMEM;
+		}
+		*o = *h;
+		if (set_copy(st, &o->addrs, &h->addrs) != FA_OK ||
+		    set_copy(st, &o->statuses, &h->statuses) != FA_OK) {
+			return FA_ENOMEM;
+		}
+		h->orig = o;
+	}
+	return FA_OK;
+}
+
+static int load_contact_rows(struct state *st, const PGresult *res)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct contact *c = get_contact(st, PQgetvalue(res, r, 0));
+		if (c == NULL) {
+			return FA_ENOMEM;
+		}
+		c->present = c->in_db = true;
+		c->registrar = PQgetisnull(res, r, 1) ? NULL : dup(st, PQgetvalue(res, r, 1));
+		c->data = fa_store_json_parse(st->arena, PQgetvalue(res, r, 2));
+		c->deleted = PQgetvalue(res, r, 3)[0] == 't';
+		c->updated = parse_i64(PQgetvalue(res, r, 4));
+	}
+	return FA_OK;
+}
+
+/* The rows of the given names (query_names), handed to take_rows. */
+static int load_names(struct state *st, const char *sql, const struct fa_store_map *names,
+		      const char *what, int (*take_rows)(struct state *st, const PGresult *res))
+{
+	PGresult *res = NULL;
+	int rc = query_names(st, sql, names, what, &res);
+	if (rc != FA_OK) {
+		return rc;
+	}
+	rc = take_rows(st, res);
+	PQclear(res);
+	return rc;
 }
 
 static bool dom_changed(const struct dom *d)
@@ -478,94 +543,29 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 		}
 	}
 
-	PGresult *res = NULL;
 	int rc = FA_OK;
 	if (dnames.len > 0) {
-		rc = query_names(st, "SELECT " DOMAIN_COLS
-				 " FROM unnest($1::text[]) AS k(want) "
-				 "JOIN domains ON name = want",
-				 &dnames, "could not read \"domains\"", &res);
-		if (rc != FA_OK) {
-			return rc;
-		}
-		rc = load_domain_rows(st, res);
-		PQclear(res);
-		if (rc != FA_OK) {
-			return rc;
-		}
+		rc = load_names(st, "SELECT " DOMAIN_COLS
+				" FROM unnest($1::text[]) AS k(want) "
+				"JOIN domains ON name = want",
+				&dnames, "could not read \"domains\"", load_domain_rows);
 	}
-
-	if (hnames.len > 0) {
-		rc = query_names(st, "SELECT name, registrar, addrs, statuses, superordinate, "
-				 "deleted, (extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM unnest($1::text[]) AS k(want) "
-				 "JOIN hosts ON name = want",
-				 &hnames, "could not read \"hosts\"", &res);
-		if (rc != FA_OK) {
-			return rc;
-		}
-		for (int r = 0; rc == FA_OK && r < PQntuples(res); r++) {
-			struct host *h = get_host(st, PQgetvalue(res, r, 0));
-			if (h == NULL) {
-				rc = FA_ENOMEM;
-				break;
-			}
-			h->present = h->in_db = true;
-			h->registrar = PQgetisnull(res, r, 1) ? NULL
-							      : dup(st, PQgetvalue(res, r, 1));
-			rc = set_from_literal(st, &h->addrs, PQgetvalue(res, r, 2));
-			if (rc == FA_OK) {
-				rc = set_from_literal(st, &h->statuses, PQgetvalue(res, r, 3));
-			}
-			h->superordinate = PQgetisnull(res, r, 4) ? NULL
-								 : dup(st, PQgetvalue(res, r, 4));
-			h->deleted = PQgetvalue(res, r, 5)[0] == 't';
-			h->updated = parse_i64(PQgetvalue(res, r, 6));
-			struct host *o = fa_arena_alloc(st->arena, sizeof(*o));
-			if (rc != FA_OK || o == NULL) {
-				rc = rc != FA_OK ? rc : FA_ENOMEM;
-				break;
-			}
-			*o = *h;
-			if (set_copy(st, &o->addrs, &h->addrs) != FA_OK ||
-			    set_copy(st, &o->statuses, &h->statuses) != FA_OK) {
-				rc = FA_ENOMEM;
-				break;
-			}
-			h->orig = o;
-		}
-		PQclear(res);
-		if (rc != FA_OK) {
-			return rc;
-		}
+	if (rc == FA_OK && hnames.len > 0) {
+		rc = load_names(st, "SELECT name, registrar, addrs, statuses, superordinate, "
+				"deleted, (extract(epoch FROM updated) * 1000000)::bigint "
+				"FROM unnest($1::text[]) AS k(want) "
+				"JOIN hosts ON name = want",
+				&hnames, "could not read \"hosts\"", load_host_rows);
 	}
-
-	if (cnames.len > 0) {
-		rc = query_names(st, "SELECT id, registrar, data::text, deleted, "
-				 "(extract(epoch FROM updated) * 1000000)::bigint "
-				 "FROM unnest($1::text[]) AS k(want) "
-				 "JOIN contacts ON id = want",
-				 &cnames, "could not read \"contacts\"", &res);
-		if (rc != FA_OK) {
-			return rc;
-		}
-		for (int r = 0; rc == FA_OK && r < PQntuples(res); r++) {
-			struct contact *c = get_contact(st, PQgetvalue(res, r, 0));
-			if (c == NULL) {
-				rc = FA_ENOMEM;
-				break;
-			}
-			c->present = c->in_db = true;
-			c->registrar = PQgetisnull(res, r, 1) ? NULL
-							      : dup(st, PQgetvalue(res, r, 1));
-			c->data = fa_store_json_parse(st->arena, PQgetvalue(res, r, 2));
-			c->deleted = PQgetvalue(res, r, 3)[0] == 't';
-			c->updated = parse_i64(PQgetvalue(res, r, 4));
-		}
-		PQclear(res);
-		if (rc != FA_OK) {
-			return rc;
-		}
+	if (rc == FA_OK && cnames.len > 0) {
+		rc = load_names(st, "SELECT id, registrar, data::text, deleted, "
+				"(extract(epoch FROM updated) * 1000000)::bigint "
+				"FROM unnest($1::text[]) AS k(want) "
+				"JOIN contacts ON id = want",
+				&cnames, "could not read \"contacts\"", load_contact_rows);
+	}
+	if (rc != FA_OK) {
+		return rc;
 	}
 
 	if (*any_rename) {
@@ -586,14 +586,8 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				}
 			}
 		}
-		rc = query_names(st, "SELECT " DOMAIN_COLS
-				 " FROM domains WHERE ns && $1::text[]",
-				 &olds, "could not read \"domains\"", &res);
-		if (rc != FA_OK) {
-			return rc;
-		}
-		rc = load_domain_rows(st, res);
-		PQclear(res);
+		rc = load_names(st, "SELECT " DOMAIN_COLS " FROM domains WHERE ns && $1::text[]",
+				&olds, "could not read \"domains\"", load_domain_rows);
 	}
 	return rc;
 }

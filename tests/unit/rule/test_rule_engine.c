@@ -5,44 +5,16 @@
  * state metrics, NS changes counted per transaction without creates,
  * seeding, firing, merging into findings, bounded memory.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "common/fa_time.h"
-#include "rule/fa_rule.h"
-
-#define SEC INT64_C(1000000)
-
-static int64_t t0;	/* 2026-11-10T00:00:00Z */
-
-static struct fa_rule_set *set_from(const char *text)
-{
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
-	assert_non_null(set);
-	int rc = fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL);
-	if (rc != FA_OK && diag.count > 0) {
-		fprintf(stderr, "%s\n", diag.msgs[0]);
-	}
-	assert_int_equal(rc, FA_OK);
-	fa_rule_diag_clear(&diag);
-	return set;
-}
+#include "rule_test_util.h"
 
 static int feed(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const char *kind,
 		const char *registrar, const char *domain, const char *host, const char *value)
 {
 	struct fa_rule_event ev = {
-		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .registrar = registrar,
-		.domain = domain, .host = host, .value = value,
+		.kind = kind, .registrar = registrar, .domain = domain, .host = host,
+		.value = value,
 	};
-	return fa_rule_engine_feed(eng, &ev, true);
+	return tu_feed_at(eng, ev, id, at_s);
 }
 
 /* Like feed, for an event of the EPP transaction txn. */
@@ -50,29 +22,22 @@ static int feed_txn(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const 
 		    const char *domain, const char *host, const char *txn)
 {
 	struct fa_rule_event ev = {
-		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .txn_key = txn,
-		.registrar = "r", .domain = domain, .host = host,
+		.kind = kind, .txn_key = txn, .registrar = "r", .domain = domain, .host = host,
 	};
-	return fa_rule_engine_feed(eng, &ev, true);
+	return tu_feed_at(eng, ev, id, at_s);
 }
 
+/* A tracked metric's value; unknown is allowed only when known is given. */
 static int64_t metric(struct fa_rule_engine *eng, const char *kind, const char *name,
 		      const char *m, int64_t window_s, bool *known)
 {
-	struct fa_rule_value v;
-	assert_int_equal(fa_rule_engine_metric(eng, kind, name, m, window_s * SEC, &v), FA_OK);
+	struct fa_rule_value v = tu_metric(eng, kind, name, m, window_s);
 	if (known != NULL) {
 		*known = v.known;
 	} else {
 		assert_true(v.known);
 	}
 	return v.v;
-}
-
-static int setup(void **state)
-{
-	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
-	return 0;
 }
 
 static const char ns_policy[] =
@@ -83,7 +48,7 @@ static const char ns_policy[] =
 
 static void test_counter_window_edges(void **state)
 {
-	struct fa_rule_set *set = set_from(ns_policy);
+	struct fa_rule_set *set = tu_set_from(ns_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *d = "a.example";
 
@@ -113,7 +78,7 @@ static void test_counter_window_edges(void **state)
 	/* Untracked entity: a fresh one; untracked window: not found. */
 	assert_int_equal(metric(eng, "domain", "zzz.example", "ns_changes", 3600, NULL), 0);
 	struct fa_rule_value v;
-	assert_int_equal(fa_rule_engine_metric(eng, "domain", d, "ns_changes", 7200 * SEC, &v),
+	assert_int_equal(fa_rule_engine_metric(eng, "domain", d, "ns_changes", 7200 * TU_SEC, &v),
 			 FA_ENOTFOUND);
 	assert_int_equal(fa_rule_engine_metric(eng, "domain", d, "nope", 0, &v), FA_ENOTFOUND);
 
@@ -132,8 +97,8 @@ static void test_counter_window_edges(void **state)
 	assert_int_equal(f.score, 40);
 	assert_int_equal(f.nrules, 1);
 	assert_string_equal(f.rules[0], "churn");
-	assert_true(f.first_us == t0 + 3599 * SEC);
-	assert_true(f.last_us == t0 + 3600 * SEC);
+	assert_true(f.first_us == tu_t0 + 3599 * TU_SEC);
+	assert_true(f.last_us == tu_t0 + 3600 * TU_SEC);
 	assert_string_equal(f.evidence,
 			    "{\"churn\":{\"severity\":\"high\",\"score\":40,"
 			    "\"when\":\"ns_changes[1h] >= 3\","
@@ -161,7 +126,7 @@ static const char host_policy[] =
 
 static void test_distinct_addrs(void **state)
 {
-	struct fa_rule_set *set = set_from(host_policy);
+	struct fa_rule_set *set = tu_set_from(host_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *h = "ns1.a.example";
 
@@ -238,7 +203,7 @@ static const char domain_policy[] =
 
 static void test_age_and_ttl(void **state)
 {
-	struct fa_rule_set *set = set_from(domain_policy);
+	struct fa_rule_set *set = tu_set_from(domain_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *d = "q.example";
 	bool known;
@@ -253,11 +218,11 @@ static void test_age_and_ttl(void **state)
 
 	/* The create date comes from the event detail when it has one. */
 	struct fa_rule_event ev = {
-		.id = 2, .ts_us = t0 + 600 * SEC, .kind = "domain.create", .registrar = "r",
-		.domain = d, .has_created = true, .created_us = t0 + 60 * SEC,
+		.id = 2, .ts_us = tu_t0 + 600 * TU_SEC, .kind = "domain.create", .registrar = "r",
+		.domain = d, .has_created = true, .created_us = tu_t0 + 60 * TU_SEC,
 	};
 	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
-	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 540 * SEC);
+	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 540 * TU_SEC);
 	assert_int_equal(fa_rule_engine_finding_count(eng), 1); /* not-old */
 
 	assert_int_equal(feed(eng, 3, 700, "domain.ttl_set", "r", d, NULL, "DS 30"), FA_OK);
@@ -265,9 +230,9 @@ static void test_age_and_ttl(void **state)
 	assert_false(known);
 	assert_int_equal(feed(eng, 4, 800, "domain.ttl_set", "r", d, NULL, "NS 60"), FA_OK);
 	assert_int_equal(metric(eng, "domain", d, "ns_ttl", 0, NULL), 60);
-	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 740 * SEC);
+	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 740 * TU_SEC);
 	assert_int_equal(feed(eng, 5, 7260, "domain.renew", "r", d, NULL, NULL), FA_OK);
-	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 7200 * SEC);
+	assert_int_equal(metric(eng, "domain", d, "age", 0, NULL), 7200 * TU_SEC);
 
 	/* Delete: age and TTL unknown again. */
 	assert_int_equal(feed(eng, 6, 7300, "domain.delete", "r", d, NULL, NULL), FA_OK);
@@ -275,11 +240,11 @@ static void test_age_and_ttl(void **state)
 	assert_false(known);
 
 	/* Seeded from the domains table. */
-	assert_int_equal(fa_rule_engine_seed_domain(eng, "s.example", true, t0 - 3600 * SEC,
+	assert_int_equal(fa_rule_engine_seed_domain(eng, "s.example", true, tu_t0 - 3600 * TU_SEC,
 						    true, 120), FA_OK);
 	assert_int_equal(feed(eng, 7, 7400, "domain.status_add", "r", "s.example", NULL, "x"),
 			 FA_OK);
-	assert_int_equal(metric(eng, "domain", "s.example", "age", 0, NULL), 11000 * SEC);
+	assert_int_equal(metric(eng, "domain", "s.example", "age", 0, NULL), 11000 * TU_SEC);
 	assert_int_equal(metric(eng, "domain", "s.example", "ns_ttl", 0, NULL), 120);
 
 	/* q.example: not-old fired at 2 and 4 (age < 2h; ttl event 3 too),
@@ -292,8 +257,8 @@ static void test_age_and_ttl(void **state)
 	assert_int_equal(f.nrules, 2);
 	assert_string_equal(f.rules[0], "not-old");
 	assert_string_equal(f.rules[1], "young-low-ttl");
-	assert_true(f.first_us == t0 + 600 * SEC);
-	assert_true(f.last_us == t0 + 7260 * SEC);
+	assert_true(f.first_us == tu_t0 + 600 * TU_SEC);
+	assert_true(f.last_us == tu_t0 + 7260 * TU_SEC);
 	assert_string_equal(f.evidence,
 			    "{\"not-old\":{\"severity\":\"critical\",\"score\":5,"
 			    "\"when\":\"not age >= 2h\","
@@ -327,7 +292,7 @@ static const char registrar_policy[] =
 
 static void test_registrar(void **state)
 {
-	struct fa_rule_set *set = set_from(registrar_policy);
+	struct fa_rule_set *set = tu_set_from(registrar_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	int64_t id = 1;
 
@@ -372,7 +337,7 @@ static const char txn_policy[] =
  */
 static void test_ns_changes_per_txn(void **state)
 {
-	struct fa_rule_set *set = set_from(txn_policy);
+	struct fa_rule_set *set = tu_set_from(txn_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *d = "m.example", *o = "n.example";
 
@@ -482,7 +447,7 @@ static void test_ns_changes_per_txn(void **state)
 /* Trackers of idle entities are dropped: memory follows the window. */
 static void test_bounded_memory(void **state)
 {
-	struct fa_rule_set *set = set_from(ns_policy);
+	struct fa_rule_set *set = tu_set_from(ns_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	char name[64];
 
@@ -511,12 +476,12 @@ static void test_bounded_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_counter_window_edges, setup),
-		cmocka_unit_test_setup(test_distinct_addrs, setup),
-		cmocka_unit_test_setup(test_age_and_ttl, setup),
-		cmocka_unit_test_setup(test_registrar, setup),
-		cmocka_unit_test_setup(test_ns_changes_per_txn, setup),
-		cmocka_unit_test_setup(test_bounded_memory, setup),
+		cmocka_unit_test_setup(test_counter_window_edges, tu_setup),
+		cmocka_unit_test_setup(test_distinct_addrs, tu_setup),
+		cmocka_unit_test_setup(test_age_and_ttl, tu_setup),
+		cmocka_unit_test_setup(test_registrar, tu_setup),
+		cmocka_unit_test_setup(test_ns_changes_per_txn, tu_setup),
+		cmocka_unit_test_setup(test_bounded_memory, tu_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,23 +7,9 @@
  * the registrant metrics of the shipped compromise policy: the takeover
  * counters and shared_identity.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "common/fa_time.h"
 #include "enrich/fa_enrich.h"
-#include "rule/fa_rule.h"
 #include "rule/fa_rule_int.h"
-
-#define SEC INT64_C(1000000)
-
-static int64_t t0;
+#include "rule_test_util.h"
 
 static const char pfx2as[] =
 	"11.0.0.0\t16\t64500\n"
@@ -76,28 +62,19 @@ static const char policy_fmt[] =
 static struct fa_rule_set *set_with(const char *scoring)
 {
 	char text[2048];
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 
 	snprintf(text, sizeof(text), policy_fmt, scoring);
-	assert_non_null(set);
-	int rc = fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL);
-	if (rc != FA_OK && diag.count > 0) {
-		fprintf(stderr, "%s\n", diag.msgs[0]);
-	}
-	assert_int_equal(rc, FA_OK);
-	fa_rule_diag_clear(&diag);
-	return set;
+	return tu_set_from(text);
 }
 
 static void feed(struct fa_rule_engine *eng, int64_t id, int64_t at_s, const char *kind,
 		 const char *domain, const char *host, const char *value, const char *txn)
 {
 	struct fa_rule_event ev = {
-		.id = id, .ts_us = t0 + at_s * SEC, .kind = kind, .registrar = "r",
-		.domain = domain, .host = host, .value = value, .txn_key = txn,
+		.kind = kind, .registrar = "r", .domain = domain, .host = host, .value = value,
+		.txn_key = txn,
 	};
-	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+	assert_int_equal(tu_feed_at(eng, ev, id, at_s), FA_OK);
 }
 
 /*
@@ -125,9 +102,7 @@ static void story(struct fa_rule_engine *eng)
 static int64_t metric(struct fa_rule_engine *eng, const char *kind, const char *name,
 		      const char *m, int64_t window_s, bool *known)
 {
-	struct fa_rule_value v;
-	assert_int_equal(fa_rule_engine_metric(eng, kind, name, m, window_s * SEC, &v),
-			 FA_OK);
+	struct fa_rule_value v = tu_metric(eng, kind, name, m, window_s);
 	*known = v.known;
 	return v.known ? v.v : -1;
 }
@@ -205,13 +180,10 @@ static void test_consumer_evidence(void **state)
 		"\"event_count\":4}",
 	};
 	struct fa_enrich *en = enrichment();
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	struct fa_rule_finding f;
 	(void)state;
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL),
-			 FA_OK);
+	struct fa_rule_set *set = tu_load("t.yaml", text);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	fa_rule_engine_set_enrich(eng, en);
 	story(eng);
@@ -357,10 +329,11 @@ static void feed_by(struct fa_rule_engine *eng, int64_t id, const char *registra
 	char txn[16];
 	snprintf(txn, sizeof(txn), "t%lld", (long long)id);
 	struct fa_rule_event ev = {
-		.id = id, .ts_us = t0 + id * SEC, .kind = kind, .registrar = registrar,
-		.domain = domain, .host = host, .value = value, .txn_key = txn,
+		.kind = kind, .registrar = registrar, .domain = domain, .host = host,
+		.value = value, .txn_key = txn,
 	};
-	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
+	/* One event a second: its id is also its time. */
+	assert_int_equal(tu_feed_at(eng, ev, id, id), FA_OK);
 }
 
 /* The finding of one entity: its score, and its evidence in ev. */
@@ -387,12 +360,9 @@ static int finding_of(struct fa_rule_engine *eng, const char *kind, const char *
 static void test_high_change_discount(void **state)
 {
 	struct fa_enrich *en = enrichment();
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	char ev[4096];
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "hc.yaml", hc_policy, strlen(hc_policy),
-						&diag, NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("hc.yaml", hc_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	fa_rule_engine_set_enrich(eng, en);
 	feed_by(eng, 1, "parkco", "domain.create", "a.example", NULL, NULL);
@@ -482,12 +452,9 @@ static void test_high_change_hosts(void **state)
 {
 	static const char *const churn_only[] = { "h-glue", "h-addrs" };
 	struct fa_enrich *en = enrichment();
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	char ev[8192];
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "hch.yaml", hc_host_policy,
-						strlen(hc_host_policy), &diag, NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("hch.yaml", hc_host_policy);
 	assert_int_equal(set->nrules, 7);
 	for (size_t i = 0; i < set->nrules; i++) {
 		bool churn = strcmp(set->rules[i]->id, churn_only[0]) == 0 ||
@@ -564,12 +531,9 @@ static void test_allowlist_by_asn_only_domain_rules(void **state)
 		"  - {id: d, description: d, entity: domain, severity: low, score: 40,\n"
 		"     when: \"ns_changes[1h] >= 1\"}\n";
 	struct fa_enrich *en = enrichment();
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	char got[256];
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "d.yaml", text, strlen(text), &diag, NULL),
-			 FA_OK);
+	struct fa_rule_set *set = tu_load("d.yaml", text);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	fa_rule_engine_set_enrich(eng, en);
 	feed(eng, 1, 0, "host.addr_add", NULL, "ns1.any.example", "21.0.0.5", "t1");
@@ -632,30 +596,27 @@ static void test_registrant_counters(void **state)
 		"     score: 70, when: \"contact_updates[1h] >= 1 and\n"
 		"       authinfo_changes[1h] >= 2 and (locks_removed[1h] >= 1 or\n"
 		"       transfer_requests[1h] >= 1)\"}\n";
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	bool k;
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
-						NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("t.yaml", text);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	struct fa_rule_event ev[] = {
-		{ .id = 1, .ts_us = t0, .kind = "domain.create", .domain = "d1.example",
+		{ .id = 1, .ts_us = tu_t0, .kind = "domain.create", .domain = "d1.example",
 		  .contact = "reg1", .txn_key = "c1" },
-		{ .id = 2, .ts_us = t0, .kind = "domain.create", .domain = "d2.example",
+		{ .id = 2, .ts_us = tu_t0, .kind = "domain.create", .domain = "d2.example",
 		  .contact = "reg1", .txn_key = "c2" },
-		{ .id = 3, .ts_us = t0 + 60 * SEC, .kind = "contact.update",
+		{ .id = 3, .ts_us = tu_t0 + 60 * TU_SEC, .kind = "contact.update",
 		  .contact = "reg1", .txn_key = "u1" },
-		{ .id = 4, .ts_us = t0 + 120 * SEC, .kind = "domain.authinfo_change",
+		{ .id = 4, .ts_us = tu_t0 + 120 * TU_SEC, .kind = "domain.authinfo_change",
 		  .domain = "d1.example", .txn_key = "u2" },
-		{ .id = 5, .ts_us = t0 + 120 * SEC, .kind = "domain.status_rem",
+		{ .id = 5, .ts_us = tu_t0 + 120 * TU_SEC, .kind = "domain.status_rem",
 		  .domain = "d1.example", .value = "clientUpdateProhibited",
 		  .txn_key = "u2" },
-		{ .id = 6, .ts_us = t0 + 130 * SEC, .kind = "domain.status_rem",
+		{ .id = 6, .ts_us = tu_t0 + 130 * TU_SEC, .kind = "domain.status_rem",
 		  .domain = "d1.example", .value = "ok", .txn_key = "u3" },
-		{ .id = 7, .ts_us = t0 + 140 * SEC, .kind = "domain.authinfo_change",
+		{ .id = 7, .ts_us = tu_t0 + 140 * TU_SEC, .kind = "domain.authinfo_change",
 		  .domain = "d2.example", .txn_key = "u4" },
-		{ .id = 8, .ts_us = t0 + 150 * SEC, .kind = "domain.transfer_request",
+		{ .id = 8, .ts_us = tu_t0 + 150 * TU_SEC, .kind = "domain.transfer_request",
 		  .domain = "d2.example", .txn_key = "u5" },
 	};
 	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
@@ -693,16 +654,13 @@ static void test_shared_identity(void **state)
 		{ "c5", "Di Fox", "box@mail.example", "+1.5550100" },
 		{ "c6", " John Doe ", "jd@mail.example", "+1.5550111" }, /* filler */
 	};
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	bool k;
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
-						NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("t.yaml", text);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct fa_rule_event ev = {
-			.id = (int64_t)i + 1, .ts_us = t0 + (int64_t)i * SEC,
+			.id = (int64_t)i + 1, .ts_us = tu_t0 + (int64_t)i * TU_SEC,
 			.kind = "contact.create", .contact = c[i].id, .c_name = c[i].name,
 			.c_email = c[i].email, .c_voice = c[i].voice, .c_cc = "US",
 			.cfields = FA_RULE_CF_EMAIL | FA_RULE_CF_VOICE | FA_RULE_CF_NAME |
@@ -733,7 +691,6 @@ static void test_failed_by_code(void **state)
 		"2303", "2303", "2302", "2304", "2305", "2306", "2201", "2400",
 		"2502", "2201", "22010", "220", "abcd",
 	};
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
 	struct fa_rule_diag diag = { 0 };
 	bool k;
 
@@ -746,12 +703,11 @@ static void test_failed_by_code(void **state)
 		"       failed_2303[1h] >= 100 or failed_2201[1h] >= 100 or\n"
 		"       failed_2400[1h] >= 100 or failed_2502[1h] >= 100 or\n"
 		"       failed_2000[1h] >= 100 or failed_commands[1h] >= 100\"}\n";
-	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", ok, strlen(ok), &diag, NULL),
-			 FA_OK);
+	struct fa_rule_set *set = tu_load("t.yaml", ok);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		struct fa_rule_event ev = {
-			.id = (int64_t)i + 1, .ts_us = t0 + (int64_t)i * SEC,
+			.id = (int64_t)i + 1, .ts_us = tu_t0 + (int64_t)i * TU_SEC,
 			.kind = "command.failed", .registrar = "r", .value = codes[i],
 		};
 		assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
@@ -819,16 +775,13 @@ static void test_failed_every_code(void **state)
 	}
 	snprintf(text + len, sizeof(text) - len, "\"}\n");
 
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
-	assert_int_equal(fa_rule_set_add_buffer(set, "all.yaml", text, strlen(text), &diag,
-						NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("all.yaml", text);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(value, sizeof(value), "%d", codes[i]);
 		for (size_t j = 0; j <= i % 3; j++) {
 			struct fa_rule_event ev = {
-				.id = ++id, .ts_us = t0 + id * SEC, .kind = "command.failed",
+				.id = ++id, .ts_us = tu_t0 + id * TU_SEC, .kind = "command.failed",
 				.registrar = "r", .value = value,
 			};
 			assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
@@ -854,16 +807,13 @@ static void test_ns_change_surge(void **state)
 		"  - {id: g, description: d, entity: registrar, severity: low, score: 1,\n"
 		"     when: \"ns_change_surge[1h] >= 1000000 or\n"
 		"       ns_change_surge[1d] >= 1000000\"}\n";
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
 	int64_t id = 1;
 	char dom[32], txn[32];
 	bool k;
 
-	assert_int_equal(fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag,
-						NULL), FA_OK);
+	struct fa_rule_set *set = tu_load("t.yaml", text);
 	/* The history is kept 28 days longer than the longest window. */
-	assert_true(fa_rule_set_lookback(set) == INT64_C(29) * 86400 * SEC);
+	assert_true(fa_rule_set_lookback(set) == INT64_C(29) * 86400 * TU_SEC);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	/* One change a day on days -27..-14 (14 in the baseline), then 6 in
 	 * the last hour; each change removes and adds a name server. */
@@ -872,7 +822,7 @@ static void test_ns_change_surge(void **state)
 		snprintf(dom, sizeof(dom), "d%d.example", i);
 		snprintf(txn, sizeof(txn), "t%d", i);
 		struct fa_rule_event rem = {
-			.id = id++, .ts_us = t0 + at * SEC, .kind = "domain.ns_rem",
+			.id = id++, .ts_us = tu_t0 + at * TU_SEC, .kind = "domain.ns_rem",
 			.registrar = "r", .domain = dom, .host = "ns1.old.net", .txn_key = txn,
 		};
 		struct fa_rule_event add = rem;
@@ -888,12 +838,6 @@ static void test_ns_change_surge(void **state)
 	assert_int_equal(metric(eng, "registrar", "r", "ns_change_surge", 86400, &k), 1200);
 	fa_rule_engine_free(eng);
 	fa_rule_set_free(set);
-}
-
-static int setup(void **state)
-{
-	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
-	return 0;
 }
 
 int main(void)
@@ -914,5 +858,5 @@ int main(void)
 		cmocka_unit_test(test_failed_every_code),
 		cmocka_unit_test(test_ns_change_surge),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, tu_setup, NULL);
 }

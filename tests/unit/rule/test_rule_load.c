@@ -4,19 +4,8 @@
  * and column for every kind of error, operator precedence, three-valued
  * logic, durations and windows.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "rule/fa_rule.h"
 #include "rule/fa_rule_int.h"
-
-#define SEC INT64_C(1000000)
+#include "rule_test_util.h"
 
 /* A valid rule around a condition, entity and the rest fixed. Line 8 of
  * the document holds "    when: <cond>", so the condition starts at
@@ -361,11 +350,11 @@ static void test_durations(void **state)
 		const char *when;
 		int64_t us;
 	} cases[] = {
-		{ "age < 90s", 90 * SEC },
-		{ "age < 15m", 15 * 60 * SEC },
-		{ "age < 24h", 24 * 3600 * SEC },
-		{ "age < 30d", INT64_C(30) * 86400 * SEC },
-		{ "age < 2w", INT64_C(14) * 86400 * SEC },
+		{ "age < 90s", 90 * TU_SEC },
+		{ "age < 15m", 15 * 60 * TU_SEC },
+		{ "age < 24h", 24 * 3600 * TU_SEC },
+		{ "age < 30d", INT64_C(30) * 86400 * TU_SEC },
+		{ "age < 2w", INT64_C(14) * 86400 * TU_SEC },
 		{ "age < 0s", 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -380,13 +369,13 @@ static void test_durations(void **state)
 
 	/* windows: the longest one of the set is its lookback */
 	struct fa_rule_set *set = load_ok("host", "glue_changes[90d] > 1 or distinct_addrs[36h] > 2");
-	assert_true(fa_rule_set_lookback(set) == INT64_C(90) * 86400 * SEC);
+	assert_true(fa_rule_set_lookback(set) == INT64_C(90) * 86400 * TU_SEC);
 	assert_string_equal(set->rules[0]->refs[1].label, "distinct_addrs[36h]");
-	assert_true(set->rules[0]->refs[1].window_us == INT64_C(36) * 3600 * SEC);
+	assert_true(set->rules[0]->refs[1].window_us == INT64_C(36) * 3600 * TU_SEC);
 	fa_rule_set_free(set);
 
 	/* a configured maximum */
-	struct fa_rule_load_opts opts = { .max_window_us = 7 * 86400 * SEC };
+	struct fa_rule_load_opts opts = { .max_window_us = 7 * 86400 * TU_SEC };
 	struct fa_rule_set *small = fa_rule_set_new(&opts);
 	struct fa_rule_diag diag = { 0 };
 	char buf[1024];
@@ -415,7 +404,7 @@ static void test_shipped_policy(void **state)
 	assert_string_equal(fa_rule_set_policy_name(set, 0), "compromise");
 	assert_string_equal(fa_rule_set_policy_name(set, 1), "default");
 	assert_string_equal(fa_rule_set_policy_name(set, 2), "flux");
-	assert_true(fa_rule_set_lookback(set) == INT64_C(30) * 86400 * SEC);
+	assert_true(fa_rule_set_lookback(set) == INT64_C(30) * 86400 * TU_SEC);
 
 	char fp1[65], fp2[65];
 	fa_rule_set_fingerprint(set, 1, fp1);

@@ -6,54 +6,27 @@
  * TTLs from EPP and the zone, glue of in-zone hosts, registrar networks,
  * hours and bulk moves, and the registrant kind.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "common/fa_time.h"
-#include "rule/fa_rule.h"
 #include "rule/fa_rule_int.h"
+#include "rule_test_util.h"
 
-#define SEC INT64_C(1000000)
 #define HOUR INT64_C(3600)
 #define DAY INT64_C(86400)
 
-static int64_t t0;	/* 2026-11-10T00:00:00Z */
 static int64_t next_id;
-
-static struct fa_rule_set *set_from(const char *text)
-{
-	struct fa_rule_set *set = fa_rule_set_new(NULL);
-	struct fa_rule_diag diag = { 0 };
-	assert_non_null(set);
-	int rc = fa_rule_set_add_buffer(set, "t.yaml", text, strlen(text), &diag, NULL);
-	if (rc != FA_OK && diag.count > 0) {
-		fprintf(stderr, "%s\n", diag.msgs[0]);
-	}
-	assert_int_equal(rc, FA_OK);
-	fa_rule_diag_clear(&diag);
-	return set;
-}
 
 /* Feed an event with the next id; returns the id. */
 static int64_t put(struct fa_rule_engine *eng, struct fa_rule_event ev, int64_t at_s)
 {
-	ev.id = ++next_id;
-	ev.ts_us = t0 + at_s * SEC;
-	assert_int_equal(fa_rule_engine_feed(eng, &ev, true), FA_OK);
-	return ev.id;
+	int64_t id = ++next_id;
+	assert_int_equal(tu_feed_at(eng, ev, id, at_s), FA_OK);
+	return id;
 }
 
+/* A tracked metric's value, which must be known. */
 static int64_t val(struct fa_rule_engine *eng, const char *kind, const char *name,
 		   const char *m, int64_t window_s)
 {
-	struct fa_rule_value v;
-	assert_int_equal(fa_rule_engine_metric(eng, kind, name, m, window_s * SEC, &v), FA_OK);
+	struct fa_rule_value v = tu_metric(eng, kind, name, m, window_s);
 	assert_true(v.known);
 	return v.v;
 }
@@ -61,16 +34,13 @@ static int64_t val(struct fa_rule_engine *eng, const char *kind, const char *nam
 static bool known(struct fa_rule_engine *eng, const char *kind, const char *name,
 		  const char *m, int64_t window_s)
 {
-	struct fa_rule_value v;
-	assert_int_equal(fa_rule_engine_metric(eng, kind, name, m, window_s * SEC, &v), FA_OK);
-	return v.known;
+	return tu_metric(eng, kind, name, m, window_s).known;
 }
 
 static int setup(void **state)
 {
-	assert_int_equal(fa_time_parse("2026-11-10T00:00:00Z", 20, &t0), FA_OK);
 	next_id = 0;
-	return 0;
+	return tu_setup(state);
 }
 
 static const char domain_policy[] =
@@ -98,7 +68,7 @@ static const char domain_policy[] =
 
 static void test_domain_counters(void **state)
 {
-	struct fa_rule_set *set = set_from(domain_policy);
+	struct fa_rule_set *set = tu_set_from(domain_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *d = "a.example";
 
@@ -131,7 +101,7 @@ static void test_domain_counters(void **state)
 	    200);
 	put(eng, D("domain.status_rem", .txn_key = "u2", .value = "serverDeleteProhibited"), 200);
 	assert_int_equal(val(eng, "domain", d, "locks_removed", DAY), 2);
-	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 100 * SEC);
+	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 100 * TU_SEC);
 	assert_int_equal(val(eng, "domain", d, "since_lock_removed", 0), 0);
 
 	put(eng, D("domain.authinfo_change", .txn_key = "u3"), 300);
@@ -143,20 +113,20 @@ static void test_domain_counters(void **state)
 	assert_int_equal(val(eng, "domain", d, "registrant_changes", DAY), 1);
 	assert_int_equal(val(eng, "domain", d, "transfer_requests", DAY), 2);
 	assert_int_equal(val(eng, "domain", d, "transfers", DAY), 1);
-	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 300 * SEC);
-	assert_int_equal(val(eng, "domain", d, "since_lock_removed", 0), 400 * SEC);
+	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 300 * TU_SEC);
+	assert_int_equal(val(eng, "domain", d, "since_lock_removed", 0), 400 * TU_SEC);
 
 	/* "NS changed soon after a contact change": fires at the NS
 	 * change 47h after the authInfo/registrant change, not at 48h. */
 	put(eng, D("domain.ns_add", .txn_key = "n1", .host = "ns9.x"), 300 + 47 * HOUR);
-	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 47 * HOUR * SEC);
+	assert_int_equal(val(eng, "domain", d, "since_contact_change", 0), 47 * HOUR * TU_SEC);
 	put(eng, D("domain.ns_rem", .txn_key = "n2", .host = "ns9.x"), 300 + 48 * HOUR);
 	assert_int_equal(fa_rule_engine_finding_count(eng), 1);
 	struct fa_rule_finding f;
 	assert_int_equal(fa_rule_engine_finding(eng, 0, &f), FA_OK);
 	assert_int_equal(f.nrules, 1);
 	assert_string_equal(f.rules[0], "b");
-	assert_true(f.last_us == t0 + (300 + 47 * HOUR) * SEC);
+	assert_true(f.last_us == tu_t0 + (300 + 47 * HOUR) * TU_SEC);
 	/* The day window (t - 1d, t] at 48h05m holds nothing of the first day. */
 	assert_int_equal(val(eng, "domain", d, "ds_changes", DAY), 0);
 	assert_int_equal(val(eng, "domain", d, "locks_removed", DAY), 0);
@@ -180,7 +150,7 @@ static const char ns_policy[] =
 
 static void test_ns_set(void **state)
 {
-	struct fa_rule_set *set = set_from(ns_policy);
+	struct fa_rule_set *set = tu_set_from(ns_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *d = "a.example";
 
@@ -298,7 +268,7 @@ static const char zone_host_policy[] =
 
 static void test_zone_glue_host(void **state)
 {
-	struct fa_rule_set *set = set_from(zone_host_policy);
+	struct fa_rule_set *set = tu_set_from(zone_host_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *h = "ns1.a.example";
 
@@ -332,7 +302,7 @@ static const char registrar_policy[] =
 
 static void test_registrar(void **state)
 {
-	struct fa_rule_set *set = set_from(registrar_policy);
+	struct fa_rule_set *set = tu_set_from(registrar_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	char key[32];
 
@@ -347,7 +317,7 @@ static void test_registrar(void **state)
 	/* Networks: seeded 192.0.2.0/24; events of one transaction count once. */
 	struct fa_rule_ent *e = fa_rule_engine_find(eng, FA_RULE_E_REGISTRAR, "reg");
 	assert_non_null(e);
-	assert_int_equal(fa_rule_registrar_seed_net(e, "192.0.2.77", t0 - DAY * SEC), FA_OK);
+	assert_int_equal(fa_rule_registrar_seed_net(e, "192.0.2.77", tu_t0 - DAY * TU_SEC), FA_OK);
 	put(eng, R("login", .txn_key = "l1", .src_addr = "192.0.2.8"), 10);
 	assert_int_equal(val(eng, "registrar", "reg", "new_networks", DAY), 0);
 	put(eng, R("login", .txn_key = "l2", .src_addr = "198.51.100.8"), 20);
@@ -421,7 +391,7 @@ static void create(struct fa_rule_engine *eng, const char *d, const char *reg,
 
 static void test_bulk(void **state)
 {
-	struct fa_rule_set *set = set_from(registrar_policy);
+	struct fa_rule_set *set = tu_set_from(registrar_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 
 	/* Creates are no moves. */
@@ -473,7 +443,7 @@ static const char registrant_policy[] =
 
 static void test_registrant(void **state)
 {
-	struct fa_rule_set *set = set_from(registrant_policy);
+	struct fa_rule_set *set = tu_set_from(registrant_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 
 	create(eng, "d1.example", "r1", "ct", 0);
@@ -597,7 +567,7 @@ static const char deleg_policy[] =
 
 static void test_host_delegations(void **state)
 {
-	struct fa_rule_set *set = set_from(deleg_policy);
+	struct fa_rule_set *set = tu_set_from(deleg_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	const char *h = "ns.h.example";
 	struct fa_rule_ent *e;
@@ -609,13 +579,13 @@ static void test_host_delegations(void **state)
 	e = fa_rule_engine_find(eng, FA_RULE_E_HOST, h);
 	assert_non_null(e);
 	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 4, NULL, 0), FA_OK);
-	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 1, "y0.example", t0 - 10 * DAY * SEC),
-			 FA_OK);
+	assert_int_equal(fa_rule_host_seed_deleg(eng, e, 1, "y0.example",
+						 tu_t0 - 10 * DAY * TU_SEC), FA_OK);
 	assert_int_equal(fa_rule_engine_seed_ent(eng, FA_RULE_E_DOMAIN, "old.example", &e),
 			 FA_OK);
 	assert_non_null(e);
 	e->has_created = true;
-	e->created_us = t0 - 2000 * DAY * SEC;
+	e->created_us = tu_t0 - 2000 * DAY * TU_SEC;
 	assert_int_equal(fa_rule_domain_seed_ns(e, &h, 1), FA_OK);
 	assert_int_equal(val(eng, "host", h, "domains", 0), 5);
 	assert_int_equal(val(eng, "host", h, "young_domains", 30 * DAY), 1);
@@ -685,7 +655,7 @@ static void contact(struct fa_rule_engine *eng, const char *kind, const char *id
 
 static void test_contact_reuse(void **state)
 {
-	struct fa_rule_set *set = set_from(reuse_policy);
+	struct fa_rule_set *set = tu_set_from(reuse_policy);
 	struct fa_rule_engine *eng = fa_rule_engine_new(set);
 	struct fa_rule_ent *e;
 
