@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/fa_cli.h"
+#include "common/fa_file.h"
 #include "common/fa_name.h"
 #include "common/fa_time.h"
 #include "store/fa_store.h"
@@ -142,20 +143,25 @@ static int parse_args(const struct fa_cli *cli, int argc, char **argv,
 	return FA_EXIT_OK;
 }
 
-static int file_time(struct run *r)
+/*
+ * The input must be a regular file, checked before the zone's transaction
+ * and lock are taken: a FIFO would keep both while it waits for a writer.
+ * Its time is the file's unless --time gave one.
+ */
+static int check_input(struct run *r)
 {
 	struct stat st;
+	int fd;
+	int rc = fa_file_open_regular(r->a->file, &fd, &st, r->err, sizeof(r->err));
 
-	if (r->a->has_time) {
-		return FA_OK;
+	if (rc != FA_OK) {
+		return rc;
 	}
-	if (stat(r->a->file, &st) != 0) {
-		snprintf(r->err, sizeof(r->err), "could not open \"%s\": %s",
-			 r->a->file, strerror(errno));
-		return FA_EIO;
+	close(fd);
+	if (!r->a->has_time) {
+		r->a->time_us = (int64_t)st.st_mtim.tv_sec * 1000000 +
+				st.st_mtim.tv_nsec / 1000;
 	}
-	r->a->time_us = (int64_t)st.st_mtim.tv_sec * 1000000 +
-			st.st_mtim.tv_nsec / 1000;
 	return FA_OK;
 }
 
@@ -343,7 +349,7 @@ static int ingest(struct run *r)
 	struct fa_store_zone_meta meta = { .source = r->a->file };
 	struct fa_store_zone_result res = { 0 };
 	bool skip = false;
-	int rc = file_time(r);
+	int rc = check_input(r);
 
 	if (rc == FA_OK) {
 		rc = fa_store_zone_begin(&r->zi, r->store, r->a->zone, &last,

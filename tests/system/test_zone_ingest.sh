@@ -153,4 +153,15 @@ expect "--origin required" 2 $?
 fa ingest zone --origin example --ixfr --journal "$data/v3.ixfr" > /dev/null 2>&1
 expect "--ixfr with --journal" 2 $?
 
+# A FIFO is refused before the zone's transaction and lock are taken (it
+# would hold both while waiting for a writer); nothing is stored.
+mkfifo "$tmp/fifo.ixfr"
+before=$(q "SELECT count(*) FROM zone_snapshots")
+timeout 20 "$FA_BIN" --db "$conn" ingest zone --origin example --ixfr "$tmp/fifo.ixfr" \
+	> "$tmp/out" 2>&1
+expect "FIFO increment: exit status" 1 $?
+expect "FIFO increment: message" "fluxaudit: ingest zone: could not read \"$tmp/fifo.ixfr\": not a regular file" \
+	"$(cat "$tmp/out")"
+expect "FIFO increment: nothing stored" "$before" "$(q "SELECT count(*) FROM zone_snapshots")"
+
 finish
