@@ -142,7 +142,7 @@ int fa_cli_load_enrich(const struct fa_cli *cli, const char *cmd,
 		fprintf(stderr, "%s: %s: %s\n", cli->prog, cmd, diag.msgs[i]);
 	}
 	if (diag.dropped > 0) {
-		fprintf(stderr, "%s: %s: (%zu more errors not shown)\n", cli->prog, cmd,
+		fprintf(stderr, "%s: %s: (%zu more messages not shown)\n", cli->prog, cmd,
 			diag.dropped);
 	}
 	for (size_t i = before; i < diag.count; i++) {

@@ -72,7 +72,7 @@ void fa_enrich_diag_line(struct fa_enrich_diag *diag, size_t *errors, const char
 		return;
 	}
 	va_start(ap, fmt);
-	diag_put(diag, FA_ENRICH_MAX_DIAG - 1, fmt, ap);
+	diag_put(diag, FA_ENRICH_MAX_DIAG - 1 - FA_ENRICH_REFUSAL_SLOTS, fmt, ap);
 	va_end(ap);
 }
 

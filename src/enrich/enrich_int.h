@@ -156,6 +156,10 @@ void fa_enrich_diag_add(struct fa_enrich_diag *diag, const char *fmt, ...) FA_PR
  *  in the file's refusal, so one bad file cannot crowd out the others. */
 #define FA_ENRICH_FILE_MSGS 20
 
+/** Slots that line messages leave to the files' refusals, so that every
+ *  refused file of a configuration is named. */
+#define FA_ENRICH_REFUSAL_SLOTS 16
+
 /**
  * @brief Count a malformed line of a table file in *errors and keep its
  *        message while the file has had at most FA_ENRICH_FILE_MSGS.

@@ -226,7 +226,7 @@ run 1 check --config "$tmp/many.yaml"
 	for i in $(seq 0 62); do
 		echo "fluxaudit: enrich check: $tmp/many.yaml:$((i + 2)):17: invalid registrar id \"=r$i\": starts with '=', '+', '-' or '@'"
 	done
-	echo "fluxaudit: enrich check: (37 more errors not shown)"
+	echo "fluxaudit: enrich check: (37 more messages not shown)"
 	echo "fluxaudit: enrich check: $tmp/many.yaml: configuration refused (100 errors), nothing of it is used"
 } > "$tmp/many.want"
 expect_err "many errors" "$(cat "$tmp/many.want")"

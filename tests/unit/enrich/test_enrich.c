@@ -506,9 +506,9 @@ static void test_declarations_errors(void **state)
  * it allocated for the languages before it refuses the file (the test's
  * leak check would say so); the checker refuses it first. */
 /*
- * Three table files of 30 bad lines each: each shows its first 20 lines
- * and its refusal, so one bad file cannot push the others' messages out
- * of the 64 kept.
+ * Three table files of 30 bad lines each: each shows at most its first 20
+ * lines, and each its refusal, so one bad file cannot push the others'
+ * messages out of the 64 kept.
  */
 static void test_tables_many_bad_lines(void **state)
 {
@@ -527,8 +527,8 @@ static void test_tables_many_bad_lines(void **state)
 		{ 41, "d.csv: refused: 30 malformed lines (the first 20 shown), nothing of this "
 		      "file is used" },
 		{ 42, "r.txt:1: \"10.0.0\" is not an IPv4 or IPv6 address" },
-		{ 61, "r.txt:20: \"10.0.19\" is not an IPv4 or IPv6 address" },
-		{ 62, "r.txt: refused: 30 malformed lines (the first 20 shown), nothing of this "
+		{ 46, "r.txt:5: \"10.0.4\" is not an IPv4 or IPv6 address" },
+		{ 47, "r.txt: refused: 30 malformed lines (the first 20 shown), nothing of this "
 		      "file is used" },
 	};
 	struct fa_enrich *e = fresh();
@@ -546,10 +546,48 @@ static void test_tables_many_bad_lines(void **state)
 			 FA_EPARSE);
 	assert_int_equal(fa_enrich_add_ptr(e, "r.txt", ptr, strlen(ptr), &diag), FA_EPARSE);
 
-	assert_int_equal(diag.count, 63);
-	assert_int_equal(diag.dropped, 0);
+	/* Lines may take 47 places: r.txt shows 5 of its 20, the other 15
+	 * are counted as dropped, and its refusal still comes. */
+	assert_int_equal(diag.count, 48);
+	assert_int_equal(diag.dropped, 15);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(diag.msgs[want[i].at], want[i].msg);
+	}
+	fa_enrich_diag_clear(&diag);
+	fa_enrich_free(e);
+}
+
+/*
+ * Five prefix lists of 25 bad lines each: the line messages stop where
+ * they would leave no room for the refusals, and every file is named.
+ */
+static void test_five_bad_tables(void **state)
+{
+	char text[2048] = "";
+	struct fa_enrich *e = fresh();
+	struct fa_enrich_diag diag = { 0 };
+	(void)state;
+
+	for (int i = 0; i < 25; i++) {
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "10.0.%d/8 dsl\n", i);
+	}
+	for (int f = 0; f < 5; f++) {
+		char name[16];
+		snprintf(name, sizeof(name), "c%d.txt", f);
+		assert_int_equal(fa_enrich_add_prefixes(e, name, text, strlen(text), &diag),
+				 FA_EPARSE);
+	}
+	/* 20 + 1 + 20 + 1 + 5 messages fill the 47 places lines may take
+	 * (the other 15 lines of c2 and the first 20 of c3 and c4 are
+	 * counted as dropped); the refusals of c2, c3 and c4 follow. */
+	assert_int_equal(diag.count, 50);
+	assert_int_equal(diag.dropped, 15 + 20 + 20);
+	for (int f = 0; f < 5; f++) {
+		char want[160];
+		snprintf(want, sizeof(want), "c%d.txt: refused: 25 malformed lines (the first 20 "
+			 "shown), nothing of this file is used", f);
+		size_t at = f == 0 ? 20 : f == 1 ? 41 : (size_t)(47 + f - 2);
+		assert_string_equal(diag.msgs[at], want);
 	}
 	fa_enrich_diag_clear(&diag);
 	fa_enrich_free(e);
@@ -1058,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_declarations),
 		cmocka_unit_test(test_declarations_errors),
 		cmocka_unit_test(test_tables_many_bad_lines),
+		cmocka_unit_test(test_five_bad_tables),
 		cmocka_unit_test(test_mmdb_bad_languages),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_config),
