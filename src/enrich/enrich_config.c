@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "common/fa_file.h"
 #include "common/fa_yaml.h"
 #include "enrich/enrich_int.h"
 
@@ -204,6 +205,12 @@ static void load_file(struct conf *cf, yaml_node_t *n, void *arg)
 		return;
 	}
 	if (kind == F_MMDB) {
+		/* libmaxminddb opens the file itself: say here, at the entry,
+		 * when it cannot be read at all. */
+		if (fa_file_check_regular(path, err, sizeof(err)) != FA_OK) {
+			err_at(cf, n, "%s", err);
+			return;
+		}
 		outcome(cf, n, before, fa_enrich_add_mmdb(cf->e, path, cf->diag));
 		return;
 	}

@@ -250,12 +250,17 @@ YAML
 run 1 lookup --config "$tmp/fifo.yaml" 1.0.0.1
 nrf="could not read \"$tmp/fifo\": not a regular file"
 # (a MaxMind DB's messages name the file without a position, as before)
-expect_err "FIFO tables" "fluxaudit: enrich lookup: $nrf
+expect_err "FIFO tables" "fluxaudit: enrich lookup: $tmp/fifo.yaml:2:10: $nrf
 fluxaudit: enrich lookup: $tmp/fifo.yaml:3:12: $nrf
 fluxaudit: enrich lookup: $tmp/fifo.yaml:4:21: $nrf
 fluxaudit: enrich lookup: $tmp/fifo.yaml:6:10: $nrf
 fluxaudit: enrich lookup: $tmp/fifo.yaml:8:10: $nrf
 fluxaudit: enrich lookup: $tmp/fifo.yaml: configuration refused (5 errors), nothing of it is used"
+# a MaxMind DB that is not there is named at its entry
+printf 'asn:\n  mmdb: [nothere.mmdb]\n' > "$tmp/nomm.yaml"
+run 1 check --config "$tmp/nomm.yaml"
+expect_err "missing MaxMind DB" "fluxaudit: enrich check: $tmp/nomm.yaml:2:10: could not open \"$tmp/nothere.mmdb\": No such file or directory
+fluxaudit: enrich check: $tmp/nomm.yaml: configuration refused (1 error), nothing of it is used"
 
 run 1 lookup --config "$tmp/missing.yaml" 1.0.0.1
 expect_err "missing" "fluxaudit: enrich lookup: could not open \"$tmp/missing.yaml\": No such file or directory"
