@@ -275,9 +275,9 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 
 /**
  * @brief Give the addresses a host holds before its next event, and its
- *        sponsoring registrar from the hosts table (NULL: unknown; when
- *        given, host.create events do not change it). Ignored when
- *        already tracked.
+ *        sponsoring registrar at that point (NULL: none or unknown; its
+ *        later host.create and host.delete events change it). Ignored
+ *        when already tracked.
  * @return FA_OK or FA_ENOMEM
  */
 int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,

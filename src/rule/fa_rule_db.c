@@ -178,24 +178,39 @@ static int domain_row(struct run *r, const PGresult *res, int i, struct fa_rule_
 		e->registrant = strdup(registrant);
 		rc = e->registrant == NULL ? FA_ENOMEM : FA_OK;
 	}
-	/* The sponsor now: the high-change discount is decided when the
-	 * findings are built, as the allowlist's is. */
+	/* The sponsor at the chunk start; the chunk's events change it. */
 	const char *sponsor = get_str(res, i, 4);
 	if (rc == FA_OK && e != NULL && sponsor != NULL) {
 		free(e->sponsor);
 		e->sponsor = strdup(sponsor);
-		e->sponsor_fixed = true;
 		rc = e->sponsor == NULL ? FA_ENOMEM : FA_OK;
 	}
 	return rc;
 }
 
 /*
+ * The sponsor of a domain just before the chunk (for the high-change
+ * discount of the rules firing at its events): the latest create
+ * (its registrar), transfer (the gaining registrar) or delete (none)
+ * before the chunk start, else the domains row's registrar (a name
+ * imported from a registry export, without events). Index events_domain.
+ */
+#define DOMAIN_SPONSOR_BEFORE \
+	" LEFT JOIN LATERAL (SELECT CASE e.kind WHEN 'domain.create' THEN e.registrar" \
+	"  WHEN 'domain.transfer_approve' THEN e.value END AS sponsor, true AS found" \
+	"  FROM events e WHERE e.domain = d.name" \
+	"  AND e.kind IN ('domain.create', 'domain.transfer_approve', 'domain.delete')" \
+	"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)" \
+	"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) s ON true"
+
+/*
  * Domains first seen in this chunk: their create date and NS TTL from the
  * domains table, but only when no stored event at or after the chunk
- * start set them (those events will), so no value comes from the future.
+ * start set them (those events will), so no value comes from the future;
+ * and their sponsor at the chunk start (DOMAIN_SPONSOR_BEFORE).
  */
-static int seed_domains(struct run *r, const char **names, size_t n, const char *from)
+static int seed_domains(struct run *r, const char **names, size_t n, const char *from,
+			const char *from_id)
 {
 	static const char sql[] =
 		"WITH later AS (SELECT domain,"
@@ -211,12 +226,13 @@ static int seed_domains(struct run *r, const char **names, size_t n, const char 
 		" CASE WHEN NOT coalesce(l.ttl, false) AND jsonb_typeof(d.ttls->'NS') = 'number'"
 		"  THEN (d.ttls->>'NS')::numeric::bigint END,"
 		" CASE WHEN NOT coalesce(l.registrant, false) THEN d.registrant END,"
-		" d.registrar"
+		" CASE WHEN s.found THEN s.sponsor WHEN NOT d.deleted THEN d.registrar END"
 		" FROM domains d LEFT JOIN later l ON l.domain = d.name"
+		DOMAIN_SPONSOR_BEFORE
 		" WHERE d.name = ANY($1::text[])";
-	const char *more[1] = { from };
+	const char *more[2] = { from, from_id };
 
-	int rc = seed_rows(r, sql, names, n, more, 1, "read the state of domains", -1,
+	int rc = seed_rows(r, sql, names, n, more, 2, "read the state of domains", -1,
 			   domain_row, NULL);
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
 		/* Not in the table: known to be unknown, do not ask again. */
@@ -231,7 +247,9 @@ struct hostset {
 	char **addrs;
 	size_t n, cap;
 	bool closed;	/* its host.create was passed: nothing before */
-	const char *sponsor;	/* host: registrar in the hosts table, or NULL */
+	const char *sponsor;	/* host: its sponsor at the chunk start, or NULL */
+	const char *super;	/* host: its superordinate domain, or NULL */
+	bool gone;		/* host: deleted at the chunk start */
 };
 
 static int hostset_find(const void *key, const void *elem)
@@ -340,18 +358,39 @@ static int sets_rebuild(struct run *r, struct hostset *hs, size_t n, const char 
 }
 
 /*
- * The sponsor now of each host in the hosts table, as seed_domains takes
- * a domain's: the high-change discount is decided when the findings are
- * built. The names point into *res, which the caller clears.
+ * The sponsor of each host just before the chunk, as seed_domains takes
+ * a domain's: the latest of its host.create (the registrar) or
+ * host.delete (none, and gone) and of the transfers of its superordinate
+ * domain (the gaining registrar: the registry moves subordinate hosts
+ * with their domain) before the chunk start, else the hosts row's
+ * registrar. Indexes events_host and events_domain. The names point into
+ * *res, which the caller clears.
  */
 static int host_sponsors(struct run *r, struct hostset *hs, size_t n,
 			 const char *const *params, PGresult **res)
 {
 	static const char sql[] =
-		"SELECT name, registrar FROM hosts"
-		" WHERE name = ANY($1::text[]) AND registrar IS NOT NULL";
+		"SELECT h.name,"
+		" CASE WHEN c.kind = 'host.delete' THEN NULL"
+		"  WHEN x.ts IS NOT NULL AND (c.ts IS NULL OR (x.ts, x.id) > (c.ts, c.id))"
+		"  THEN x.value"
+		"  WHEN c.ts IS NOT NULL THEN c.registrar"
+		"  WHEN NOT h.deleted THEN h.registrar END,"
+		" h.superordinate,"
+		" coalesce(c.kind = 'host.delete', h.deleted)"
+		" FROM hosts h"
+		" LEFT JOIN LATERAL (SELECT e.kind, e.registrar, e.ts, e.id FROM events e"
+		"  WHERE e.host = h.name AND e.kind IN ('host.create', 'host.delete')"
+		"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
+		"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) c ON true"
+		" LEFT JOIN LATERAL (SELECT e.value, e.ts, e.id FROM events e"
+		"  WHERE e.domain = h.superordinate AND e.kind = 'domain.transfer_approve'"
+		"  AND e.value IS NOT NULL"
+		"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
+		"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) x ON true"
+		" WHERE h.name = ANY($1::text[])";
 
-	*res = exec(r, sql, 1, params);
+	*res = exec(r, sql, 3, params);
 	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
 		int rc = db_fail(r, *res, "read the registrars of hosts");
 		*res = NULL;
@@ -361,7 +400,9 @@ static int host_sponsors(struct run *r, struct hostset *hs, size_t n,
 		struct hostset *h = bsearch(PQgetvalue(*res, i, 0), hs, n, sizeof(*hs),
 					    hostset_find);
 		if (h != NULL) {
-			h->sponsor = PQgetvalue(*res, i, 1);
+			h->sponsor = get_str(*res, i, 1);
+			h->super = get_str(*res, i, 2);
+			h->gone = strcmp(PQgetvalue(*res, i, 3), "t") == 0;
 		}
 	}
 	return FA_OK;
@@ -398,9 +439,9 @@ static int seed_hosts(struct run *r, const char **names, size_t n, const char *f
 		rc = host_sponsors(r, hs, n, params, &res);
 	}
 	for (size_t i = 0; i < n && rc == FA_OK; i++) {
-		rc = fa_rule_engine_seed_host(r->eng, hs[i].name,
-					      (const char *const *)hs[i].addrs, hs[i].n,
-					      hs[i].sponsor);
+		rc = fa_rule_engine_seed_host_at(r->eng, hs[i].name,
+						 (const char *const *)hs[i].addrs, hs[i].n,
+						 hs[i].sponsor, hs[i].super, hs[i].gone);
 	}
 
 out:
@@ -1023,7 +1064,7 @@ static int chunk(struct run *r, const PGresult *res, int64_t eval_from_us)
 	registrars.n = uniq(registrars.v, registrars.n);
 
 	if (rc == FA_OK && domains.n > 0) {
-		rc = seed_domains(r, domains.v, domains.n, from);
+		rc = seed_domains(r, domains.v, domains.n, from, from_id);
 		if (rc == FA_OK) {
 			rc = seed_domains_more(r, domains.v, domains.n, from, from_id);
 		}

@@ -58,6 +58,19 @@ struct acc {
 	char *sponsor;
 };
 
+/*
+ * The latest transfer seen of a domain, for the hosts subordinate to it:
+ * the registry moves them with the domain (RFC 5731, <transfer>).
+ */
+struct xfer {
+	struct xfer *next;	/* hash chain */
+	char *registrar;	/* the gaining one */
+	uint64_t seq;		/* fa_rule_engine_seq() of the transfer */
+	char domain[];
+};
+
+#define XFER_BUCKETS 1024
+
 /* The contacts that share one email ("e" + lower case) or voice ("v"). */
 struct cref {
 	struct cref *next;
@@ -97,6 +110,12 @@ struct fa_rule_engine {
 	uint64_t next_txn;
 	bool manual_prune;
 	struct fa_rule_stats stats;
+
+	/* Transfers by domain, kept when host rules may be lowered for a
+	 * high-change sponsor (xfers_on). */
+	bool xfers_on;
+	struct xfer **xfers;
+	size_t nxbuckets, nxfers;
 
 	/* Contacts by email and voice (contact_reuse): key -> contact ids. */
 	bool cindex_on;
@@ -181,6 +200,10 @@ struct fa_rule_engine *fa_rule_engine_new(const struct fa_rule_set *set)
 	eng->track[FA_RULE_E_DOMAIN] |= eng->track[FA_RULE_E_REGISTRANT];
 	for (int k = 0; k < FA_RULE_E__COUNT; k++) {
 		eng->seeds[k] = eng->track[k] && fa_rule_entities[k].seeded;
+	}
+	for (size_t p = 0; p < set->npolicies; p++) {
+		eng->xfers_on |= eng->nby_kind[FA_RULE_E_HOST] > 0 &&
+				 set->discount[p].high_change > 0;
 	}
 	/* Trackers carry queues only for the counters the set reads. */
 	eng->slot = malloc(fa_rule_nmetrics * sizeof(*eng->slot));
@@ -331,6 +354,16 @@ void fa_rule_engine_free(struct fa_rule_engine *eng)
 		}
 	}
 	free(eng->cidx);
+	for (size_t b = 0; eng->xfers != NULL && b < eng->nxbuckets; b++) {
+		struct xfer *x = eng->xfers[b];
+		while (x != NULL) {
+			struct xfer *next = x->next;
+			free(x->registrar);
+			free(x);
+			x = next;
+		}
+	}
+	free(eng->xfers);
 	for (size_t i = 0; i < eng->naccs; i++) {
 		acc_free(eng->accs[i]);
 	}
@@ -618,12 +651,110 @@ static int acc_context(const struct fa_rule_engine *eng, struct acc *a,
 		rc = keep_str(&a->provider, fa_rule_enrich_provider(eng, e->kind, e->name));
 	}
 	if (rc == FA_OK && dc->high_change > 0) {
-		const char *registrar = e->kind == FA_RULE_E_REGISTRAR ? e->name
-			: e->kind == FA_RULE_E_DOMAIN || e->kind == FA_RULE_E_HOST ? e->sponsor
-			: NULL;
-		rc = keep_str(&a->sponsor, registrar);
+		rc = keep_str(&a->sponsor, fa_rule_engine_sponsor(eng, e));
 	}
 	return rc;
+}
+
+static struct xfer *xfer_find(const struct fa_rule_engine *eng, const char *domain)
+{
+	if (eng->xfers == NULL) {
+		return NULL;
+	}
+	struct xfer *x = eng->xfers[hash(FA_RULE_E_DOMAIN, domain) % eng->nxbuckets];
+	while (x != NULL && strcmp(x->domain, domain) != 0) {
+		x = x->next;
+	}
+	return x;
+}
+
+static void xfer_rehash(struct fa_rule_engine *eng)
+{
+	size_t nb = eng->nxbuckets * 2;
+	struct xfer **b = calloc(nb, sizeof(*b));
+	if (b == NULL) {
+		return;	/* longer chains, still correct */
+	}
+	for (size_t i = 0; i < eng->nxbuckets; i++) {
+		struct xfer *x = eng->xfers[i];
+		while (x != NULL) {
+			struct xfer *next = x->next;
+			size_t h = hash(FA_RULE_E_DOMAIN, x->domain) % nb;
+			x->next = b[h];
+			b[h] = x;
+			x = next;
+		}
+	}
+	free(eng->xfers);
+	eng->xfers = b;
+	eng->nxbuckets = nb;
+}
+
+/* Remember a domain.transfer_approve for the hosts under the domain. */
+static int xfer_note(struct fa_rule_engine *eng, const struct fa_rule_event *ev)
+{
+	if (!eng->xfers_on || ev->domain == NULL || ev->value == NULL ||
+	    strcmp(ev->kind, "domain.transfer_approve") != 0) {
+		return FA_OK;
+	}
+	if (eng->xfers == NULL) {
+		eng->xfers = calloc(XFER_BUCKETS, sizeof(*eng->xfers));
+		if (eng->xfers == NULL) {
+			return FA_ENOMEM;
+		}
+		eng->nxbuckets = XFER_BUCKETS;
+	}
+	struct xfer *x = xfer_find(eng, ev->domain);
+	if (x == NULL) {
+		size_t len = strlen(ev->domain) + 1;
+		x = calloc(1, sizeof(*x) + len);
+		if (x == NULL) {
+			return FA_ENOMEM;
+		}
+		memcpy(x->domain, ev->domain, len);
+		size_t h = hash(FA_RULE_E_DOMAIN, x->domain) % eng->nxbuckets;
+		x->next = eng->xfers[h];
+		eng->xfers[h] = x;
+		if (++eng->nxfers > eng->nxbuckets * 2) {
+			xfer_rehash(eng);
+		}
+	}
+	x->seq = fa_rule_engine_seq(eng);
+	return keep_str(&x->registrar, ev->value);
+}
+
+uint64_t fa_rule_engine_seq(const struct fa_rule_engine *eng)
+{
+	return eng->stats.events;
+}
+
+/*
+ * A subordinate host follows its domain's transfers. The engine looks
+ * the transfer up here, when a rule fires, rather than moving the host
+ * trackers at the transfer: it has no index from a domain to its hosts
+ * (the host rules may even run without domain trackers), and one probe
+ * per firing is cheaper than a walk over every host per transfer. A
+ * transfer fed after the host's own sponsor change (create, or the seed
+ * as of the chunk start, which already counts earlier transfers) wins;
+ * a deleted host has none.
+ */
+const char *fa_rule_engine_sponsor(const struct fa_rule_engine *eng,
+				   const struct fa_rule_ent *e)
+{
+	if (e->kind == FA_RULE_E_REGISTRAR) {
+		return e->name;
+	}
+	if (e->kind == FA_RULE_E_DOMAIN) {
+		return e->sponsor;
+	}
+	if (e->kind != FA_RULE_E_HOST || e->gone) {
+		return NULL;
+	}
+	const struct xfer *x = e->super != NULL ? xfer_find(eng, e->super) : NULL;
+	if (x != NULL && x->seq > e->sponsor_seq) {
+		return x->registrar;
+	}
+	return e->sponsor;
 }
 
 /* The rule fired at this event: keep its values and the events behind them. */
@@ -986,6 +1117,9 @@ int fa_rule_engine_feed(struct fa_rule_engine *eng, const struct fa_rule_event *
 		}
 	}
 	int grc = route_glue(eng, ev);
+	if (grc == FA_OK) {
+		grc = xfer_note(eng, ev);
+	}
 	if (grc != FA_OK) {
 		return grc;
 	}
@@ -1028,6 +1162,13 @@ int fa_rule_engine_seed_domain(struct fa_rule_engine *eng, const char *name,
 int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 			     const char *const *addrs, size_t naddrs, const char *sponsor)
 {
+	return fa_rule_engine_seed_host_at(eng, name, addrs, naddrs, sponsor, NULL, false);
+}
+
+int fa_rule_engine_seed_host_at(struct fa_rule_engine *eng, const char *name,
+				const char *const *addrs, size_t naddrs, const char *sponsor,
+				const char *superordinate, bool gone)
+{
 	if (!eng->track[FA_RULE_E_HOST] || ent_find(eng, FA_RULE_E_HOST, name)) {
 		return FA_OK;
 	}
@@ -1042,10 +1183,14 @@ int fa_rule_engine_seed_host(struct fa_rule_engine *eng, const char *name,
 			return rc;
 		}
 	}
-	if (sponsor != NULL) {
-		e->sponsor = strdup(sponsor);
-		e->sponsor_fixed = true;
-		return e->sponsor == NULL ? FA_ENOMEM : FA_OK;
+	/* As of now, before the chunk's events: they may change it. */
+	e->sponsor_seq = fa_rule_engine_seq(eng);
+	e->gone = gone;
+	if (sponsor != NULL && (e->sponsor = strdup(sponsor)) == NULL) {
+		return FA_ENOMEM;
+	}
+	if (superordinate != NULL && (e->super = strdup(superordinate)) == NULL) {
+		return FA_ENOMEM;
 	}
 	return FA_OK;
 }

@@ -138,12 +138,20 @@ struct fa_rule_ent {
 	uint64_t deleg_gtxn;		/**< zone step that published the delegation */
 	bool has_deleg;
 	char *registrant;
-	/** domain, host: its sponsoring registrar, from the domains or
-	 *  hosts table (the state after the last ingest: fixed) or else
-	 *  from its create (and a domain's transfer) events; for the
-	 *  high-change discount */
+	/** domain, host: its sponsoring registrar at the current event,
+	 *  for the high-change discount: seeded as of the chunk start (the
+	 *  latest create, transfer or delete before it, else the table's
+	 *  registrar), then changed by the create, transfer and delete
+	 *  events of the scan; NULL while deleted or unknown */
 	char *sponsor;
-	bool sponsor_fixed;
+	/** host: fa_rule_engine_seq() when sponsor was set (a transfer of
+	 *  the superordinate domain fed later moves the host) */
+	uint64_t sponsor_seq;
+	/** host: its superordinate domain (hosts table), or NULL */
+	char *super;
+	/** host: deleted (no sponsor; a transfer of its domain does not
+	 *  bring it back) until created again */
+	bool gone;
 	bool has_contact_chg;		/**< latest registrant/contact/authInfo change */
 	int64_t contact_chg_us;
 	int64_t contact_chg_ev;
@@ -337,6 +345,29 @@ bool fa_rule_engine_contact_has(const struct fa_rule_engine *eng, const char *id
 int fa_rule_engine_contact_list(const struct fa_rule_engine *eng, const char *email,
 				const char *voice, const char *const **ids,
 				size_t *n) FA_WARN_UNUSED;
+
+/**
+ * @brief The number of events fed so far: orders sponsor changes of a
+ *        host against the transfers of its superordinate domain.
+ */
+uint64_t fa_rule_engine_seq(const struct fa_rule_engine *eng);
+
+/**
+ * @brief fa_rule_engine_seed_host with the host's superordinate domain
+ *        (NULL: none known) and whether it was deleted before the chunk.
+ */
+int fa_rule_engine_seed_host_at(struct fa_rule_engine *eng, const char *name,
+				const char *const *addrs, size_t naddrs, const char *sponsor,
+				const char *superordinate, bool gone) FA_WARN_UNUSED;
+
+/**
+ * @brief The registrar whose high-change declaration applies to an
+ *        entity now: a registrar itself, a domain's sponsor, a host's
+ *        sponsor or the gaining registrar of a later transfer of its
+ *        superordinate domain; NULL for none.
+ */
+const char *fa_rule_engine_sponsor(const struct fa_rule_engine *eng,
+				   const struct fa_rule_ent *e);
 
 /** @brief Whether the engine keeps trackers of this kind. */
 bool fa_rule_engine_tracks(const struct fa_rule_engine *eng, int kind);

@@ -363,10 +363,20 @@ static int ns_event(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	return deleg_note(eng, e, ev->host, false, ev);
 }
 
-/* The sponsor an event says, unless the table's (newer) is known. */
-static int sponsor_set(struct fa_rule_ent *e, const char *registrar)
+/*
+ * The sponsor from this event on (NULL: none, after a delete). The seed
+ * gave the one of the chunk start; events of the scan change it, so a
+ * rule firing before a transfer, delete or re-create keeps the sponsor
+ * of its time.
+ */
+static int sponsor_set(const struct fa_rule_engine *eng, struct fa_rule_ent *e,
+		       const char *registrar)
 {
-	if (e->sponsor_fixed || registrar == NULL) {
+	e->sponsor_seq = fa_rule_engine_seq(eng);
+	e->gone = registrar == NULL;
+	if (registrar == NULL) {
+		free(e->sponsor);
+		e->sponsor = NULL;
 		return FA_OK;
 	}
 	return set_str(&e->sponsor, registrar);
@@ -392,24 +402,28 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		e->has_created = true;
 		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
 		e->created_ev = ev->id;
-		int rc = sponsor_set(e, ev->registrar);
+		int rc = sponsor_set(eng, e, ev->registrar);
 		if (rc != FA_OK) {
 			return rc;
 		}
 		return ev->contact != NULL ? set_str(&e->registrant, ev->contact) : FA_OK;
 	}
 	if (is(k, "domain.transfer_approve")) {
-		return sponsor_set(e, ev->value);
+		return ev->value != NULL ? sponsor_set(eng, e, ev->value) : FA_OK;
 	}
 	if (is(k, "domain.delete")) {
-		/* A deleted name may be registered again: its age, TTLs and
-		 * delegation start over with the next create. */
+		/* A deleted name may be registered again: its age, TTLs,
+		 * delegation and sponsor start over with the next create. */
+		int rc = sponsor_set(eng, e, NULL);
+		if (rc != FA_OK) {
+			return rc;
+		}
 		e->has_created = false;
 		e->has_ttl = false;
 		e->has_zone_ttl = false;
 		for (size_t i = 0; i < e->nns; i++) {
 			if (e->ns[i].held) {
-				int rc = deleg_note(eng, e, e->ns[i].addr, false, ev);
+				rc = deleg_note(eng, e, e->ns[i].addr, false, ev);
 				if (rc != FA_OK) {
 					return rc;
 				}
@@ -489,10 +503,11 @@ int fa_rule_domain_seed_ns(struct fa_rule_ent *e, const char *const *ns, size_t 
 static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 			const struct fa_rule_event *ev, const struct fa_rule_txn_info *txn)
 {
-	/* EPP has no host transfer command (RFC 5732): a host stays its
-	 * creator's, as the hosts table keeps it, until a new create. */
+	/* EPP has no host transfer command (RFC 5732): a host is its
+	 * creator's until it is deleted, or until its superordinate domain
+	 * is transferred (fa_rule_engine_sponsor()). */
 	if (is(ev->kind, "host.create")) {
-		return sponsor_set(e, ev->registrar);
+		return ev->registrar != NULL ? sponsor_set(eng, e, ev->registrar) : FA_OK;
 	}
 	if (is(ev->kind, "host.addr_add") && ev->value != NULL) {
 		return list_hold(&e->addrs, &e->naddrs, &e->caddrs, ev->value, ev->id, NULL);
@@ -503,6 +518,7 @@ static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		for (size_t i = 0; i < e->naddrs; i++) {
 			addr_release(&e->addrs[i], ev->ts_us);
 		}
+		return sponsor_set(eng, e, NULL);
 	}
 	return FA_OK;
 }
@@ -910,6 +926,7 @@ void fa_rule_ent_clear(struct fa_rule_ent *e)
 	fa_rule_evq_free(&e->offq);
 	free(e->registrant);
 	free(e->sponsor);
+	free(e->super);
 	free(e->c_email);
 	free(e->c_voice);
 	free(e->c_name);

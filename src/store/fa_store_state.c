@@ -491,6 +491,40 @@ static bool host_changed(const struct host *h)
 	       !set_eq(&o->statuses, &h->statuses);
 }
 
+#define HOST_COLS "name, registrar, addrs, statuses, superordinate, deleted, " \
+	"(extract(epoch FROM updated) * 1000000)::bigint"
+
+/*
+ * The hosts subordinate to the domains the batch transfers: a transfer
+ * moves them with their domain (see move_subordinates()), and they need
+ * not appear in the batch. One probe of hosts_superordinate per domain.
+ */
+static int load_subordinates(struct state *st, const struct fa_store_btxn *txns, size_t n)
+{
+	struct fa_store_map moved;
+	fa_store_map_init(&moved, st->arena);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct fa_store_btxn *t = &txns[i];
+		if (!t->is_new || !fa_store_txn_applies(t)) {
+			continue;
+		}
+		for (size_t j = 0; j < t->nevents; j++) {
+			const struct fa_store_bevent *e = &t->events[j];
+			if (e->kind == FA_EV_DOMAIN_TRANSFER_APPROVE && e->domain != NULL &&
+			    fa_store_map_put(&moved, e->domain, (void *)e->domain) != FA_OK) {
+				return FA_ENOMEM;
+			}
+		}
+	}
+	if (moved.len == 0) {
+		return FA_OK;
+	}
+	return load_names(st, "SELECT " HOST_COLS " FROM hosts"
+			  " WHERE superordinate = ANY($1::text[])",
+			  &moved, "could not read \"hosts\"", load_host_rows);
+}
+
 static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 		bool *any_rename)
 {
@@ -551,8 +585,7 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				&dnames, "could not read \"domains\"", load_domain_rows);
 	}
 	if (rc == FA_OK && hnames.len > 0) {
-		rc = load_names(st, "SELECT name, registrar, addrs, statuses, superordinate, "
-				"deleted, (extract(epoch FROM updated) * 1000000)::bigint "
+		rc = load_names(st, "SELECT " HOST_COLS " "
 				"FROM unnest($1::text[]) AS k(want) "
 				"JOIN hosts ON name = want",
 				&hnames, "could not read \"hosts\"", load_host_rows);
@@ -563,6 +596,9 @@ static int load(struct state *st, const struct fa_store_btxn *txns, size_t n,
 				"FROM unnest($1::text[]) AS k(want) "
 				"JOIN contacts ON id = want",
 				&cnames, "could not read \"contacts\"", load_contact_rows);
+	}
+	if (rc == FA_OK) {
+		rc = load_subordinates(st, txns, n);
 	}
 	if (rc != FA_OK) {
 		return rc;
@@ -706,6 +742,27 @@ static int host_info(struct state *st, struct host *h, const char *detail)
 	return rc;
 }
 
+/*
+ * EPP has no host transfer: the registry moves the hosts subordinate to
+ * a domain with the domain (RFC 5731, the <transfer> command), so the
+ * gaining registrar sponsors them from now on. load_subordinates() read
+ * the stored ones; hosts made in this batch are in the map already.
+ */
+static void move_subordinates(struct state *st, const struct fa_store_btxn *t,
+			      const struct dom *d)
+{
+	for (size_t i = 0; i < st->hosts.cap; i++) {
+		struct host *h = st->hosts.keys[i] != NULL ? st->hosts.vals[i] : NULL;
+		if (h == NULL || !h->present || h->deleted || h->superordinate == NULL ||
+		    strcmp(h->superordinate, d->name) != 0) {
+			continue;
+		}
+		h->registrar = d->registrar;
+		h->dirty = true;
+		h->updated = t->time_us;
+	}
+}
+
 static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 			const struct fa_store_bevent *e)
 {
@@ -773,6 +830,7 @@ static int apply_domain(struct state *st, const struct fa_store_btxn *t,
 	case FA_EV_DOMAIN_TRANSFER_APPROVE:
 		if (e->value != NULL) {
 			d->registrar = e->value;
+			move_subordinates(st, t, d);
 		}
 		return FA_OK;
 	case FA_EV_DOMAIN_INFO:

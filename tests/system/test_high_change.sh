@@ -3,8 +3,8 @@
 # Registrars with a declared high-change business model: with
 # scoring.high_change_discount, the churn rules of the domains and hosts
 # they sponsor (and their own) add less; other rules keep their score;
-# the sponsor is the one in the domains or hosts table; the evidence says
-# why.
+# the sponsor is the one at the time of the firing (events, else the
+# domains or hosts table); the evidence says why.
 set -u
 
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
@@ -149,22 +149,164 @@ expect "no enrichment, full scores" "10,domain,beta-dns.example,any-move
 10,host,ns2.beta-dns.example,any-glue" \
 	"$(evaluate | grep -E 'beta-dns|ns-churn|glue-churn')"
 
-# The sponsor is the domains table's (a transfer there, as a registry
-# export would bring): harbor.example is reg-alpha's now.
-q "UPDATE domains SET registrar = 'reg-alpha' WHERE name = 'harbor.example'" > /dev/null
-expect "sponsor from the table" "10,domain,harbor.example,any-move
+# The domains and hosts rows give the sponsor only where no event before
+# the scan tells it (a name imported from a registry export): the create
+# events of the example log are removed for harbor.example and two hosts,
+# as if they had come with the import, and the rows name other registrars.
+# harbor.example is reg-alpha's and counts in full; ns1.fluxy.example
+# (created by reg-beta) is reg-alpha's and counts in full,
+# ns1.alpha-dns.example (created by reg-alpha) is reg-beta's and its
+# any-glue is halved.
+q "DELETE FROM events WHERE kind IN ('domain.create', 'host.create')
+     AND (domain = 'harbor.example' OR host IN ('ns1.fluxy.example', 'ns1.alpha-dns.example'));
+   UPDATE domains SET registrar = 'reg-alpha' WHERE name = 'harbor.example';
+   UPDATE hosts SET registrar = 'reg-alpha' WHERE name = 'ns1.fluxy.example';
+   UPDATE hosts SET registrar = 'reg-beta' WHERE name = 'ns1.alpha-dns.example'" > /dev/null
+expect "sponsor from the table without events" "10,domain,harbor.example,any-move
 5,domain,orchard.example,any-move" \
 	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'harbor|orchard')"
-
-# A host's sponsor is its hosts row's too, whatever its host.create said:
-# ns1.fluxy.example (created by reg-beta) is reg-alpha's now and counts in
-# full, ns1.alpha-dns.example (created by reg-alpha) is reg-beta's and its
-# any-glue is halved.
-q "UPDATE hosts SET registrar = 'reg-alpha' WHERE name = 'ns1.fluxy.example';
-   UPDATE hosts SET registrar = 'reg-beta' WHERE name = 'ns1.alpha-dns.example'" > /dev/null
-expect "host sponsor from the table" "11,host,ns1.alpha-dns.example,\"any-glue
+expect "host sponsor from the table without events" "11,host,ns1.alpha-dns.example,\"any-glue
 16,host,ns1.fluxy.example,\"any-glue
 70,host,ns1.fluxy.example,\"glue-churn" \
 	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'host,ns1\.(alpha-dns|fluxy)')"
+
+# The sponsor at the time of each firing, not the one of the rows after
+# the last ingest: a log of its own in a new database.
+psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS fa_high_change" > /dev/null
+make_db fa_high_change_time
+trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT
+migrate
+rm -f "$tmp/pol/"*
+cat > "$tmp/pol/time.yaml" <<'YAML'
+policy: time
+scoring:
+  high_change_discount: 50
+rules:
+  - {id: glue, description: glue churn, entity: host, severity: low, score: 40,
+     when: "glue_changes[24h] >= 3"}
+  - {id: churn, description: NS churn, entity: domain, severity: low, score: 40,
+     when: "ns_changes[24h] >= 3"}
+YAML
+printf 'high_change_registrars:\n  - {registrar: reg-hc, note: parks domains}\n' > "$tmp/hc.yaml"
+
+# An EPP envelope log from lines "TIME CLID OP NAME [ARG]" (OP: create
+# DOMAIN, update DOMAIN NEW-NS, delete DOMAIN, approve DOMAIN GAINING,
+# hcreate HOST, hupdate HOST NEW-ADDR, hdelete HOST). An update replaces
+# the domain's single name server or the host's single address.
+epp_log() {
+	local xd='xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
+	local xh='xmlns:host="urn:ietf:params:xml:ns:host-1.0"'
+	local head='<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">'
+	local n=0 t clid op name arg body rd c r
+	declare -A cur
+	echo '#fluxaudit-epp-log v1'
+	while read -r t clid op name arg; do
+		n=$((n + 1))
+		rd=""
+		case $op in
+		create)
+			cur[$name]=ns1.a.net
+			body="<create><domain:create $xd><domain:name>$name</domain:name><domain:ns><domain:hostObj>ns1.a.net</domain:hostObj></domain:ns><domain:registrant>c1</domain:registrant><domain:authInfo><domain:pw>x1Y2z3!!</domain:pw></domain:authInfo></domain:create></create>" ;;
+		update)
+			body="<update><domain:update $xd><domain:name>$name</domain:name><domain:add><domain:ns><domain:hostObj>$arg</domain:hostObj></domain:ns></domain:add><domain:rem><domain:ns><domain:hostObj>${cur[$name]}</domain:hostObj></domain:ns></domain:rem></domain:update></update>"
+			cur[$name]=$arg ;;
+		delete)
+			body="<delete><domain:delete $xd><domain:name>$name</domain:name></domain:delete></delete>" ;;
+		approve)
+			body="<transfer op=\"approve\"><domain:transfer $xd><domain:name>$name</domain:name></domain:transfer></transfer>"
+			rd="<resData><domain:trnData $xd><domain:name>$name</domain:name><domain:trStatus>clientApproved</domain:trStatus><domain:reID>$arg</domain:reID><domain:reDate>$t</domain:reDate><domain:acID>$clid</domain:acID><domain:acDate>$t</domain:acDate></domain:trnData></resData>" ;;
+		hcreate)
+			cur[$name]=10.9.0.1
+			body="<create><host:create $xh><host:name>$name</host:name><host:addr ip=\"v4\">10.9.0.1</host:addr></host:create></create>" ;;
+		hupdate)
+			body="<update><host:update $xh><host:name>$name</host:name><host:add><host:addr ip=\"v4\">$arg</host:addr></host:add><host:rem><host:addr ip=\"v4\">${cur[$name]}</host:addr></host:rem></host:update></update>"
+			cur[$name]=$arg ;;
+		hdelete)
+			body="<delete><host:delete $xh><host:name>$name</host:name></host:delete></delete>" ;;
+		esac
+		c="$head<command>$body<clTRID>T-$n</clTRID></command></epp>"
+		r="$head<response><result code=\"1000\"><msg>ok</msg></result>$rd<trID><clTRID>T-$n</clTRID><svTRID>SV-$n</svTRID></trID></response></epp>"
+		printf 'EPPTX time=%s clid=%s addr=192.0.2.10 session=s-%s cmd=%d rsp=%d\n%s%s' \
+			"$t" "$clid" "$clid" "${#c}" "${#r}" "$c" "$r"
+	done
+}
+
+# sub.example and its host ns1.sub.example: reg-hc's, then transferred to
+# reg-n, whose glue churn counts in full (the host moved with its domain),
+# and back to reg-hc after the churn;
+# up.example and ns1.up.example the other way round: reg-hc's churn is
+# halved. ns1.h2.net: reg-n's churn, the host deleted, re-created by
+# reg-hc later: the churn was reg-n's. d.example the same for a domain.
+# ns1.h3.net and d3.example: deleted by reg-n, re-created by reg-hc
+# before the churn: reg-hc's.
+epp_log > "$tmp/time.log" <<'LOG'
+2026-11-01T00:00:00Z reg-hc create sub.example
+2026-11-01T00:01:00Z reg-hc hcreate ns1.sub.example
+2026-11-01T00:02:00Z reg-n create up.example
+2026-11-01T00:03:00Z reg-n hcreate ns1.up.example
+2026-11-01T00:04:00Z reg-n hcreate ns1.h2.net
+2026-11-01T00:05:00Z reg-n create d.example
+2026-11-01T00:06:00Z reg-n hcreate ns1.h3.net
+2026-11-01T00:07:00Z reg-n create d3.example
+2026-11-02T00:00:00Z reg-hc approve sub.example reg-n
+2026-11-02T00:01:00Z reg-n approve up.example reg-hc
+2026-11-05T00:00:00Z reg-n hdelete ns1.h3.net
+2026-11-05T00:01:00Z reg-n delete d3.example
+2026-11-06T00:00:00Z reg-hc hcreate ns1.h3.net
+2026-11-06T00:01:00Z reg-hc create d3.example
+2026-11-10T00:00:00Z reg-n hupdate ns1.sub.example 10.1.0.2
+2026-11-10T00:01:00Z reg-n hupdate ns1.sub.example 10.1.0.3
+2026-11-10T00:02:00Z reg-n hupdate ns1.sub.example 10.1.0.4
+2026-11-10T00:03:00Z reg-hc hupdate ns1.up.example 10.2.0.2
+2026-11-10T00:04:00Z reg-hc hupdate ns1.up.example 10.2.0.3
+2026-11-10T00:05:00Z reg-hc hupdate ns1.up.example 10.2.0.4
+2026-11-10T00:06:00Z reg-n hupdate ns1.h2.net 10.3.0.2
+2026-11-10T00:07:00Z reg-n hupdate ns1.h2.net 10.3.0.3
+2026-11-10T00:08:00Z reg-n hupdate ns1.h2.net 10.3.0.4
+2026-11-10T00:09:00Z reg-n update d.example ns2.a.net
+2026-11-10T00:10:00Z reg-n update d.example ns3.a.net
+2026-11-10T00:11:00Z reg-n update d.example ns4.a.net
+2026-11-10T00:12:00Z reg-hc hupdate ns1.h3.net 10.4.0.2
+2026-11-10T00:13:00Z reg-hc hupdate ns1.h3.net 10.4.0.3
+2026-11-10T00:14:00Z reg-hc hupdate ns1.h3.net 10.4.0.4
+2026-11-10T00:15:00Z reg-hc update d3.example ns2.a.net
+2026-11-10T00:16:00Z reg-hc update d3.example ns3.a.net
+2026-11-10T00:17:00Z reg-hc update d3.example ns4.a.net
+2026-11-12T00:00:00Z reg-n hdelete ns1.h2.net
+2026-11-12T00:01:00Z reg-n delete d.example
+2026-11-15T00:00:00Z reg-n approve sub.example reg-hc
+2026-11-20T00:00:00Z reg-hc hcreate ns1.h2.net
+2026-11-20T00:01:00Z reg-hc create d.example
+LOG
+fa ingest epp "$tmp/time.log" > /dev/null 2>&1 || expect "time.log ingested" ok failed
+expect "rows after the last ingest: transfers moved the subordinate hosts" \
+"d.example|reg-hc
+d3.example|reg-hc
+sub.example|reg-hc
+up.example|reg-hc
+ns1.h2.net|reg-hc
+ns1.h3.net|reg-hc
+ns1.sub.example|reg-hc
+ns1.up.example|reg-hc" \
+	"$(q "SELECT name, registrar FROM domains ORDER BY name")
+$(q "SELECT name, registrar FROM hosts ORDER BY name")"
+
+time_scores="40,domain,d.example,churn
+20,domain,d3.example,churn
+40,host,ns1.h2.net,glue
+20,host,ns1.h3.net,glue
+40,host,ns1.sub.example,glue
+20,host,ns1.up.example,glue"
+# Everything in the scan: the events tell the sponsor.
+expect "sponsor at the time of the firing, scanned from the start" "$time_scores" \
+	"$(evaluate --enrich "$tmp/hc.yaml")"
+# From November 9 (the 24h lookback before the 10th): the sponsor as of
+# then comes from the create, transfer and delete events before it.
+expect "sponsor at the time of the firing, seeded before the scan" "$time_scores" \
+	"$(evaluate --enrich "$tmp/hc.yaml" --since 2026-11-10T00:00:00Z)"
+id=$(q "SELECT id FROM findings WHERE entity = 'ns1.up.example'")
+expect "the moved host names its registrar" \
+	"glue 20 rule score 40, less 50% for high-change registrar reg-hc (parks domains)" \
+	"$(show_rules "$id")"
 
 finish

@@ -53,8 +53,10 @@ shop.ee|reg-b|c-100|2026-11-02 09:02:00|{ns0.shop.ee,ns3.other.net}|{clientTrans
 	"$(q "SELECT name, registrar, registrant, to_char(created AT TIME ZONE 'UTC',
 	      'YYYY-MM-DD HH24:MI:SS'), ns, statuses, ttls, deleted FROM domains ORDER BY name")"
 
-expect "host state: renamed row, addresses, superordinate domain" \
-	"ns0.shop.ee|reg-a|{198.51.100.7,2001:db8::53}|shop.ee|f" \
+# ns1.shop.ee is subordinate to shop.ee: the transfer to reg-b moved it
+# too (RFC 5731), before the rename.
+expect "host state: renamed row, addresses, superordinate domain, moved by the transfer" \
+	"ns0.shop.ee|reg-b|{198.51.100.7,2001:db8::53}|shop.ee|f" \
 	"$(q "SELECT name, registrar, addrs, superordinate, deleted FROM hosts ORDER BY name")"
 
 expect "contact and registrar rows" \
@@ -164,6 +166,56 @@ expect "the readable file was still read" \
 "fluxaudit: \"story.log\" is shorter than its checkpoint (12851 bytes), reading it from the start
 story.log: 13 records read, 0 transactions new, 12 duplicates, 1 read-only not stored, 0 events written, 0 rejected, 0 incomplete at the end" \
 	"$(echo "$out" | sed -n '2,3p')"
+
+# A transfer moves the stored hosts subordinate to the domain, also when
+# they are not in the transfer's batch (--batch 1): not a host of another
+# domain, nor a deleted one. A fresh database, so that story.log's rows
+# do not mix in.
+xdb="${db}_x"
+psql_admin -c "DROP DATABASE IF EXISTS $xdb" >/dev/null 2>&1
+psql_admin -c "CREATE DATABASE $xdb"
+trap 'cleanup; psql_admin -c "DROP DATABASE IF EXISTS $xdb" >/dev/null 2>&1' EXIT
+EPP='<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0">'
+XD='xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
+XH='xmlns:host="urn:ietf:params:xml:ns:host-1.0"'
+xn=0
+xrec() {	# xrec TIME CLID COMMAND-INNER [RESDATA]
+	xn=$((xn + 1))
+	local rd="" c r
+	[ -n "${4:-}" ] && rd="<resData>$4</resData>"
+	c=$(printf '%s<command>%s<clTRID>x-%d</clTRID></command></epp>' "$EPP" "$3" "$xn")
+	r=$(printf '%s<response><result code="1000"><msg>ok</msg></result>%s<trID><clTRID>x-%d</clTRID><svTRID>XS-%d</svTRID></trID></response></epp>' \
+		"$EPP" "$rd" "$xn" "$xn")
+	printf 'EPPTX time=%s clid=%s addr=192.0.2.10 session=s-%s cmd=%d rsp=%d\n%s%s' \
+		"$1" "$2" "$2" "${#c}" "${#r}" "$c" "$r"
+}
+xdom() { echo "<create><domain:create $XD><domain:name>$1</domain:name><domain:registrant>c-1</domain:registrant><domain:authInfo><domain:pw>x</domain:pw></domain:authInfo></domain:create></create>"; }
+xhost() { echo "<create><host:create $XH><host:name>$1</host:name><host:addr ip=\"v4\">192.0.2.$2</host:addr></host:create></create>"; }
+{
+	echo '#fluxaudit-epp-log v1'
+	xrec 2026-11-01T00:00:00Z reg-a "$(xdom sub.ee)"
+	xrec 2026-11-01T00:00:00Z reg-a "$(xdom near.ee)"
+	xrec 2026-11-01T00:01:00Z reg-a "$(xhost ns1.sub.ee 1)"
+	xrec 2026-11-01T00:02:00Z reg-a "$(xhost ns2.sub.ee 2)"
+	xrec 2026-11-01T00:03:00Z reg-a "$(xhost ns1.near.ee 3)"
+	xrec 2026-11-01T00:04:00Z reg-a "<delete><host:delete $XH><host:name>ns2.sub.ee</host:name></host:delete></delete>"
+	xrec 2026-11-02T00:00:00Z reg-a "<transfer op=\"approve\"><domain:transfer $XD><domain:name>sub.ee</domain:name></domain:transfer></transfer>" \
+		"<domain:trnData $XD><domain:name>sub.ee</domain:name><domain:trStatus>clientApproved</domain:trStatus><domain:reID>reg-b</domain:reID><domain:reDate>2026-11-01T12:00:00Z</domain:reDate><domain:acID>reg-a</domain:acID><domain:acDate>2026-11-02T00:00:00Z</domain:acDate></domain:trnData>"
+} >xfer.log
+main_db=$DB
+DB=$(conn_for "$xdb")
+fa db migrate >/dev/null || expect "migrate the transfer database" ok failed
+fa ingest epp --batch 1 xfer.log >/dev/null 2>&1 ||
+	expect "ingest xfer.log" ok failed
+expect "a transfer moves the subordinate hosts, not a deleted one nor another domain's" \
+"sub.ee|reg-b
+ns1.near.ee|reg-a|near.ee|f|2026-11-01 00:03:00
+ns1.sub.ee|reg-b|sub.ee|f|2026-11-02 00:00:00
+ns2.sub.ee|reg-a|sub.ee|t|2026-11-01 00:04:00" \
+	"$(q "SELECT name, registrar FROM domains WHERE name = 'sub.ee'")
+$(q "SELECT name, registrar, superordinate, deleted,
+	to_char(updated AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM hosts ORDER BY name")"
+DB=$main_db
 
 "$FA_BIN" --db "host=$work/none dbname=x" ingest epp story.log >/dev/null 2>&1; rc=$?
 expect "unreachable database exits 1" "1" "$rc"

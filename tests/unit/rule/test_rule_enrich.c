@@ -443,8 +443,8 @@ static void host_story(struct fa_rule_engine *eng, int64_t first_id, const char 
 
 /*
  * The hosts parkco sponsors get their glue churn rules halved: the
- * sponsor is the registrar of the host.create, or the one the hosts
- * table gave when seeding, which a host.create does not override. Rules
+ * sponsor is the one seeded (as of the chunk start) until a host.create
+ * or host.delete changes it. Rules
  * that also read ASNs, consumer space, the flux score or the domains
  * delegated to the host keep their score.
  */
@@ -497,21 +497,121 @@ static void test_high_change_hosts(void **state)
 				   "\"when\":"));
 
 	/* Another registrar's host, one whose create the log does not show,
-	 * a table row of plain's that a host.create by parkco does not
-	 * override, and a host parkco deleted and plain created again. */
+	 * a seeded parkco host that plain created again after the seed, and
+	 * a host parkco deleted and plain created again. */
 	assert_int_equal(finding_of(eng, "host", "ns1.plain.example", ev, sizeof(ev)), 132);
 	assert_null(strstr(ev, "high_change"));
 	assert_int_equal(finding_of(eng, "host", "ns1.nocreate.example", ev, sizeof(ev)), 132);
-	assert_int_equal(finding_of(eng, "host", "ns1.seeded-plain.example", ev, sizeof(ev)),
+	assert_int_equal(finding_of(eng, "host", "ns1.seeded-park.example", ev, sizeof(ev)),
 			 132);
 	assert_null(strstr(ev, "high_change"));
 	assert_int_equal(finding_of(eng, "host", "ns1.again.example", ev, sizeof(ev)), 132);
 
-	/* The table's parkco wins over the host.create by plain. */
-	assert_int_equal(finding_of(eng, "host", "ns1.seeded-park.example", ev, sizeof(ev)),
+	/* The seed's plain gives way to the later host.create by parkco. */
+	assert_int_equal(finding_of(eng, "host", "ns1.seeded-plain.example", ev, sizeof(ev)),
 			 102);
 	assert_non_null(strstr(ev, "\"h-glue\":{\"severity\":\"low\",\"score\":20,"
 				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\""));
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
+/* One glue churn rule and one NS churn rule, for the sponsor in time. */
+static const char hc_time_policy[] =
+	"policy: hct\n"
+	"scoring: {high_change_discount: 50}\n"
+	"rules:\n"
+	"  - {id: h-glue, description: d, entity: host, severity: low, score: 40,\n"
+	"     when: \"glue_changes[1h] >= 2\"}\n"
+	"  - {id: d-churn, description: d, entity: domain, severity: low, score: 20,\n"
+	"     when: \"ns_changes[1h] >= 1\"}\n";
+
+/* Two address changes of a host by `by` from event id `id` on. */
+static void glue_churn(struct fa_rule_engine *eng, int64_t id, const char *by, const char *host)
+{
+	feed_by(eng, id, by, "host.addr_add", NULL, host, "11.0.0.1");
+	feed_by(eng, id + 1, by, "host.addr_add", NULL, host, "12.0.0.1");
+}
+
+/*
+ * The sponsor of each firing is the one at its time: a delete takes it
+ * away and a create by another registrar later does not reach back; a
+ * subordinate host follows the transfers of its superordinate domain fed
+ * after its seed or create, not the ones before (the seed counts those).
+ */
+static void test_high_change_in_time(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	char ev[4096];
+
+	struct fa_rule_set *set = tu_load("hct.yaml", hc_time_policy);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+
+	/* Seeded as of the chunk start. */
+	assert_int_equal(fa_rule_engine_seed_host_at(eng, "ns1.sub.example", NULL, 0, "parkco",
+						     "sub.example", false), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host_at(eng, "ns1.up.example", NULL, 0, "plain",
+						     "up.example", false), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host_at(eng, "ns1.gone.example", NULL, 0, NULL,
+						     "up.example", true), FA_OK);
+	assert_int_equal(fa_rule_engine_seed_host_at(eng, "ns2.late.example", NULL, 0, NULL,
+						     "late.example", false), FA_OK);
+
+	/* a.example: plain's churn (deleted and registered by parkco later). */
+	feed_by(eng, 1, "plain", "domain.create", "a.example", NULL, NULL);
+	feed_by(eng, 2, "plain", "domain.ns_add", "a.example", "ns.x.example", NULL);
+
+	/* The transfers move the subordinate hosts, whatever the seed said. */
+	feed_by(eng, 10, "parkco", "domain.transfer_approve", "sub.example", NULL, "plain");
+	feed_by(eng, 11, "plain", "domain.transfer_approve", "up.example", NULL, "parkco");
+	glue_churn(eng, 12, "plain", "ns1.sub.example");
+	glue_churn(eng, 14, "parkco", "ns1.up.example");
+	/* A deleted host stays without a sponsor across its domain's transfer. */
+	glue_churn(eng, 16, "parkco", "ns1.gone.example");
+
+	/* Seeded after the transfer of late.example (the seed counts it), and
+	 * a host (seeded before) created after it: neither is moved again. */
+	feed_by(eng, 20, "plain", "domain.transfer_approve", "late.example", NULL, "parkco");
+	assert_int_equal(fa_rule_engine_seed_host_at(eng, "ns1.late.example", NULL, 0, "plain",
+						     "late.example", false), FA_OK);
+	glue_churn(eng, 21, "plain", "ns1.late.example");
+	feed_by(eng, 23, "plain", "host.create", NULL, "ns2.late.example", NULL);
+	glue_churn(eng, 24, "plain", "ns2.late.example");
+
+	/* A host of parkco's churns; it is deleted and plain creates it
+	 * again later (below). */
+	feed_by(eng, 30, "parkco", "host.create", NULL, "ns1.back.example", NULL);
+	glue_churn(eng, 31, "parkco", "ns1.back.example");
+
+	assert_int_equal(finding_of(eng, "domain", "a.example", ev, sizeof(ev)), 20);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "host", "ns1.sub.example", ev, sizeof(ev)), 40);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "host", "ns1.up.example", ev, sizeof(ev)), 20);
+	assert_non_null(strstr(ev, "\"h-glue\":{\"severity\":\"low\",\"score\":20,"
+				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\""));
+	assert_int_equal(finding_of(eng, "host", "ns1.gone.example", ev, sizeof(ev)), 40);
+	assert_int_equal(finding_of(eng, "host", "ns1.late.example", ev, sizeof(ev)), 40);
+	assert_int_equal(finding_of(eng, "host", "ns2.late.example", ev, sizeof(ev)), 40);
+	assert_int_equal(finding_of(eng, "host", "ns1.back.example", ev, sizeof(ev)), 20);
+
+	/* Hours later (out of the windows): the delete and the new create
+	 * do not reach back to the firings before them; plain's churn on
+	 * its new host counts in full (the finding keeps the latest
+	 * firing's sponsor). */
+	feed_by(eng, 10000, "plain", "domain.delete", "a.example", NULL, NULL);
+	feed_by(eng, 10001, "parkco", "domain.create", "a.example", NULL, NULL);
+	assert_int_equal(finding_of(eng, "domain", "a.example", ev, sizeof(ev)), 20);
+	assert_null(strstr(ev, "high_change"));
+	feed_by(eng, 20000, "parkco", "host.delete", NULL, "ns1.back.example", NULL);
+	feed_by(eng, 20001, "plain", "host.create", NULL, "ns1.back.example", NULL);
+	assert_int_equal(finding_of(eng, "host", "ns1.back.example", ev, sizeof(ev)), 20);
+	glue_churn(eng, 20002, "plain", "ns1.back.example");
+	assert_int_equal(finding_of(eng, "host", "ns1.back.example", ev, sizeof(ev)), 40);
+	assert_null(strstr(ev, "high_change"));
+
 	fa_rule_engine_free(eng);
 	fa_rule_set_free(set);
 	fa_enrich_free(en);
@@ -850,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_allowlist_discount),
 		cmocka_unit_test(test_high_change_discount),
 		cmocka_unit_test(test_high_change_hosts),
+		cmocka_unit_test(test_high_change_in_time),
 		cmocka_unit_test(test_allowlist_by_asn_only_domain_rules),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
