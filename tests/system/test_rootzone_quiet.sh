@@ -37,7 +37,16 @@ done
 expect "44 versions ingested" 0 "$bad"
 expect "the series' changes are stored" 364 "$(q "SELECT count(*) FROM events")"
 
-"$FA_BIN" --db "$conn" evaluate > "$tmp/eval" 2>&1
+# With enrichment, so that the flux rules are not silent for want of
+# data: the corpus' MaxMind ASN test database and the example allowlist.
+mmdb="$FA_CORPUS_DIR/maxmind-mmdb/test-data/GeoLite2-ASN-Test.mmdb"
+{
+	printf 'asn:\n  mmdb: [%s]\n' "$mmdb"
+	cat "$FA_SOURCE_DIR/policies/enrich/enrichment.yaml"
+} > "$tmp/enrich.yaml"
+"$FA_BIN" enrich check --config "$tmp/enrich.yaml" > /dev/null 2>&1
+expect "enrichment for the root zone loads" 0 $?
+"$FA_BIN" --db "$conn" evaluate --enrich "$tmp/enrich.yaml" > "$tmp/eval" 2>&1
 expect "evaluate with the shipped policies" 0 $?
 expect "nothing reaches the queue (score >= 50)" "" \
 	"$(q "SELECT entity_kind || ' ' || entity || ' ' || score || ' ' || array_to_string(rules, ',') FROM findings WHERE score >= 50 ORDER BY 1")"
