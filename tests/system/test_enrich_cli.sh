@@ -2,17 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # `fluxaudit enrich check|lookup` on the small tables of tests/data/enrich
 # and the MaxMind DB test files of the shared corpus: outputs, exit
-# statuses 0 / 1 / 2 and their messages. Needs no database; needs the
-# corpus (exits 77, not run, without it).
+# statuses 0 / 1 / 2 and their messages. Needs no database. Without the
+# corpus the MaxMind DB parts do not run and, the rest passing, the test
+# exits 77 (not run) saying so.
 set -u
 
 : "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
 corpus=${FA_CORPUS_DIR:-$FA_SOURCE_DIR/../shared/corpus}/maxmind-mmdb
-if [ ! -d "$corpus" ]; then
-	echo "corpus not found at $corpus: enrich CLI test NOT RUN"
-	exit 77
-fi
+have_corpus=1
+[ -d "$corpus" ] || have_corpus=0
 data=$FA_SOURCE_DIR/tests/data/enrich
 tmp=$(mktemp -d /tmp/fa-enrich-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -45,6 +44,7 @@ expect_err() { # name expected-text
 
 cp "$data"/small.pfx2as "$data"/consumer.txt "$data"/declarations.csv "$data"/bad.pfx2as \
 	"$data"/ptr.txt "$tmp/"
+if [ "$have_corpus" = 1 ]; then
 cat > "$tmp/enrich.yaml" <<YAML
 asn:
   mmdb: [$corpus/test-data/GeoLite2-ASN-Test.mmdb]
@@ -100,6 +100,7 @@ sed 's/^  pfx2as: small.pfx2as$/  pfx2as: small.pfx2as\n  prefer: pfx2as/' "$tmp
 run 0 lookup --config "$tmp/prefer.yaml" --format csv 1.0.0.1
 grep -qxF "1.0.0.1,64500,,pfx2as,1.0.0.0/24,$tmp/small.pfx2as,,,,,," "$tmp/out" ||
 	fail "prefer pfx2as: $(cat "$tmp/out")"
+fi
 
 # consumer space by PTR names: listed blocks first, then the PTR table
 cat > "$tmp/ptr.yaml" <<'YAML'
@@ -197,6 +198,7 @@ run 0 check --config "$tmp/shipped-ptr.yaml" --format csv
 expect_out "shipped ptr example" "source,path,entries,ipv4,ipv6,shadowed,detail
 consumer_ptr,$tmp/ptr.txt,4,3,1,0,\"8 lines, 7 names, 6 matched, 1 excluded, 1 without its address\""
 
+if [ "$have_corpus" = 1 ]; then
 # refused inputs: every message, then the refusal; exit 1
 cat > "$tmp/bad.yaml" <<YAML
 asn:
@@ -278,6 +280,7 @@ grep -qF 'unexpected argument "extra"' "$tmp/err" || fail "check operand: $(head
 run 2 frobnicate
 grep -qF 'unrecognized subcommand "frobnicate"' "$tmp/err" || fail "subcommand: $(head -1 "$tmp/err")"
 run 2 check --config "$tmp/enrich.yaml" --format xml
+fi
 run 0 --help
 
 # the shipped example loads: 271 NS suffixes and 2 ASNs
@@ -288,5 +291,10 @@ allowlist,$FA_SOURCE_DIR/policies/enrich/enrichment.yaml,273,,,0,"
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)" >&2
 	exit 1
+fi
+if [ "$have_corpus" = 0 ]; then
+	echo "corpus not found at $corpus: the MaxMind DB parts of the enrich CLI test NOT RUN" \
+		"(the other checks passed)"
+	exit 77
 fi
 echo "enrich CLI: all checks passed"
