@@ -448,12 +448,19 @@ static void consumer_ptr(struct conf *cf, yaml_node_t *map)
 			err_at(cf, v[3], "embedded_address must be \"required\" or \"ignored\"");
 		}
 	}
-	/* Both are required; an empty list is no more than a missing key. */
-	if (absent(v[1])) {
-		err_at(cf, v[1] != NULL ? v[1] : map, "consumer_ptr has no patterns");
+	/* Both are required; an empty list is no more than a missing key.
+	 * The two messages in the order of their places in the file. */
+	yaml_node_t *at_file = v[0] != NULL ? v[0] : map;
+	yaml_node_t *at_pat = v[1] != NULL ? v[1] : map;
+	bool pat_first = at_pat->start_mark.index < at_file->start_mark.index;
+	if (pat_first && absent(v[1])) {
+		err_at(cf, at_pat, "consumer_ptr has no patterns");
 	}
 	if (absent(v[0])) {
-		err_at(cf, v[0] != NULL ? v[0] : map, "consumer_ptr has no file");
+		err_at(cf, at_file, "consumer_ptr has no file");
+	}
+	if (!pat_first && absent(v[1])) {
+		err_at(cf, at_pat, "consumer_ptr has no patterns");
 	}
 	bool exclude = false;
 	if (v[1] != NULL) {

@@ -670,8 +670,8 @@ static void test_config_errors(void **state)
 		"x.yaml:2:3: unknown key \"pattern\" in consumer_ptr (expected one of: file, "
 		"patterns, exclude, embedded_address)",
 		"x.yaml:3:21: embedded_address must be \"required\" or \"ignored\"",
-		"x.yaml:2:3: consumer_ptr has no patterns",
 		"x.yaml:2:3: consumer_ptr has no file",
+		"x.yaml:2:3: consumer_ptr has no patterns",
 		"x.yaml: configuration refused (4 errors), nothing of it is used",
 	};
 	tu_config_fails("consumer_ptr:\n  pattern: [dyn]\n  embedded_address: yes\n", w1, 5);
@@ -702,11 +702,18 @@ static void test_config_errors(void **state)
 	/* An empty list is a missing key, reported at the list; the file is
 	 * not read without patterns. */
 	static const char *const w5[] = {
-		"x.yaml:3:13: consumer_ptr has no patterns",
 		"x.yaml:2:9: consumer_ptr has no file",
+		"x.yaml:3:13: consumer_ptr has no patterns",
 		"x.yaml: configuration refused (2 errors), nothing of it is used",
 	};
 	tu_config_fails("consumer_ptr:\n  file: []\n  patterns: []\n", w5, 3);
+	/* The messages follow the places in the file. */
+	static const char *const w5b[] = {
+		"x.yaml:2:13: consumer_ptr has no patterns",
+		"x.yaml:3:9: consumer_ptr has no file",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr:\n  patterns: []\n  file: []\n", w5b, 3);
 	static const char *const w6[] = {
 		"x.yaml:3:13: consumer_ptr has no patterns",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
