@@ -430,6 +430,14 @@ static void add_pattern(struct conf *cf, yaml_node_t *n, void *arg)
 	outcome(cf, n, before, rc);
 }
 
+/* For each(): the entry's shape is checked, nothing is done with it. */
+static void skip_item(struct conf *cf, yaml_node_t *n, void *arg)
+{
+	(void)cf;
+	(void)n;
+	(void)arg;
+}
+
 static void consumer_ptr(struct conf *cf, yaml_node_t *map)
 {
 	static const char *const names[] = { "file", "patterns", "exclude",
@@ -471,10 +479,12 @@ static void consumer_ptr(struct conf *cf, yaml_node_t *map)
 		each(cf, v[2], "an exclude pattern", add_pattern, &exclude);
 	}
 	/* Classifying a large table with patterns that are refused anyway
-	 * would only waste time. */
+	 * would only waste time; the entries are still checked. */
 	enum file_kind k = F_PTR;
 	if (v[0] != NULL && cf->errors == before && !cf->oom) {
 		each(cf, v[0], "a PTR file", load_file, &k);
+	} else if (v[0] != NULL) {
+		each(cf, v[0], "a PTR file", skip_item, NULL);
 	}
 }
 

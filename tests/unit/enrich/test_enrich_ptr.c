@@ -714,6 +714,14 @@ static void test_config_errors(void **state)
 		"x.yaml: configuration refused (2 errors), nothing of it is used",
 	};
 	tu_config_fails("consumer_ptr:\n  patterns: []\n  file: []\n", w5b, 3);
+	/* A file entry that is no file name is reported also when the
+	 * patterns are refused (the file is then not read). */
+	static const char *const w5c[] = {
+		"x.yaml:1:53: a pattern must be a non-empty string",
+		"x.yaml:1:23: a PTR file must be a non-empty string",
+		"x.yaml: configuration refused (2 errors), nothing of it is used",
+	};
+	tu_config_fails("consumer_ptr: {file: [\"\", ptr.txt], patterns: [dyn, \"\"]}\n", w5c, 3);
 	static const char *const w6[] = {
 		"x.yaml:3:13: consumer_ptr has no patterns",
 		"x.yaml: configuration refused (1 error), nothing of it is used",
