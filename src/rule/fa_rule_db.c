@@ -190,16 +190,18 @@ static int domain_row(struct run *r, const PGresult *res, int i, struct fa_rule_
 
 /*
  * The sponsor of a domain just before the chunk (for the high-change
- * discount of the rules firing at its events): the latest create
- * (its registrar), transfer (the gaining registrar) or delete (none)
- * before the chunk start, else the domains row's registrar (a name
- * imported from a registry export, without events). Index events_domain.
+ * discount of the rules firing at its events): the latest create or NS
+ * change (its registrar: only the sponsor may make one), transfer (the
+ * gaining registrar, when the response named it) or delete (none) before
+ * the chunk start, else the domains row's registrar (a name imported from
+ * a registry export, without events). Index events_domain.
  */
 #define DOMAIN_SPONSOR_BEFORE \
-	" LEFT JOIN LATERAL (SELECT CASE e.kind WHEN 'domain.create' THEN e.registrar" \
-	"  WHEN 'domain.transfer_approve' THEN e.value END AS sponsor, true AS found" \
-	"  FROM events e WHERE e.domain = d.name" \
-	"  AND e.kind IN ('domain.create', 'domain.transfer_approve', 'domain.delete')" \
+	" LEFT JOIN LATERAL (SELECT CASE WHEN e.kind = 'domain.transfer_approve'" \
+	"  THEN e.value WHEN e.kind <> 'domain.delete' THEN e.registrar END AS sponsor," \
+	"  true AS found FROM events e WHERE e.domain = d.name" \
+	"  AND (e.kind IN ('domain.create', 'domain.delete', 'domain.ns_add', 'domain.ns_rem')" \
+	"   OR (e.kind = 'domain.transfer_approve' AND e.value IS NOT NULL))" \
 	"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)" \
 	"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) s ON true"
 
@@ -359,36 +361,37 @@ static int sets_rebuild(struct run *r, struct hostset *hs, size_t n, const char 
 
 /*
  * The sponsor of each host just before the chunk, as seed_domains takes
- * a domain's: the latest of its host.create (the registrar) or
- * host.delete (none, and gone) and of the transfers of its superordinate
- * domain (the gaining registrar: the registry moves subordinate hosts
- * with their domain) before the chunk start, else the hosts row's
- * registrar. Indexes events_host and events_domain. The names point into
- * *res, which the caller clears.
+ * a domain's: the latest of its host.create or address change (the
+ * registrar: only the sponsor may make one) or host.delete (none, and
+ * gone) and of the transfers of its superordinate domain (the gaining
+ * registrar: the registry moves subordinate hosts with their domain)
+ * before the chunk start, else the hosts row's registrar. A name without
+ * a row (renamed since) still has its events. Indexes events_host and
+ * events_domain. The names point into *res, which the caller clears.
  */
 static int host_sponsors(struct run *r, struct hostset *hs, size_t n,
 			 const char *const *params, PGresult **res)
 {
 	static const char sql[] =
-		"SELECT h.name,"
+		"SELECT n.name,"
 		" CASE WHEN c.kind = 'host.delete' THEN NULL"
 		"  WHEN x.ts IS NOT NULL AND (c.ts IS NULL OR (x.ts, x.id) > (c.ts, c.id))"
 		"  THEN x.value"
 		"  WHEN c.ts IS NOT NULL THEN c.registrar"
 		"  WHEN NOT h.deleted THEN h.registrar END,"
 		" h.superordinate,"
-		" coalesce(c.kind = 'host.delete', h.deleted)"
-		" FROM hosts h"
+		" coalesce(c.kind = 'host.delete', h.deleted, false)"
+		" FROM unnest($1::text[]) AS n(name) LEFT JOIN hosts h ON h.name = n.name"
 		" LEFT JOIN LATERAL (SELECT e.kind, e.registrar, e.ts, e.id FROM events e"
-		"  WHERE e.host = h.name AND e.kind IN ('host.create', 'host.delete')"
+		"  WHERE e.host = n.name"
+		"  AND e.kind IN ('host.create', 'host.delete', 'host.addr_add', 'host.addr_rem')"
 		"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
 		"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) c ON true"
 		" LEFT JOIN LATERAL (SELECT e.value, e.ts, e.id FROM events e"
 		"  WHERE e.domain = h.superordinate AND e.kind = 'domain.transfer_approve'"
 		"  AND e.value IS NOT NULL"
 		"  AND e.ts <= $2::timestamptz AND (e.ts, e.id) < ($2::timestamptz, $3::bigint)"
-		"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) x ON true"
-		" WHERE h.name = ANY($1::text[])";
+		"  ORDER BY e.ts DESC, e.id DESC LIMIT 1) x ON true";
 
 	*res = exec(r, sql, 3, params);
 	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {

@@ -398,6 +398,15 @@ static int domain_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		}
 	}
 
+	/* Only the sponsoring client may change a domain's name servers
+	 * (RFC 5731): whoever did, sponsors it now, whatever a transfer
+	 * the log does not show (one the registry approved on its own). */
+	if ((is(k, "domain.ns_add") || is(k, "domain.ns_rem")) && ev->registrar != NULL) {
+		int rc = sponsor_set(eng, e, ev->registrar);
+		if (rc != FA_OK) {
+			return rc;
+		}
+	}
 	if (is(k, "domain.create")) {
 		e->has_created = true;
 		e->created_us = ev->has_created ? ev->created_us : ev->ts_us;
@@ -508,6 +517,14 @@ static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 	 * is transferred (fa_rule_engine_sponsor()). */
 	if (is(ev->kind, "host.create")) {
 		return ev->registrar != NULL ? sponsor_set(eng, e, ev->registrar) : FA_OK;
+	}
+	/* As for domains: only the sponsor may change a host's addresses. */
+	if ((is(ev->kind, "host.addr_add") || is(ev->kind, "host.addr_rem")) &&
+	    ev->registrar != NULL) {
+		int rc = sponsor_set(eng, e, ev->registrar);
+		if (rc != FA_OK) {
+			return rc;
+		}
 	}
 	if (is(ev->kind, "host.addr_add") && ev->value != NULL) {
 		return list_hold(&e->addrs, &e->naddrs, &e->caddrs, ev->value, ev->id, NULL);

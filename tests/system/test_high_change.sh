@@ -149,26 +149,48 @@ expect "no enrichment, full scores" "10,domain,beta-dns.example,any-move
 10,host,ns2.beta-dns.example,any-glue" \
 	"$(evaluate | grep -E 'beta-dns|ns-churn|glue-churn')"
 
-# The domains and hosts rows give the sponsor only where no event before
-# the scan tells it (a name imported from a registry export): the create
-# events of the example log are removed for harbor.example and two hosts,
-# as if they had come with the import, and the rows name other registrars.
-# harbor.example is reg-alpha's and counts in full; ns1.fluxy.example
-# (created by reg-beta) is reg-alpha's and counts in full,
-# ns1.alpha-dns.example (created by reg-alpha) is reg-beta's and its
-# any-glue is halved.
+# Only the sponsor may change a name's name servers or addresses, so those
+# changes name the sponsor, whatever the rows say: with the create events
+# removed (as if the names had come with an import) and rows naming other
+# registrars, the scores stay those of the registrars that made the
+# changes (harbor.example and ns1.fluxy.example: reg-beta's, halved).
 q "DELETE FROM events WHERE kind IN ('domain.create', 'host.create')
      AND (domain = 'harbor.example' OR host IN ('ns1.fluxy.example', 'ns1.alpha-dns.example'));
    UPDATE domains SET registrar = 'reg-alpha' WHERE name = 'harbor.example';
    UPDATE hosts SET registrar = 'reg-alpha' WHERE name = 'ns1.fluxy.example';
    UPDATE hosts SET registrar = 'reg-beta' WHERE name = 'ns1.alpha-dns.example'" > /dev/null
-expect "sponsor from the table without events" "10,domain,harbor.example,any-move
+expect "the changes name the sponsor, not the rows" "5,domain,harbor.example,any-move
 5,domain,orchard.example,any-move" \
 	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'harbor|orchard')"
-expect "host sponsor from the table without events" "11,host,ns1.alpha-dns.example,\"any-glue
-16,host,ns1.fluxy.example,\"any-glue
-70,host,ns1.fluxy.example,\"glue-churn" \
+expect "host changes name the sponsor, not the rows" "16,host,ns1.alpha-dns.example,\"any-glue
+11,host,ns1.fluxy.example,\"any-glue
+35,host,ns1.fluxy.example,\"glue-churn" \
 	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'host,ns1\.(alpha-dns|fluxy)')"
+
+# The rows count where no event names the sponsor: zone-fed churn of an
+# imported name. imported.example has a row (reg-beta's) and only zone
+# NS events (no registrar); its zone churn rule is halved, and counts in
+# full once the row names another registrar.
+q "INSERT INTO domains (name, registrar, updated) VALUES
+     ('imported.example', 'reg-beta', '2026-11-01T00:00:00Z');
+   INSERT INTO events (ts, txn_key, seq, kind, domain, host, source, source_offset) VALUES
+     ('2026-11-05T10:00:00Z', 'zone:s1', 1, 'zone.ns_add', 'imported.example', 'ns9.other.net', 'z', 1),
+     ('2026-11-05T22:00:00Z', 'zone:s2', 1, 'zone.ns_rem', 'imported.example', 'ns9.other.net', 'z', 2)" \
+	> /dev/null
+cat > "$tmp/pol/zone.yaml" <<'YAML'
+policy: zone
+scoring:
+  high_change_discount: 50
+rules:
+  - {id: zone-move, description: zone NS change, entity: domain, severity: low, score: 10,
+     when: "zone_ns_changes[30d] >= 1"}
+YAML
+expect "zone churn of an imported name: the row's sponsor" "5,domain,imported.example,zone-move" \
+	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'imported')"
+q "UPDATE domains SET registrar = 'reg-alpha' WHERE name = 'imported.example'" > /dev/null
+expect "zone churn of an imported name of another registrar" "10,domain,imported.example,zone-move" \
+	"$(evaluate --enrich "$tmp/hc.yaml" | grep -E 'imported')"
+rm -f "$tmp/pol/zone.yaml"
 
 # The sponsor at the time of each firing, not the one of the rows after
 # the last ingest: a log of its own in a new database.

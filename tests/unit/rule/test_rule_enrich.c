@@ -443,8 +443,9 @@ static void host_story(struct fa_rule_engine *eng, int64_t first_id, const char 
 
 /*
  * The hosts parkco sponsors get their glue churn rules halved: the
- * sponsor is the one seeded (as of the chunk start) until a host.create
- * or host.delete changes it. Rules
+ * sponsor is the one seeded (as of the chunk start) until a host.create,
+ * host.delete or an address change (only the sponsor may make one)
+ * changes it. Rules
  * that also read ASNs, consumer space, the flux score or the domains
  * delegated to the host keep their score.
  */
@@ -496,12 +497,15 @@ static void test_high_change_hosts(void **state)
 	assert_non_null(strstr(ev, "\"h-domains\":{\"severity\":\"low\",\"score\":6,"
 				   "\"when\":"));
 
-	/* Another registrar's host, one whose create the log does not show,
-	 * a seeded parkco host that plain created again after the seed, and
-	 * a host parkco deleted and plain created again. */
+	/* Another registrar's host, a seeded parkco host that plain created
+	 * again after the seed, and a host parkco deleted and plain created
+	 * again. */
 	assert_int_equal(finding_of(eng, "host", "ns1.plain.example", ev, sizeof(ev)), 132);
 	assert_null(strstr(ev, "high_change"));
-	assert_int_equal(finding_of(eng, "host", "ns1.nocreate.example", ev, sizeof(ev)), 132);
+	/* No create in the log and no seed: parkco's address changes say
+	 * that parkco sponsors the host. */
+	assert_int_equal(finding_of(eng, "host", "ns1.nocreate.example", ev, sizeof(ev)), 102);
+	assert_non_null(strstr(ev, "\"high_change_registrar\":\"parkco\""));
 	assert_int_equal(finding_of(eng, "host", "ns1.seeded-park.example", ev, sizeof(ev)),
 			 132);
 	assert_null(strstr(ev, "high_change"));
@@ -540,6 +544,46 @@ static void glue_churn(struct fa_rule_engine *eng, int64_t id, const char *by, c
  * subordinate host follows the transfers of its superordinate domain fed
  * after its seed or create, not the ones before (the seed counts those).
  */
+/*
+ * Only the sponsor may change a name's name servers or addresses: the
+ * registrar that made a change sponsors the name from then on, also when
+ * the log does not show the transfer (one the registry approved itself).
+ */
+static void test_high_change_changes_name_sponsor(void **state)
+{
+	struct fa_enrich *en = enrichment();
+	char ev[4096];
+	(void)state;
+
+	struct fa_rule_set *set = tu_load("hcs.yaml", hc_time_policy);
+	struct fa_rule_engine *eng = fa_rule_engine_new(set);
+	fa_rule_engine_set_enrich(eng, en);
+
+	/* parkco's domain, then plain's NS change: plain's, in full. */
+	feed_by(eng, 1, "parkco", "domain.create", "a.example", NULL, NULL);
+	feed_by(eng, 2, "plain", "domain.ns_add", "a.example", "ns.x.example", NULL);
+	/* plain's domain, then parkco's NS change: halved. */
+	feed_by(eng, 3, "plain", "domain.create", "b.example", NULL, NULL);
+	feed_by(eng, 4, "parkco", "domain.ns_add", "b.example", "ns.x.example", NULL);
+	/* The same for hosts. */
+	feed_by(eng, 5, "parkco", "host.create", NULL, "ns1.c.example", NULL);
+	glue_churn(eng, 6, "plain", "ns1.c.example");
+	feed_by(eng, 8, "plain", "host.create", NULL, "ns1.d.example", NULL);
+	glue_churn(eng, 9, "parkco", "ns1.d.example");
+
+	assert_int_equal(finding_of(eng, "domain", "a.example", ev, sizeof(ev)), 20);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "domain", "b.example", ev, sizeof(ev)), 10);
+	assert_non_null(strstr(ev, "\"high_change_registrar\":\"parkco\""));
+	assert_int_equal(finding_of(eng, "host", "ns1.c.example", ev, sizeof(ev)), 40);
+	assert_null(strstr(ev, "high_change"));
+	assert_int_equal(finding_of(eng, "host", "ns1.d.example", ev, sizeof(ev)), 20);
+	assert_non_null(strstr(ev, "\"high_change_registrar\":\"parkco\""));
+	fa_rule_engine_free(eng);
+	fa_rule_set_free(set);
+	fa_enrich_free(en);
+}
+
 static void test_high_change_in_time(void **state)
 {
 	struct fa_enrich *en = enrichment();
@@ -568,7 +612,8 @@ static void test_high_change_in_time(void **state)
 	feed_by(eng, 11, "plain", "domain.transfer_approve", "up.example", NULL, "parkco");
 	glue_churn(eng, 12, "plain", "ns1.sub.example");
 	glue_churn(eng, 14, "parkco", "ns1.up.example");
-	/* A deleted host stays without a sponsor across its domain's transfer. */
+	/* A host seeded as deleted: its domain's transfer does not give it a
+	 * sponsor, but address changes (by parkco here) name theirs. */
 	glue_churn(eng, 16, "parkco", "ns1.gone.example");
 
 	/* Seeded after the transfer of late.example (the seed counts it), and
@@ -592,7 +637,7 @@ static void test_high_change_in_time(void **state)
 	assert_int_equal(finding_of(eng, "host", "ns1.up.example", ev, sizeof(ev)), 20);
 	assert_non_null(strstr(ev, "\"h-glue\":{\"severity\":\"low\",\"score\":20,"
 				   "\"rule_score\":40,\"high_change_registrar\":\"parkco\""));
-	assert_int_equal(finding_of(eng, "host", "ns1.gone.example", ev, sizeof(ev)), 40);
+	assert_int_equal(finding_of(eng, "host", "ns1.gone.example", ev, sizeof(ev)), 20);
 	assert_int_equal(finding_of(eng, "host", "ns1.late.example", ev, sizeof(ev)), 40);
 	assert_int_equal(finding_of(eng, "host", "ns2.late.example", ev, sizeof(ev)), 40);
 	assert_int_equal(finding_of(eng, "host", "ns1.back.example", ev, sizeof(ev)), 20);
@@ -951,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_high_change_discount),
 		cmocka_unit_test(test_high_change_hosts),
 		cmocka_unit_test(test_high_change_in_time),
+		cmocka_unit_test(test_high_change_changes_name_sponsor),
 		cmocka_unit_test(test_allowlist_by_asn_only_domain_rules),
 		cmocka_unit_test(test_scoring_errors),
 		cmocka_unit_test(test_registrant_counters),
