@@ -396,9 +396,9 @@ static int run(const struct fa_cli *cli, struct args *a)
 	    fa_cli_open_store(cli, &store) != FA_EXIT_OK) {
 		goto done;
 	}
-	fa_cli_note_discounts(cli, "backtest",
-			      fa_rule_set_discounts(a->cur.set) | fa_rule_set_discounts(a->cand.set),
-			      a->enrich != NULL);
+	unsigned discounts = fa_rule_set_discounts(a->cur.set) |
+			     fa_rule_set_discounts(a->cand.set);
+	fa_cli_note_discounts(cli, "backtest", discounts, a->enrich != NULL);
 	if (replay(cli, store, a, &a->cur) != FA_OK ||
 	    replay(cli, store, a, &a->cand) != FA_OK) {
 		goto done;

@@ -490,8 +490,10 @@ static void consumer_ptr(struct conf *cf, yaml_node_t *map)
 
 static void document(struct conf *cf)
 {
-	static const char *const names[] = { "asn", "consumer_prefixes", "allowlist",
-					     "declarations", "high_change_registrars", "consumer_ptr" };
+	static const char *const names[] = {
+		"asn", "consumer_prefixes", "allowlist", "declarations",
+		"high_change_registrars", "consumer_ptr",
+	};
 	yaml_node_t *root = yaml_document_get_root_node(cf->doc), *v[6] = { 0 };
 
 	if (root == NULL) {

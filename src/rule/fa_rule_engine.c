@@ -1294,22 +1294,6 @@ int fa_rule_engine_contact_index(struct fa_rule_engine *eng, const char *id,
 	return rc == FA_OK ? cref_add(eng, 'v', new_voice, id) : rc;
 }
 
-bool fa_rule_engine_contact_has(const struct fa_rule_engine *eng, const char *id,
-				const char *email, const char *voice)
-{
-	for (int k = 0; eng->cindex_on && k < 2; k++) {
-		char *key = ckey(k == 0 ? 'e' : 'v', k == 0 ? email : voice);
-		const struct cref *c = key != NULL ? cref_find(eng, key) : NULL;
-		free(key);
-		for (size_t i = 0; c != NULL && i < c->n; i++) {
-			if (strcmp(c->ids[i], id) == 0) {
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
 int fa_rule_engine_contact_list(const struct fa_rule_engine *eng, const char *email,
 				const char *voice, const char *const **ids, size_t *n)
 {

@@ -209,6 +209,14 @@ struct fa_rule_entity_def {
  * Metric table entry. Counters list the event kinds they count and need
  * no value function; other metrics compute from the entity state.
  */
+/**
+ * The value of a metric for an entity at now_us over the window (0: none);
+ * ids, when not NULL, collects the events behind the value.
+ */
+typedef int fa_rule_value_fn(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
+			     int64_t now_us, int64_t window_us, struct fa_rule_value *out,
+			     struct fa_rule_ids *ids);
+
 struct fa_rule_metric_def {
 	int entity;
 	const char *name;
@@ -221,9 +229,7 @@ struct fa_rule_metric_def {
 	 * transaction that created a domain (its initial delegation).
 	 */
 	bool per_txn;
-	int (*value)(const struct fa_rule_engine *eng, const struct fa_rule_ent *e,
-		     int64_t now_us, int64_t window_us, struct fa_rule_value *out,
-		     struct fa_rule_ids *ids);
+	fa_rule_value_fn *value;
 	/**
 	 * Counters: further condition on a listed event, checked after the
 	 * entity observed it (NULL: every listed event counts).
@@ -332,10 +338,6 @@ int fa_rule_engine_contact_index(struct fa_rule_engine *eng, const char *id,
 				 const char *old_email, const char *old_voice,
 				 const char *new_email, const char *new_voice) FA_WARN_UNUSED;
 
-/** @brief Whether the index has contact id under this email or voice. */
-bool fa_rule_engine_contact_has(const struct fa_rule_engine *eng, const char *id,
-				const char *email, const char *voice);
-
 /**
  * @brief The contact ids indexed under this email and under this voice,
  *        concatenated (an id may appear twice).
@@ -401,12 +403,6 @@ void fa_rule_ent_prune(struct fa_rule_ent *e, int64_t horizon_us);
 
 /** @brief Mark an address as held by a host before any of its events. */
 int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr) FA_WARN_UNUSED;
-
-/**
- * @brief Forget addresses released at or before horizon_us, so a host
- *        that rotates addresses keeps only those of the longest window.
- */
-void fa_rule_host_prune(struct fa_rule_ent *e, int64_t horizon_us);
 
 /**
  * @brief Count of queued entries with ts > now - window (of their distinct
@@ -551,34 +547,13 @@ uint64_t fa_rule_engine_memo_key(const struct fa_rule_engine *eng);
  * Enrichment metrics (fa_rule_enrich.c). Without enrichment data they
  * are unknown, so a rule that reads them stays silent.
  */
-int fa_rule_enrich_distinct_asns(const struct fa_rule_engine *eng,
-				 const struct fa_rule_ent *e, int64_t now_us,
-				 int64_t window_us, struct fa_rule_value *out,
-				 struct fa_rule_ids *ids);
-int fa_rule_enrich_consumer_addrs(const struct fa_rule_engine *eng,
-				  const struct fa_rule_ent *e, int64_t now_us,
-				  int64_t window_us, struct fa_rule_value *out,
-				  struct fa_rule_ids *ids);
-int fa_rule_enrich_consumer_prefixes(const struct fa_rule_engine *eng,
-				     const struct fa_rule_ent *e, int64_t now_us,
-				     int64_t window_us, struct fa_rule_value *out,
-				     struct fa_rule_ids *ids);
-int fa_rule_enrich_consumer_share(const struct fa_rule_engine *eng,
-				  const struct fa_rule_ent *e, int64_t now_us,
-				  int64_t window_us, struct fa_rule_value *out,
-				  struct fa_rule_ids *ids);
-int fa_rule_enrich_flux_score(const struct fa_rule_engine *eng,
-			      const struct fa_rule_ent *e, int64_t now_us,
-			      int64_t window_us, struct fa_rule_value *out,
-			      struct fa_rule_ids *ids);
-int fa_rule_enrich_declared_static(const struct fa_rule_engine *eng,
-				   const struct fa_rule_ent *e, int64_t now_us,
-				   int64_t window_us, struct fa_rule_value *out,
-				   struct fa_rule_ids *ids);
-int fa_rule_enrich_declared_dynamic(const struct fa_rule_engine *eng,
-				    const struct fa_rule_ent *e, int64_t now_us,
-				    int64_t window_us, struct fa_rule_value *out,
-				    struct fa_rule_ids *ids);
+fa_rule_value_fn fa_rule_enrich_distinct_asns;
+fa_rule_value_fn fa_rule_enrich_consumer_addrs;
+fa_rule_value_fn fa_rule_enrich_consumer_prefixes;
+fa_rule_value_fn fa_rule_enrich_consumer_share;
+fa_rule_value_fn fa_rule_enrich_flux_score;
+fa_rule_value_fn fa_rule_enrich_declared_static;
+fa_rule_value_fn fa_rule_enrich_declared_dynamic;
 
 /**
  * @brief The allowlisted provider of an entity, for the score discount: a

@@ -379,6 +379,11 @@ static int sponsor_set(const struct fa_rule_engine *eng, struct fa_rule_ent *e,
 		e->sponsor = NULL;
 		return FA_OK;
 	}
+	/* Every NS or address change names the sponsor: most name the
+	 * same one again, which needs no new copy. */
+	if (e->sponsor != NULL && strcmp(e->sponsor, registrar) == 0) {
+		return FA_OK;
+	}
 	return set_str(&e->sponsor, registrar);
 }
 
@@ -543,11 +548,6 @@ static int host_observe(struct fa_rule_engine *eng, struct fa_rule_ent *e,
 int fa_rule_host_seed_addr(struct fa_rule_ent *e, const char *addr)
 {
 	return list_hold(&e->addrs, &e->naddrs, &e->caddrs, addr, 0, NULL);
-}
-
-void fa_rule_host_prune(struct fa_rule_ent *e, int64_t horizon_us)
-{
-	list_prune(e->addrs, &e->naddrs, horizon_us);
 }
 
 /* Registrars and registrants: NS-set moves of their domains. */

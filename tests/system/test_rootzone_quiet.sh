@@ -8,17 +8,9 @@ set -u
 
 : "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
-if [ -z "${FA_TEST_DB:-}" ]; then
-	echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
-	exit 77
-fi
-corpus=${FA_CORPUS_DIR:-}/rootzone-2018
-if [ -z "${FA_CORPUS_DIR:-}" ] || [ ! -d "$corpus/snapshots" ]; then
-	echo "NOT RUN: root-zone corpus not found (FA_CORPUS_DIR=${FA_CORPUS_DIR:-unset})"
-	exit 77
-fi
-. "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
 . "$FA_SOURCE_DIR/tests/system/zone_lib.sh"
+rootzone_corpus db
+. "$FA_SOURCE_DIR/tests/system/rule_lib.sh"
 tmp=$(mktemp -d /tmp/fa-rootzone-quiet-XXXXXX)
 make_db fa_rootzone_quiet
 trap 'rm -rf "$tmp"; psql "$FA_TEST_DB" -qAtc "DROP DATABASE IF EXISTS $drop_name" >/dev/null' EXIT

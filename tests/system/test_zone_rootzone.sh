@@ -9,11 +9,8 @@ set -u
 
 : "${FA_BIN:?FA_BIN must name the fluxaudit binary}"
 : "${FA_SOURCE_DIR:?FA_SOURCE_DIR must name the source tree}"
-corpus=${FA_CORPUS_DIR:-}/rootzone-2018
-if [ -z "${FA_CORPUS_DIR:-}" ] || [ ! -d "$corpus/snapshots" ]; then
-	echo "NOT RUN: root-zone corpus not found (FA_CORPUS_DIR=${FA_CORPUS_DIR:-unset})"
-	exit 77
-fi
+. "$FA_SOURCE_DIR/tests/system/zone_lib.sh"
+rootzone_corpus
 for tool in patch python3; do
 	if ! command -v $tool > /dev/null; then
 		echo "NOT RUN: $tool is not installed"
@@ -40,7 +37,6 @@ print("\n".join(sorted(" ".join([r["kind"], r["name"], r["rrtype"], r["value"],
 }
 
 # Rebuild every version from 006 and the diffs, in order.
-. "$FA_SOURCE_DIR/tests/system/zone_lib.sh"
 rootzone_rebuild "$corpus" "$tmp" || fail "the series could not be rebuilt"
 versions=("${rootzone_versions[@]}")
 [ "${#versions[@]}" -eq 45 ] || fail "${#versions[@]} versions rebuilt, expected 45"

@@ -2,6 +2,21 @@
 # Shared by the root-zone tests: rebuild every archived version of the 2018
 # root-zone series from snapshot 006 and the diffs, in order.
 #
+# rootzone_corpus [db]: sets corpus to the series in the shared corpus, or
+# says why the test does not run and exits 77 (also without FA_TEST_DB
+# when "db" is given).
+rootzone_corpus() {
+	if [ "${1:-}" = db ] && [ -z "${FA_TEST_DB:-}" ]; then
+		echo "NOT RUN: FA_TEST_DB is not set (tests/run.sh sets it)"
+		exit 77
+	fi
+	corpus=${FA_CORPUS_DIR:-}/rootzone-2018
+	if [ -z "${FA_CORPUS_DIR:-}" ] || [ ! -d "$corpus/snapshots" ]; then
+		echo "NOT RUN: root-zone corpus not found (FA_CORPUS_DIR=${FA_CORPUS_DIR:-unset})"
+		exit 77
+	fi
+}
+#
 # rootzone_rebuild CORPUS DIR: writes DIR/vNNN for each version and sets
 # the array rootzone_versions (006 007 ... 050); prints what failed and
 # returns 1 when a diff does not apply or a rebuilt version differs from an

@@ -163,7 +163,7 @@ static void test_embedded(void **state)
 		"198.51.100.14 dyn-198-51-100-140.example.net\n"	/* 7: digit after */
 		"198.51.100.15 dyn-1198-51-100-15.example.net\n"	/* 8: digit before */
 		"198.51.100.16 dyn.example.net\n"			/* 9: none */
-		"198.51.100.17 dyn-198.51-100_17.example.net\n"		/* 10: mixed separators */
+		"198.51.100.17 dyn-198.51-100_17.example.net\n"		/* 10: mixed */
 		"198.51.100.18 dyn-198-51-100.example.net\n"		/* 11: three octets */
 		"198.51.100.19 dyn-19-100-51-198-1.example.net\n"	/* 12: reversed */
 		"198.51.100.20 dyn-c6336415.example.net\n"		/* 13: hex of .21 */
@@ -172,7 +172,7 @@ static void test_embedded(void **state)
 		"2001:db8::7 dyn-2001-0db8-0000-0000-0000-0000-0000-0007.example.net\n" /* 16 */
 		"2001:db8::8 dyn-2001-db8--8.example.net\n"		/* 17: "::" not read */
 		"2001:db8::9 dyn-2001-db8-0-0-0-0-0-a.example.net\n"	/* 18: another host */
-		"2001:db8::a dyn-2001-db8-0-0-0-0-0-a0.example.net\n"	/* 19: hex digit after */
+		"2001:db8::a dyn-2001-db8-0-0-0-0-0-a0.example.net\n"	/* 19: hex after */
 		"2001:db8:0:1::b dyn.example.net\n";			/* 20: none */
 	struct fa_enrich *e = with_patterns(TOKENS, NULL, true);
 	(void)state;

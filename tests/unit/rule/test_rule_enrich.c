@@ -911,9 +911,9 @@ static void test_failed_every_code(void **state)
 	for (size_t i = 0; i < n; i++) {
 		if (i % 10 == 0) {
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
-						"%s  - {id: r%zu, description: d, entity: registrar,"
-						" severity: low, score: 1,\n     when: \"",
-						i ? "\"}\n" : "", i);
+						"%s  - {id: r%zu, description: d, "
+						"entity: registrar, severity: low, score: 1,"
+						"\n     when: \"", i ? "\"}\n" : "", i);
 		}
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%sfailed_%d[1h] > 99",
 					i % 10 ? " or " : "", codes[i]);
